@@ -1,0 +1,1 @@
+"""Subcommands of the ``tokentui`` command line, one module each."""

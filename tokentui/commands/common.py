@@ -1,0 +1,64 @@
+"""What every command shares: connection flags, source flags, exit codes, building a client."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from tokentui.gitlab.sources import SOURCE_CHOICES
+
+#: Documented exit codes (README "Exit codes").
+EXIT_OK = 0
+EXIT_FOUND = 1  # ``expiring``: something expires in the window
+EXIT_ERROR = 2  # any error (usage, network, GitLab)
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration, found before any request. The message is user-ready."""
+
+
+def add_connection_flags(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` and ``--url`` (the token itself never comes from a flag)."""
+    parser.add_argument("--profile", metavar="NAME", help="credential profile to use")
+    parser.add_argument(
+        "--url", metavar="URL", help="GitLab URL, e.g. https://gitlab.example.com (GITLAB_HOST)"
+    )
+
+
+def add_source_flags(parser: argparse.ArgumentParser) -> None:
+    """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive)."""
+    group = parser.add_argument_group("token source (default: --all for an admin, else --mine)")
+    exclusive = group.add_mutually_exclusive_group()
+    exclusive.add_argument(
+        "--mine", dest="source", action="store_const", const=("mine", None), help="your own tokens"
+    )
+    exclusive.add_argument(
+        "--all",
+        dest="source",
+        action="store_const",
+        const=("all", None),
+        help="every user's personal tokens (admin)",
+    )
+    for choice, metavar, text in (
+        ("user", "ID", "one user's personal tokens (admin)"),
+        ("impersonation", "USER_ID", "a user's impersonation tokens (admin)"),
+        ("project", "ID_OR_PATH", "a project's access tokens"),
+        ("group", "ID_OR_PATH", "a group's access tokens"),
+        ("service-account", "GROUP:USER_ID", "a group service account's tokens"),
+    ):
+        assert choice in SOURCE_CHOICES
+        exclusive.add_argument(
+            f"--{choice}",
+            dest="source",
+            metavar=metavar,
+            type=lambda v, c=choice: (c, v),
+            help=text,
+        )
+    parser.set_defaults(source=None)
+
+
+def env_url() -> str | None:
+    """``GITLAB_HOST`` as glab and python-gitlab's CLI read it."""
+    value = os.environ.get("GITLAB_HOST", "").strip()
+    return value or None

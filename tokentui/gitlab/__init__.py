@@ -1,0 +1,1 @@
+"""The GitLab API layer: client, models, token sources, errors. Never imports Textual."""

@@ -1,0 +1,155 @@
+"""pydantic models of GitLab's token API entities (docs/gitlab-facts.md, section 2).
+
+Unknown fields are ignored (GitLab keeps adding some); fields older versions lack are optional.
+A token *value* only exists on :class:`NewToken`, as a ``SecretStr``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+
+
+class TokenKind(StrEnum):
+    """The kinds of access token tokentui manages."""
+
+    PERSONAL = "personal"
+    IMPERSONATION = "impersonation"
+    PROJECT = "project"
+    GROUP = "group"
+    SERVICE_ACCOUNT = "service_account"
+
+    @property
+    def label(self) -> str:
+        """Human name of the kind."""
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    TokenKind.PERSONAL: "personal",
+    TokenKind.IMPERSONATION: "impersonation",
+    TokenKind.PROJECT: "project",
+    TokenKind.GROUP: "group",
+    TokenKind.SERVICE_ACCOUNT: "service account",
+}
+
+
+class GitLabModel(BaseModel):
+    """Base: ignore unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Token(GitLabModel):
+    """An access token as GitLab lists it (PersonalAccessToken and its subclasses).
+
+    Covers personal, impersonation, project/group (``access_level``) and service-account
+    tokens. Never carries the secret value.
+    """
+
+    id: int
+    name: str
+    revoked: bool = False
+    created_at: AwareDatetime
+    description: str | None = None
+    scopes: tuple[str, ...] = ()
+    user_id: int | None = None
+    last_used_at: AwareDatetime | None = None
+    active: bool = True
+    expires_at: date | None = None
+    last_used_ips: tuple[str, ...] | None = None
+    impersonation: bool | None = None
+    access_level: int | None = None
+    resource_type: str | None = None
+    resource_id: int | None = None
+    granular: bool | None = None
+
+
+class NewToken(Token):
+    """A token returned by create or rotate: the only place its value exists."""
+
+    token: SecretStr = Field(repr=False)
+
+
+class User(GitLabModel):
+    """A GitLab user (``GET /user``, ``GET /users/:id``)."""
+
+    id: int
+    username: str
+    name: str = ""
+    state: str | None = None
+    is_admin: bool = False
+    bot: bool = False
+    email: str | None = None
+    web_url: str | None = None
+
+
+class Project(GitLabModel):
+    """The fields of ``GET /projects/:id`` tokentui uses."""
+
+    id: int
+    name: str
+    path_with_namespace: str
+    web_url: str | None = None
+
+
+class Group(GitLabModel):
+    """The fields of ``GET /groups/:id`` tokentui uses."""
+
+    id: int
+    name: str
+    full_path: str
+    parent_id: int | None = None
+    web_url: str | None = None
+
+
+class ServiceAccount(GitLabModel):
+    """A group service account (``GET /groups/:id/service_accounts``)."""
+
+    id: int
+    username: str
+    name: str = ""
+    email: str | None = None
+
+
+class AssociatedGroup(GitLabModel):
+    """A group a token reaches (``self/associations``)."""
+
+    id: int
+    name: str
+    web_url: str | None = None
+    parent_id: int | None = None
+
+
+class AssociatedProject(GitLabModel):
+    """A project a token reaches (``self/associations``)."""
+
+    id: int
+    name: str
+    path_with_namespace: str | None = None
+    web_url: str | None = None
+
+
+class Associations(GitLabModel):
+    """``GET /personal_access_tokens/self/associations``."""
+
+    groups: tuple[AssociatedGroup, ...] = ()
+    projects: tuple[AssociatedProject, ...] = ()
+
+
+class Version(GitLabModel):
+    """``GET /version``."""
+
+    version: str
+    revision: str | None = None
+
+
+#: Fast parser for a list page (pydantic-core parses the JSON bytes directly).
+TOKEN_LIST = TypeAdapter(list[Token])
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp as GitLab sends it (``...Z``) into an aware datetime."""
+    return TypeAdapter(AwareDatetime).validate_python(value)

@@ -1,0 +1,93 @@
+"""Token scopes and access levels as GitLab defines them (see docs/gitlab-facts.md).
+
+Pure data, shared by the client (to validate before a request) and the simulator (to answer
+as GitLab would).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+#: Every scope a personal access token may hold, with a one-line meaning, in GitLab's order.
+SCOPE_MEANINGS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "api": "Full read/write access to the API, all groups and projects, registries",
+        "read_api": "Read-only access to the API (GET and HEAD requests only)",
+        "read_user": "Read the authenticated user's profile (/user and /users)",
+        "create_runner": "Create runners",
+        "manage_runner": "Manage (update, delete) runners",
+        "k8s_proxy": "Call the Kubernetes API through the GitLab agent",
+        "self_rotate": "Rotate this token itself, and nothing else",
+        "read_repository": "Read (pull) repositories over Git-over-HTTP",
+        "write_repository": "Read and write (push) repositories over Git-over-HTTP",
+        "read_registry": "Read (pull) container registry images",
+        "write_registry": "Write (push) container registry images (add read_registry to pull)",
+        "read_virtual_registry": "Read (pull) through the dependency proxy / virtual registries",
+        "write_virtual_registry": "Write (push) through the dependency proxy / virtual registries",
+        "ai_features": "Use GitLab Duo features through the API",
+        "sudo": "Act as any user with the Sudo header (administrators only)",
+        "admin_mode": "Perform admin API calls when Admin Mode is on (administrators only)",
+        "read_service_ping": "Read Service Ping payloads (administrators only)",
+    }
+)
+
+#: Scopes only an administrator's token may usefully hold (``ADMIN_SCOPES``).
+ADMIN_SCOPES: frozenset[str] = frozenset({"sudo", "admin_mode", "read_service_ping"})
+
+#: Scopes a personal, impersonation or service-account token may be created with
+#: (``Gitlab::Auth.all_available_scopes``).
+PERSONAL_SCOPES: tuple[str, ...] = tuple(SCOPE_MEANINGS)
+
+#: Scopes a project or group access token may hold (``resource_bot_scopes``):
+#: the non-admin scopes without ``read_user``.
+RESOURCE_SCOPES: tuple[str, ...] = tuple(
+    s for s in SCOPE_MEANINGS if s not in ADMIN_SCOPES and s != "read_user"
+)
+
+#: The only scopes ``POST /user/personal_access_tokens`` accepts (GitLab 19.x).
+SELF_SERVICE_SCOPES: tuple[str, ...] = ("k8s_proxy", "self_rotate")
+
+#: Scopes that allow ``POST .../self/rotate``.
+SELF_ROTATE_SCOPES: frozenset[str] = frozenset({"api", "self_rotate"})
+
+#: Short forms for narrow table columns.
+SCOPE_ABBREVIATIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "api": "api",
+        "read_api": "r_api",
+        "read_user": "r_usr",
+        "create_runner": "c_run",
+        "manage_runner": "m_run",
+        "k8s_proxy": "k8s",
+        "self_rotate": "s_rot",
+        "read_repository": "r_repo",
+        "write_repository": "w_repo",
+        "read_registry": "r_reg",
+        "write_registry": "w_reg",
+        "read_virtual_registry": "r_vreg",
+        "write_virtual_registry": "w_vreg",
+        "ai_features": "ai",
+        "sudo": "sudo",
+        "admin_mode": "admin",
+        "read_service_ping": "r_ping",
+    }
+)
+
+#: Project/group access levels (``Gitlab::Access.options_with_owner``); default 40.
+ACCESS_LEVELS: MappingProxyType[int, str] = MappingProxyType(
+    {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner"}
+)
+DEFAULT_ACCESS_LEVEL = 40
+
+#: GitLab's maximum token lifetime in days (inclusive: today + 365 is accepted).
+MAX_LIFETIME_DAYS = 365
+#: Default expiry of a rotated token when none is given.
+ROTATE_DEFAULT_DAYS = 7
+#: Longest token name GitLab stores.
+MAX_NAME_LENGTH = 255
+MAX_DESCRIPTION_LENGTH = 255
+
+
+def abbreviate_scopes(scopes: list[str] | tuple[str, ...]) -> str:
+    """Return a compact comma-joined form of ``scopes`` for table cells."""
+    return ",".join(SCOPE_ABBREVIATIONS.get(s, s) for s in scopes)
