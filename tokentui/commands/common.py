@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from pydantic import SecretStr
+
+from tokentui.gitlab.client import GitLabClient, TLSOptions
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
 #: Documented exit codes (README "Exit codes").
@@ -62,3 +65,45 @@ def env_url() -> str | None:
     """``GITLAB_HOST`` as glab and python-gitlab's CLI read it."""
     value = os.environ.get("GITLAB_HOST", "").strip()
     return value or None
+
+
+class Connection:
+    """Where to connect and with which credential, resolved from flags, environment and the
+    profile. ``token_origin`` names where the token came from (for ``auth status``)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: SecretStr,
+        *,
+        tls: TLSOptions | None = None,
+        profile: str | None = None,
+        token_origin: str = "GITLAB_TOKEN",
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.tls = tls or TLSOptions()
+        self.profile = profile
+        self.token_origin = token_origin
+
+    def __repr__(self) -> str:
+        return f"Connection(url={self.url!r}, profile={self.profile!r}, token=<hidden>)"
+
+    def client(self) -> GitLabClient:
+        """A client for this connection."""
+        return GitLabClient(self.url, self.token, tls=self.tls)
+
+
+def connect(args: argparse.Namespace) -> Connection:
+    """Resolve the connection for a command: ``--url``/``GITLAB_HOST`` and ``GITLAB_TOKEN``.
+
+    (The credentials issue extends this with profiles and the keyring.) Raises
+    :class:`UsageError` when nothing is configured.
+    """
+    url = getattr(args, "url", None) or env_url()
+    token = os.environ.get("GITLAB_TOKEN", "").strip()
+    if not url:
+        raise UsageError("no GitLab URL: pass --url or set GITLAB_HOST")
+    if not token:
+        raise UsageError("no token: set GITLAB_TOKEN (the token is never taken from a flag)")
+    return Connection(url, SecretStr(token))

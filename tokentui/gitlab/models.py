@@ -72,6 +72,10 @@ class NewToken(Token):
 
     token: SecretStr = Field(repr=False)
 
+    def public(self) -> Token:
+        """The same token without its value, for the store and the views."""
+        return Token.model_validate(self.model_dump(exclude={"token"}))
+
 
 class User(GitLabModel):
     """A GitLab user (``GET /user``, ``GET /users/:id``)."""
