@@ -1,0 +1,212 @@
+"""Everything about time: the injectable clock, expiry instants, bands, countdowns, dates.
+
+GitLab expires a token at 00:00 UTC at the *start* of its ``expires_at`` date: on that day it
+is already expired (``expires_at <= Time.current``). This module is the one place that knows,
+so the table, the detail pane, the dialogs and the scripting CLI all agree. No Textual import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Literal
+
+from tokentui.gitlab.models import Token
+from tokentui.gitlab.scopes import MAX_LIFETIME_DAYS
+
+#: A clock returns the current instant as an aware UTC datetime.
+Clock = Callable[[], datetime]
+
+TokenState = Literal["active", "expired", "revoked"]
+
+#: Expiry presets (days from today) the create and rotate dialogs offer.
+EXPIRY_PRESET_DAYS: tuple[int, ...] = (7, 30, 90, 180, 365)
+
+_DAY = timedelta(days=1)
+
+
+def system_clock() -> datetime:
+    """The real current instant, in UTC."""
+    return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that stands still until told otherwise (tests, screenshots, benchmarks)."""
+
+    def __init__(self, at: datetime) -> None:
+        self._now = _as_utc(at)
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        """Jump to ``at``."""
+        self._now = _as_utc(at)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move forward (or back, with a negative delta) by ``delta``."""
+        self._now += delta
+
+    def __repr__(self) -> str:
+        return f"FrozenClock({self._now.isoformat()})"
+
+
+def _as_utc(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("a clock needs an aware datetime (e.g. tzinfo=UTC)")
+    return at.astimezone(UTC)
+
+
+def today(clock_or_now: Clock | datetime) -> date:
+    """The current UTC date (GitLab's notion of "today" for expiry rules)."""
+    now = clock_or_now if isinstance(clock_or_now, datetime) else clock_or_now()
+    return now.astimezone(UTC).date()
+
+
+def expiry_instant(expires_at: date) -> datetime:
+    """The instant a token with ``expires_at`` stops working: 00:00 UTC on that date."""
+    return datetime(expires_at.year, expires_at.month, expires_at.day, tzinfo=UTC)
+
+
+def _expires_at(token_or_date: Token | date | None) -> date | None:
+    if isinstance(token_or_date, Token):
+        return token_or_date.expires_at
+    return token_or_date
+
+
+def remaining(token_or_date: Token | date | None, now: datetime) -> timedelta | None:
+    """Time left before expiry (negative once expired); None when it never expires."""
+    expires_at = _expires_at(token_or_date)
+    if expires_at is None:
+        return None
+    return expiry_instant(expires_at) - now
+
+
+class Band(Enum):
+    """How close a token is to expiry; decides colour and how often the countdown ticks."""
+
+    EXPIRED = "expired"
+    UNDER_1_DAY = "under-1-day"
+    UNDER_7_DAYS = "under-7-days"
+    UNDER_30_DAYS = "under-30-days"
+    UNDER_60_DAYS = "under-60-days"
+    LATER = "later"
+    NEVER = "never"
+
+
+_BAND_LIMITS: tuple[tuple[timedelta, Band], ...] = (
+    (timedelta(days=1), Band.UNDER_1_DAY),
+    (timedelta(days=7), Band.UNDER_7_DAYS),
+    (timedelta(days=30), Band.UNDER_30_DAYS),
+    (timedelta(days=60), Band.UNDER_60_DAYS),
+)
+
+
+def band(token_or_date: Token | date | None, now: datetime) -> Band:
+    """The expiry band of a token or an ``expires_at`` date at ``now``."""
+    left = remaining(token_or_date, now)
+    if left is None:
+        return Band.NEVER
+    if left <= timedelta(0):
+        return Band.EXPIRED
+    for limit, result in _BAND_LIMITS:
+        if left < limit:
+            return result
+    return Band.LATER
+
+
+def format_countdown(token_or_date: Token | date | None, now: datetime) -> str:
+    """``3d 04:12:09`` under 60 days (``04:12:09`` under a day), ``in 5 mo`` / ``in 1 y`` when
+    far, ``expired 3d ago`` once expired, ``never`` without expiry."""
+    left = remaining(token_or_date, now)
+    if left is None:
+        return "never"
+    if left <= timedelta(0):
+        return f"expired {_short_span(-left)} ago" if -left >= timedelta(minutes=1) else "expired"
+    if left < timedelta(days=60):
+        seconds = int(left.total_seconds())
+        days, rest = divmod(seconds, 86_400)
+        hours, rest = divmod(rest, 3_600)
+        minutes, secs = divmod(rest, 60)
+        clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+        return f"{days}d {clock}" if days else clock
+    days = left.days
+    if days >= 365:
+        return f"in {days // 365} y"
+    return f"in {days // 30} mo"
+
+
+def _short_span(span: timedelta) -> str:
+    """A coarse length of time: ``3d``, ``5h``, ``12m``, ``2 mo``, ``1 y``."""
+    seconds = int(span.total_seconds())
+    if seconds >= 365 * 86_400:
+        return f"{seconds // (365 * 86_400)} y"
+    if seconds >= 60 * 86_400:
+        return f"{seconds // (30 * 86_400)} mo"
+    if seconds >= 86_400:
+        return f"{seconds // 86_400}d"
+    if seconds >= 3_600:
+        return f"{seconds // 3_600}h"
+    return f"{max(seconds // 60, 1)}m"
+
+
+def format_ago(moment: datetime | None, now: datetime, *, never: str = "never") -> str:
+    """A past instant relative to ``now``: ``just now``, ``5m ago``, ``3d ago``, ``2 mo ago``."""
+    if moment is None:
+        return never
+    span = now - moment
+    if span < timedelta(minutes=1):
+        return "just now" if span >= -timedelta(minutes=1) else f"in {_short_span(-span)}"
+    return f"{_short_span(span)} ago"
+
+
+def token_state(token: Token, now: datetime) -> TokenState:
+    """``revoked``, ``expired`` or ``active`` at ``now``.
+
+    Computed from the clock rather than only GitLab's ``active`` flag, so a countdown crossing
+    midnight UTC flips the badge without a reload. A token GitLab calls inactive that is neither
+    revoked nor past its date (an older server, clock skew) is shown as expired.
+    """
+    if token.revoked:
+        return "revoked"
+    if token.expires_at is not None:
+        return "expired" if now >= expiry_instant(token.expires_at) else "active"
+    return "active" if token.active else "expired"
+
+
+def last_allowed_expiry(today_: date) -> date:
+    """The latest ``expires_at`` GitLab accepts when created or rotated today (inclusive)."""
+    return today_ + timedelta(days=MAX_LIFETIME_DAYS)
+
+
+def preset_date(days: int, today_: date) -> date:
+    """The expiry date of a preset: ``days`` after today."""
+    return today_ + timedelta(days=days)
+
+
+def validate_expiry(expires_at: date, today_: date) -> str | None:
+    """Why ``expires_at`` cannot be used for a new or rotated token, or None when it can."""
+    if expires_at <= today_:
+        return (
+            f"{expires_at.isoformat()} is not in the future: a token expires at 00:00 UTC on "
+            f"that date; pick {(today_ + _DAY).isoformat()} or later"
+        )
+    last = last_allowed_expiry(today_)
+    if expires_at > last:
+        return (
+            f"{expires_at.isoformat()} is more than {MAX_LIFETIME_DAYS} days away; "
+            f"the last allowed date is {last.isoformat()}"
+        )
+    return None
+
+
+def parse_date(text: str) -> date:
+    """Parse a typed date ``YYYY-MM-DD``; raises ``ValueError`` with a user-ready message."""
+    value = text.strip()
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-31") from None
