@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from pydantic import SecretStr
 
 from tokentui.gitlab.client import GitLabClient, TLSOptions
+from tokentui.gitlab.errors import (
+    Forbidden,
+    GitLabError,
+    InsufficientScope,
+    NotFound,
+    Unauthorized,
+)
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
 #: Documented exit codes (README "Exit codes").
@@ -107,3 +118,41 @@ def connect(args: argparse.Namespace) -> Connection:
     if not token:
         raise UsageError("no token: set GITLAB_TOKEN (the token is never taken from a flag)")
     return Connection(url, SecretStr(token))
+
+
+# --- running a command and reporting its errors (scripting CLI) ----------------------------------
+#
+# Every scripting command runs its coroutine through ``run_async``: the one place that turns an
+# error into a message on stderr and a documented exit code (docs/cli.md), never a traceback.
+
+#: Extra advice printed after GitLab's message, by error type.
+_ERROR_HINTS: tuple[tuple[type[Exception], str], ...] = (
+    (Unauthorized, "check GITLAB_TOKEN or run 'tokentui auth login'"),
+    (InsufficientScope, "use a token with the scope(s) GitLab named"),
+    (Forbidden, "this needs more rights (an administrator, or a project/group owner)"),
+    (NotFound, "check the id, or pass the token source (--project, --group, ...)"),
+)
+
+
+def error_message(err: BaseException) -> str:
+    """The user-ready text for an error: GitLab's message, plus advice when there is some."""
+    text = str(err) or type(err).__name__
+    for kind, hint in _ERROR_HINTS:
+        if isinstance(err, kind):
+            return f"{text} ({hint})"
+    return text
+
+
+def report_error(err: BaseException, *, exit_code: int = EXIT_ERROR) -> int:
+    """Print ``err`` on stderr as ``tokentui: error: ...`` and return ``exit_code``."""
+    print(f"tokentui: error: {error_message(err)}", file=sys.stderr)
+    return exit_code
+
+
+def run_async(coro: Coroutine[Any, Any, int]) -> int:
+    """Run a command's coroutine; GitLab, usage and value errors become a message on stderr and
+    :data:`EXIT_ERROR`. Returns the command's exit code."""
+    try:
+        return asyncio.run(coro)
+    except (GitLabError, UsageError, ValueError) as err:
+        return report_error(err)
