@@ -1,9 +1,581 @@
-"""Placeholder: replaced by its owner."""
+"""The scripting commands: ``list``, ``show``, ``create``, ``rotate``, ``revoke``, ``expiring``.
+
+Same client, token sources and client-side filters as the TUI (``tokentui.query``). Every
+argument is checked before the first request; errors reach stderr through
+``common.run_async`` with a documented exit code (docs/cli.md). Data goes to stdout, everything
+else to stderr, so ``VALUE=$(tokentui create ...)`` captures the new value alone.
+No Textual import.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+
+from tokentui import output
+from tokentui.commands import arguments as av
+from tokentui.commands import common
+from tokentui.commands.common import UsageError
+from tokentui.expiry import format_countdown, system_clock, token_state
+from tokentui.expiry import today as utc_today
+from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
+from tokentui.gitlab.models import NewToken, Token, TokenKind, User
+from tokentui.gitlab.sources import (
+    GroupTokens,
+    PersonalTokens,
+    ProjectTokens,
+    TokenFilters,
+    TokenSource,
+    resolve_source,
+)
+from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
+
+#: ``--sort`` values and the key each sorts by.
+SORT_FIELDS: dict[str, SortKey] = {
+    "expiry": SortKey.EXPIRY,
+    "name": SortKey.NAME,
+    "created": SortKey.CREATED,
+    "last_used": SortKey.LAST_USED,
+}
+#: Expiry of a created token when neither ``--expires-at`` nor ``--duration`` is given.
+CREATE_DEFAULT_DAYS = 30
+
+
+def _now() -> datetime:
+    return system_clock()
+
+
+# --- parser -----------------------------------------------------------------------------------
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands."""
+    """Add ``list``, ``show``, ``create``, ``rotate``, ``revoke`` and ``expiring``."""
+    _register_list(sub)
+    _register_show(sub)
+    _register_create(sub)
+    _register_rotate(sub)
+    _register_revoke(sub)
+    _register_expiring(sub)
+
+
+_EXIT_CODES = "0 success, 2 error (message on stderr), 130 interrupted"
+
+
+def _parser(
+    sub: argparse._SubParsersAction,
+    name: str,
+    help_: str,
+    description: str,
+    exit_codes: str = _EXIT_CODES,
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        name,
+        help=help_,
+        description=description,
+        epilog=f"Exit codes: {exit_codes}. The token comes from GITLAB_TOKEN or the profile, "
+        "never a flag; the URL from --url, GITLAB_HOST or the profile. NO_COLOR turns colour off.",
+    )
+    common.add_connection_flags(parser)
+    return parser
+
+
+def _add_output_flags(parser: argparse.ArgumentParser, *, csv: bool = False) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--json", action="store_true", help="print JSON (schema in docs/cli.md) instead of text"
+    )
+    if csv:
+        group.add_argument(
+            "--csv", action="store_true", help="print CSV with a header row (same fields as JSON)"
+        )
+
+
+def _add_expiry_flags(parser: argparse.ArgumentParser, default: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--expires-at", metavar="DATE", help=f"expiry date YYYY-MM-DD (default: {default})"
+    )
+    group.add_argument(
+        "--duration",
+        metavar="DAYS",
+        help="expiry as a duration from today, e.g. 30d, 2w, 1y (at most 365 days)",
+    )
+
+
+def _register_list(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "list",
+        "list tokens (table, --json or --csv)",
+        "List the tokens of a source, filtered and sorted like the TUI. A readable table on a "
+        "terminal (plain when piped or NO_COLOR), or --json / --csv for scripts.",
+    )
+    common.add_source_flags(parser)
+    filters = parser.add_argument_group("filters (checked before any request)")
+    filters.add_argument("--state", choices=("active", "inactive"), help="active or inactive")
+    filters.add_argument(
+        "--revoked",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only revoked (--revoked) or only not revoked (--no-revoked) tokens",
+    )
+    filters.add_argument("--search", metavar="TEXT", help="name search, as GitLab's search=")
+    for flag, text in (
+        ("--created-after", "created at or after DATE"),
+        ("--created-before", "created at or before DATE"),
+        ("--last-used-after", "last used at or after DATE"),
+        ("--last-used-before", "last used at or before DATE"),
+    ):
+        filters.add_argument(flag, metavar="DATE", help=f"{text} (YYYY-MM-DD or ISO date-time)")
+    filters.add_argument(
+        "--expiring-within",
+        metavar="DAYS",
+        help="not expired yet and expiring within DAYS, e.g. 14d or 2w",
+    )
+    filters.add_argument("--scope", metavar="SCOPE", help="holding this scope, e.g. api")
+    parser.add_argument(
+        "--sort",
+        choices=tuple(SORT_FIELDS),
+        help="sort by this field (default: GitLab's order, by id)",
+    )
+    parser.add_argument("--reverse", action="store_true", help="reverse the sort order")
+    _add_output_flags(parser, csv=True)
+    parser.set_defaults(handler=run_list)
+
+
+def _register_show(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "show",
+        "show one token's every field",
+        "Show one token by id (pass its source for project, group, impersonation and "
+        "service-account tokens), or 'self' for the token tokentui uses.",
+    )
+    parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    common.add_source_flags(parser, default="a personal token, by id")
+    _add_output_flags(parser)
+    parser.set_defaults(handler=run_show)
+
+
+def _register_create(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "create",
+        "create a token; its value alone goes to stdout",
+        "Create a token. The new value is printed alone on stdout (or inside --json); "
+        "everything else goes to stderr, so VALUE=$(tokentui create ...) captures only it. "
+        "Source: default --mine (your own token); --user ID (admin), --impersonation USER_ID "
+        "(admin), --project, --group or --service-account for the others.",
+    )
+    parser.add_argument("--name", required=True, help="token name (1-255 characters)")
+    parser.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="a scope (repeat the flag, or separate with commas); at least one",
+    )
+    _add_expiry_flags(parser, f"{CREATE_DEFAULT_DAYS} days from today")
+    parser.add_argument(
+        "--access-level",
+        metavar="LEVEL",
+        help="project/group tokens: guest, planner, reporter, developer, maintainer (default), "
+        "owner, or 10/15/20/30/40/50",
+    )
+    parser.add_argument("--description", metavar="TEXT", help="description (at most 255 chars)")
+    common.add_source_flags(parser, default="--mine, your own token")
+    _add_output_flags(parser)
+    parser.set_defaults(handler=run_create)
+
+
+def _register_rotate(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "rotate",
+        "rotate a token; the new value alone goes to stdout",
+        "Rotate a token: GitLab revokes it and returns a new one with the same name and "
+        "scopes. The new value is printed alone on stdout (or inside --json). 'self' rotates "
+        "the token tokentui uses and stores the new value where the old one was.",
+    )
+    parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    _add_expiry_flags(parser, "GitLab's, 7 days from today")
+    common.add_source_flags(parser, default="a personal token, by id")
+    _add_output_flags(parser)
+    parser.set_defaults(handler=run_rotate)
+
+
+def _register_revoke(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "revoke",
+        "revoke a token (asks first)",
+        "Revoke a token. Asks for confirmation on a terminal; without a terminal it refuses "
+        "unless --yes is given.",
+        "0 revoked, 1 you answered no, 2 error or refused (message on stderr), 130 interrupted",
+    )
+    parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    common.add_source_flags(parser, default="a personal token, by id")
+    parser.set_defaults(handler=run_revoke)
+
+
+def _register_expiring(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(
+        sub,
+        "expiring",
+        "monitoring: exit 1 when a token expires within the window",
+        "List the active tokens that expire within the window. Exit 0 when none does, 1 when "
+        "some do (they are listed on stdout), 2 on an error.",
+        "0 nothing expires in the window, 1 something does (listed), 2 error",
+    )
+    parser.add_argument(
+        "--within", metavar="DAYS", default="14d", help="the window, e.g. 14d or 2w (default 14d)"
+    )
+    common.add_source_flags(parser)
+    _add_output_flags(parser)
+    parser.set_defaults(handler=run_expiring)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """``tokentui list``."""
+    return common.run_async(_list(args))
+
+
+def _list_filters(args: argparse.Namespace) -> tuple[TokenFilters, ClientFilters]:
+    """The server and client filters of ``list``, validated."""
+    server = TokenFilters(
+        state=args.state,
+        revoked=args.revoked,
+        search=args.search,
+        created_after=_instant(args.created_after, "--created-after"),
+        created_before=_instant(args.created_before, "--created-before"),
+        last_used_after=_instant(args.last_used_after, "--last-used-after"),
+        last_used_before=_instant(args.last_used_before, "--last-used-before"),
+    )
+    within = None
+    if args.expiring_within is not None:
+        within = av.duration_days(args.expiring_within, "--expiring-within")
+        server = _with_expiring(server, within)
+    scope = args.scope.strip().lower() if args.scope else None
+    if scope is not None and scope not in av.kind_scopes(TokenKind.PERSONAL):
+        raise UsageError(f"--scope {args.scope!r} is not a GitLab token scope")
+    return server, ClientFilters(expiring_within_days=within, scope=scope)
+
+
+def _instant(text: str | None, flag: str) -> datetime | date | None:
+    return None if text is None else av.filter_instant(text, flag)
+
+
+def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
+    """``server`` narrowed to tokens expiring within ``days`` (GitLab's expires_* filters)."""
+    window = expiring_filters(days, utc_today(_now()))
+    return replace(server, expires_after=window.expires_after, expires_before=window.expires_before)
+
+
+async def _list(args: argparse.Namespace) -> int:
+    server, client_filters = _list_filters(args)
+    sort = SORT_FIELDS[args.sort] if args.sort else None
+    connection = common.connect(args)
+    async with connection.client() as client:
+        viewer = await client.current_user()
+        source = _list_source(args, viewer)
+        tokens = await _fetch(client, source, server)
+    now = _now()
+    tokens = filter_tokens(tokens, server, client_filters, now)
+    if sort is not None:
+        tokens = sort_tokens(tokens, sort, args.reverse)
+    elif args.reverse:
+        tokens.reverse()
+    _print_tokens(args, tokens, now, source.kind)
+    return common.EXIT_OK
+
+
+async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters) -> list[Token]:
+    tokens: list[Token] = []
+    async for page in client.iter_token_pages(source, server):
+        tokens.extend(page.items)
+    return tokens
+
+
+def _list_source(args: argparse.Namespace, viewer: User) -> TokenSource:
+    choice, value = args.source or (None, None)
+    try:
+        return resolve_source(choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _item_source(args: argparse.Namespace) -> TokenSource:
+    """The source of one token by id, without asking who the viewer is: the paths of a token
+    never depend on it (every personal source reads ``/personal_access_tokens/:id``)."""
+    if args.source is None:
+        return PersonalTokens()
+    choice, value = args.source
+    try:
+        return resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _print_tokens(
+    args: argparse.Namespace, tokens: list[Token], now: datetime, kind: TokenKind
+) -> None:
+    out = sys.stdout
+    if args.json:
+        output.write_json([output.token_record(t, now, kind=kind) for t in tokens], out)
+    elif getattr(args, "csv", False):
+        output.write_csv((output.token_record(t, now, kind=kind) for t in tokens), out)
+    else:
+        isatty = out.isatty()
+        output.write_table(tokens, now, out, kind=kind, width=None if isatty else 10**6)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """``tokentui show ID|self``."""
+    return common.run_async(_show(args))
+
+
+async def _show(args: argparse.Namespace) -> int:
+    token_id = av.token_id(args.token_id)
+    source = _item_source(args)
+    connection = common.connect(args)
+    async with connection.client() as client:
+        if token_id == av.SELF:
+            token = await client.get_self_token()
+        else:
+            token = await client.get_token(source, int(token_id))
+    now = _now()
+    if args.json:
+        output.write_json(output.token_record(token, now, kind=source.kind), sys.stdout)
+    else:
+        output.write_detail(token, now, sys.stdout, kind=source.kind)
+    return common.EXIT_OK
+
+
+def run_create(args: argparse.Namespace) -> int:
+    """``tokentui create``."""
+    return common.run_async(_create(args))
+
+
+async def _create(args: argparse.Namespace) -> int:
+    choice, value = args.source or ("mine", None)
+    kind = _choice_kind(choice)
+    name = av.token_name(args.name)
+    scopes = av.token_scopes(args.scope, av.kind_scopes(kind), f"a {kind.label} token")
+    expires_at = av.new_expiry(
+        args.expires_at,
+        args.duration,
+        utc_today(_now()),
+        default_days=CREATE_DEFAULT_DAYS,
+    )
+    level = av.access_level(args.access_level)
+    if level is not None and kind not in (TokenKind.PROJECT, TokenKind.GROUP):
+        raise UsageError("--access-level applies to project and group tokens only")
+    request = CreateTokenRequest(
+        name=name,
+        scopes=scopes,
+        expires_at=expires_at,
+        description=av.description(args.description),
+        access_level=level,
+    )
+    connection = common.connect(args)
+    async with connection.client() as client:
+        viewer = await client.current_user()
+        source = _create_source(choice, value, viewer)
+        _check_create_route(source, request, viewer)
+        new = await client.create_token(source, request, viewer_is_admin=viewer.is_admin)
+    _print_new(args, new, source.kind, f"created {source.kind.label} token", {})
+    return common.EXIT_OK
+
+
+def _choice_kind(choice: str) -> TokenKind:
+    return {
+        "impersonation": TokenKind.IMPERSONATION,
+        "project": TokenKind.PROJECT,
+        "group": TokenKind.GROUP,
+        "service-account": TokenKind.SERVICE_ACCOUNT,
+    }.get(choice, TokenKind.PERSONAL)
+
+
+def _create_source(choice: str, value: str | None, viewer: User) -> TokenSource:
+    try:
+        return resolve_source(choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _check_create_route(source: TokenSource, request: CreateTokenRequest, viewer: User) -> None:
+    """Refuse, before the POST, what this viewer cannot create in ``source``."""
+    route = source.create_route(viewer_is_admin=viewer.is_admin)
+    if route is None:
+        raise UsageError(
+            f"tokens of {source.label} cannot be created through the API "
+            "(use --mine, or --user ID as an administrator)"
+        )
+    outside = [s for s in request.scopes if s not in route.scopes]
+    if outside:
+        who = "you (not an administrator)" if route.self_service else source.label
+        raise UsageError(
+            f"--scope {', '.join(outside)}: {who} may only create tokens with "
+            f"{', '.join(route.scopes)}"
+        )
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    """``tokentui rotate ID|self``."""
+    return common.run_async(_rotate(args))
+
+
+async def _rotate(args: argparse.Namespace) -> int:
+    token_id = av.token_id(args.token_id)
+    expires_at = av.new_expiry(args.expires_at, args.duration, utc_today(_now()), default_days=None)
+    source = _item_source(args)
+    connection = common.connect(args)
+    self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
+    async with connection.client() as client:
+        if token_id != av.SELF:
+            new = await client.rotate_token(source, int(token_id), expires_at=expires_at)
+            extra = {"rotated_from_id": int(token_id)}
+            _print_new(args, new, source.kind, f"rotated token {token_id} into", extra)
+            return common.EXIT_OK
+        new, stored, note = await _rotate_self(client, connection, self_source, expires_at)
+    extra = {"stored": stored}
+    _print_new(args, new, source.kind, "rotated the token in use into", extra)
+    if note:
+        print(f"tokentui: warning: {note}", file=sys.stderr)
+    return common.EXIT_OK
+
+
+async def _rotate_self(
+    client: GitLabClient,
+    connection: common.Connection,
+    source: TokenSource | None,
+    expires_at: date | None,
+) -> tuple[NewToken, bool, str | None]:
+    """Rotate the credential in use and store the new value where the old one was.
+
+    Returns the new token, whether it was stored, and a warning for stderr (or None).
+    """
+    from tokentui import self_rotation
+
+    save = getattr(connection, "save_token", None)
+    try:
+        result = await self_rotation.rotate_in_use(
+            client, save, source=source, expires_at=expires_at
+        )
+    except NotImplementedError:  # the credentials helper's module is not there yet
+        new = await client.rotate_self(source, expires_at=expires_at)
+        return new, False, "the new value was not stored: update GITLAB_TOKEN or the profile"
+    if result.stored:
+        note = None if result.verified else f"the new value was stored but {result.verify_error}"
+        return result.new_token, True, note
+    reason = result.store_error or "nowhere to store it"
+    return (
+        result.new_token,
+        False,
+        f"the new value could not be stored ({reason}); the old one no longer works: keep the "
+        "value printed on stdout and update GITLAB_TOKEN or your profile with it",
+    )
+
+
+def _print_new(
+    args: argparse.Namespace,
+    new: NewToken,
+    kind: TokenKind,
+    what: str,
+    extra: dict[str, object],
+) -> None:
+    """The new value alone on stdout (or the JSON object with it); a summary on stderr."""
+    now = _now()
+    if args.json:
+        output.write_json(output.new_token_record(new, now, kind=kind, **extra), sys.stdout)
+    else:
+        sys.stdout.write(new.token.get_secret_value() + "\n")
+    sys.stdout.flush()
+    expiry = new.expires_at.isoformat() if new.expires_at else "never"
+    print(
+        f"tokentui: {what} {new.id} {output.safe_text(new.name)!r} "
+        f"(scopes {', '.join(new.scopes)}; expires {expiry}, {format_countdown(new, now)}). "
+        "The value is shown once: store it now.",
+        file=sys.stderr,
+    )
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    """``tokentui revoke ID|self``."""
+    return common.run_async(_revoke(args))
+
+
+async def _revoke(args: argparse.Namespace) -> int:
+    token_id = av.token_id(args.token_id)
+    source = _item_source(args)
+    ask = not args.yes
+    if ask and not _on_terminal():
+        raise UsageError(
+            f"refusing to revoke token {token_id} without confirmation: there is no terminal "
+            "to ask on; pass --yes to revoke from a script"
+        )
+    connection = common.connect(args)
+    async with connection.client() as client:
+        if ask:
+            if token_id == av.SELF:
+                token = await client.get_self_token()
+            else:
+                token = await client.get_token(source, int(token_id))
+            if not _confirm(token, token_id == av.SELF):
+                print("tokentui: not revoked", file=sys.stderr)
+                return common.EXIT_DECLINED
+        if token_id == av.SELF:
+            await client.revoke_self()
+        else:
+            await client.revoke_token(source, int(token_id))
+    what = "the token in use" if token_id == av.SELF else f"token {token_id}"
+    print(f"tokentui: revoked {what}", file=sys.stderr)
+    return common.EXIT_OK
+
+
+def _on_terminal() -> bool:
+    """Whether there is someone to ask: stdin and stderr are both terminals."""
+    return all(getattr(s, "isatty", lambda: False)() for s in (sys.stdin, sys.stderr))
+
+
+def _confirm(token: Token, in_use: bool) -> bool:
+    now = _now()
+    warning = " This is the token tokentui is using: it stops working at once." if in_use else ""
+    sys.stderr.write(
+        f"Revoke token {token.id} {output.safe_text(token.name)!r} "
+        f"({token_state(token, now)}, scopes {', '.join(token.scopes) or '-'})?{warning} "
+        "Anything using it will fail. [y/N] "
+    )
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+def run_expiring(args: argparse.Namespace) -> int:
+    """``tokentui expiring --within DAYS``: 0 nothing expires in the window, 1 something does."""
+    return common.run_async(_expiring(args))
+
+
+async def _expiring(args: argparse.Namespace) -> int:
+    days = av.duration_days(args.within, "--within")
+    server = _with_expiring(TokenFilters(state="active", revoked=False), days)
+    client_filters = ClientFilters(expiring_within_days=days)
+    connection = common.connect(args)
+    async with connection.client() as client:
+        viewer = await client.current_user()
+        source = _list_source(args, viewer)
+        tokens = await _fetch(client, source, server)
+    now = _now()
+    tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
+    _print_tokens(args, tokens, now, source.kind)
+    if not args.json:
+        print(
+            f"tokentui: {len(tokens)} token(s) of {source.label} expire within {days} days",
+            file=sys.stderr,
+        )
+    return common.EXIT_FOUND if tokens else common.EXIT_OK

@@ -1,0 +1,319 @@
+"""Rendering tokens for the scripting CLI: a terminal table, stable JSON, CSV.
+
+Server-supplied text (names, descriptions) is data: the table escapes control characters,
+escape sequences and bidirectional overrides so they are shown literally; JSON escapes them
+too; CSV neutralises cells a spreadsheet would read as a formula. The JSON schema is
+documented in ``docs/cli.md`` and only ever grows (new keys), never renames or drops one.
+No Textual (nor Rich) import: the CLI must start fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from tokentui.expiry import format_ago, format_countdown, remaining, token_state
+from tokentui.gitlab.models import NewToken, Token, TokenKind
+from tokentui.gitlab.scopes import ACCESS_LEVELS, abbreviate_scopes
+from tokentui.query import token_kind
+
+#: The keys of one token object in ``--json`` output, in order (also the CSV header).
+FIELDS: tuple[str, ...] = (
+    "id",
+    "name",
+    "description",
+    "kind",
+    "state",
+    "active",
+    "revoked",
+    "scopes",
+    "user_id",
+    "access_level",
+    "access_level_name",
+    "resource_type",
+    "resource_id",
+    "impersonation",
+    "created_at",
+    "last_used_at",
+    "last_used_ips",
+    "expires_at",
+    "expires_in_s",
+)
+
+# C0/C1 controls, DEL, and the bidirectional embedding/override/isolate characters (which can
+# make a terminal show text in a misleading order).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 UTC with milliseconds and ``Z`` (GitLab's own format)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def token_record(token: Token, now: datetime, *, kind: TokenKind | None = None) -> dict[str, Any]:
+    """One token as the documented JSON object (keys in :data:`FIELDS` order).
+
+    ``state`` and ``expires_in_s`` are computed at ``now`` (``expires_in_s`` is negative once
+    expired and null when the token never expires). Never contains a token value.
+    """
+    left = remaining(token, now)
+    return {
+        "id": token.id,
+        "name": token.name,
+        "description": token.description,
+        "kind": token_kind(token, kind or TokenKind.PERSONAL).value,
+        "state": token_state(token, now),
+        "active": token.active,
+        "revoked": token.revoked,
+        "scopes": list(token.scopes),
+        "user_id": token.user_id,
+        "access_level": token.access_level,
+        "access_level_name": ACCESS_LEVELS.get(token.access_level)
+        if token.access_level is not None
+        else None,
+        "resource_type": token.resource_type,
+        "resource_id": token.resource_id,
+        "impersonation": token.impersonation,
+        "created_at": iso_datetime(token.created_at),
+        "last_used_at": iso_datetime(token.last_used_at),
+        "last_used_ips": list(token.last_used_ips) if token.last_used_ips is not None else None,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "expires_in_s": int(left.total_seconds()) if left is not None else None,
+    }
+
+
+def new_token_record(
+    new: NewToken, now: datetime, *, kind: TokenKind | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A created or rotated token's JSON object: the token object plus ``token`` (its value)
+    and any ``extra`` keys. The only place a value is revealed, on purpose."""
+    record = token_record(new.public(), now, kind=kind)
+    record["token"] = new.token.get_secret_value()
+    record.update(extra)
+    return record
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def _escape_json_unsafe(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def dumps_json(data: Any) -> str:
+    """JSON text, readable (UTF-8 kept) but with every control or bidi character escaped, so
+    printing it to a terminal can never emit an escape sequence. Outside strings JSON text is
+    plain ASCII, so escaping these characters anywhere keeps the document valid."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(_escape_json_unsafe, text)
+
+
+def write_json(data: Any, out: TextIO) -> None:
+    """Write ``data`` as JSON followed by a newline."""
+    out.write(dumps_json(data))
+    out.write("\n")
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix a text cell a spreadsheet would evaluate as a formula with ``'``."""
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        # Our own numbers (ids, seconds) are never formulas; keep them numeric.
+        return str(value)
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    return neutralise_cell(str(value))
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """CSV with a header row (:data:`FIELDS`); lists are space-separated in one cell."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for record in records:
+        writer.writerow([_csv_cell(record.get(key)) for key in FIELDS])
+
+
+# --- terminal text ----------------------------------------------------------------------------
+
+
+def _escape_unsafe(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def safe_text(value: str) -> str:
+    """Server text made safe for a terminal: control, escape and bidi characters are shown
+    as visible ``\\x1b``-style escapes instead of being interpreted."""
+    return _UNSAFE.sub(_escape_unsafe, value)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (wide East Asian characters and emoji count 2)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, ending with ``…`` when cut."""
+    if display_width(text) <= width:
+        return text
+    out: list[str] = []
+    used = 0
+    for char in text:
+        w = display_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def use_color(out: TextIO) -> bool:
+    """Colour only on a terminal and only when ``NO_COLOR`` is unset or empty."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+_STATE_COLORS = {"active": "32", "expired": "33", "revoked": "31"}
+
+
+def _color(text: str, code: str, enabled: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if enabled else text
+
+
+_COLUMNS: tuple[tuple[str, int], ...] = (
+    # header, minimum width (NAME takes the rest)
+    ("ID", 2),
+    ("NAME", 12),
+    ("KIND", 4),
+    ("STATE", 7),
+    ("SCOPES", 6),
+    ("EXPIRES", 10),
+    ("LEFT", 11),
+    ("LAST USED", 9),
+)
+
+
+def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -> list[list[str]]:
+    """The cells of the table, as plain safe text."""
+    rows = []
+    for token in tokens:
+        rows.append(
+            [
+                str(token.id),
+                safe_text(token.name),
+                token_kind(token, kind or TokenKind.PERSONAL).label,
+                token_state(token, now),
+                safe_text(abbreviate_scopes(token.scopes)),
+                token.expires_at.isoformat() if token.expires_at else "never",
+                format_countdown(token, now),
+                format_ago(token.last_used_at, now),
+            ]
+        )
+    return rows
+
+
+def write_table(
+    tokens: Sequence[Token],
+    now: datetime,
+    out: TextIO,
+    *,
+    kind: TokenKind | None = None,
+    width: int | None = None,
+    color: bool | None = None,
+) -> None:
+    """A readable aligned table; the NAME column shrinks to fit the terminal width.
+
+    Plain (no colour) unless ``out`` is a terminal and ``NO_COLOR`` is unset.
+    """
+    if color is None:
+        color = use_color(out)
+    if width is None:
+        width = shutil.get_terminal_size((120, 24)).columns
+    rows = table_rows(tokens, now, kind)
+    headers = [h for h, _ in _COLUMNS]
+    widths = [
+        max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(headers)
+    ]
+    name_col = headers.index("NAME")
+    others = sum(w for i, w in enumerate(widths) if i != name_col) + 2 * (len(widths) - 1)
+    widths[name_col] = max(_COLUMNS[name_col][1], min(widths[name_col], width - others))
+    buffer = io.StringIO()
+    header_line = "  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip()
+    buffer.write(_color(header_line, "1", color) + "\n")
+    state_col = headers.index("STATE")
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            text = _pad(truncate(cell, widths[i]), widths[i])
+            if i == state_col:
+                text = _color(text, _STATE_COLORS.get(cell, "0"), color)
+            cells.append(text)
+        buffer.write("  ".join(cells).rstrip() + "\n")
+    out.write(buffer.getvalue())
+
+
+def write_detail(
+    token: Token, now: datetime, out: TextIO, *, kind: TokenKind | None = None
+) -> None:
+    """Every field of one token, one per line (``show`` on a terminal)."""
+    record = token_record(token, now, kind=kind)
+    labels = {
+        "expires_in_s": "expires in",
+        "access_level_name": None,
+        "impersonation": None,
+    }
+    for key in FIELDS:
+        if key in labels and labels[key] is None:
+            continue
+        value = record[key]
+        if key == "expires_in_s":
+            value = format_countdown(token, now)
+        elif key == "access_level" and value is not None:
+            value = f"{value} ({record['access_level_name'] or 'unknown'})"
+        elif key == "last_used_at":
+            value = f"{value} ({format_ago(token.last_used_at, now)})" if value else "never"
+        elif isinstance(value, list):
+            value = ", ".join(value) if value else "-"
+        elif value is None:
+            value = "-"
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        label = labels.get(key) or key.replace("_", " ")
+        out.write(f"{label + ':':<16}{safe_text(str(value))}\n")
