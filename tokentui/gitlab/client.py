@@ -1,20 +1,39 @@
 """GitLabClient: the async httpx client for GitLab's token API.
 
-SKELETON: the public surface below is the contract other modules code against. The client
-helper fills in the bodies (see the brief). Do not change signatures without telling everyone.
+One ``httpx.AsyncClient`` per instance and credential. Every token path comes from the
+:class:`~tokentui.gitlab.sources.TokenSource` in hand; errors are the typed exceptions of
+:mod:`tokentui.gitlab.errors` (mapped in :mod:`tokentui.gitlab.responses`); reads are retried
+by the one :class:`~tokentui.gitlab.retry.RetryPolicy`, writes never. See ``docs/client.md``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
+from tokentui import __version__
+from tokentui.gitlab import scopes as sc
+from tokentui.gitlab.connection import (
+    API_SUFFIX,
+    TokenAuth,
+    as_secret,
+    build_ssl_context,
+    normalise_base_url,
+)
+from tokentui.gitlab.errors import GitLabError
 from tokentui.gitlab.models import (
+    TOKEN_LIST,
+    AssociatedGroup,
+    AssociatedProject,
     Associations,
     Group,
     NewToken,
@@ -24,7 +43,36 @@ from tokentui.gitlab.models import (
     User,
     Version,
 )
-from tokentui.gitlab.sources import TokenFilters, TokenSource
+from tokentui.gitlab.pagination import ordered_pages, page_info
+from tokentui.gitlab.responses import (
+    error_from_response,
+    error_from_transport,
+    parse_body,
+)
+from tokentui.gitlab.retry import RetryHook, RetryPolicy, Sleep
+from tokentui.gitlab.sources import (
+    PersonalTokens,
+    TokenFilters,
+    TokenSource,
+    _encode,
+    self_rotate_path,
+)
+
+log = logging.getLogger("tokentui.gitlab")
+T = TypeVar("T")
+
+_TOKEN = TypeAdapter(Token)
+_NEW_TOKEN = TypeAdapter(NewToken)
+_USER = TypeAdapter(User)
+_PROJECT = TypeAdapter(Project)
+_GROUP = TypeAdapter(Group)
+_VERSION = TypeAdapter(Version)
+_ACCOUNTS = TypeAdapter(list[ServiceAccount])
+_ASSOCIATIONS = TypeAdapter(Associations)
+
+#: ``GET``/``DELETE /personal_access_tokens/self`` (the token in use), from the source.
+_SELF_PATH = PersonalTokens().token_path("self")
+MAX_PER_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +84,17 @@ class Page:
     per_page: int
     #: None when GitLab did not say (it drops X-Total above 10,000 rows).
     total: int | None
+    total_pages: int | None
+    next_page: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _AnyPage:
+    """One page of a non-token list (service accounts)."""
+
+    items: list
+    page: int
+    per_page: int
     total_pages: int | None
     next_page: int | None
 
@@ -61,7 +120,13 @@ class CreateTokenRequest:
 
 
 class GitLabClient:
-    """Async client for one GitLab instance and one credential."""
+    """Async client for one GitLab instance and one credential.
+
+    ``on_retry(attempt, delay_seconds, reason)`` is called before each retry of a read (for a
+    UI to show "retrying..."); ``sleep`` is what waits (tests pass a fast one); ``retry``
+    tunes the policy. Use as ``async with GitLabClient(...) as client:`` or call
+    :meth:`aclose`.
+    """
 
     def __init__(
         self,
@@ -72,21 +137,55 @@ class GitLabClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        on_retry: RetryHook | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
-        raise NotImplementedError
+        self._base_url = normalise_base_url(base_url)
+        if timeout <= 0:
+            raise ValueError("the timeout must be a positive number of seconds")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._auth = TokenAuth(as_secret(token))
+        self._timeout = timeout
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.on_retry = on_retry
+        self._sleep: Sleep = sleep or asyncio.sleep
+        verify = build_ssl_context(tls or TLSOptions()) if transport is None else True
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url + API_SUFFIX,
+            auth=self._auth,
+            headers={"User-Agent": f"tokentui/{__version__}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            verify=verify,
+            transport=transport,
+            trust_env=True,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=max(concurrency * 2, 10),
+                max_keepalive_connections=max(concurrency, 5),
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"GitLabClient({self._base_url!r}, token=<hidden>)"
 
     @property
     def base_url(self) -> str:
         """The instance URL as given, without ``/api/v4``."""
-        raise NotImplementedError
+        return self._base_url
 
     def set_token(self, token: SecretStr | str) -> None:
         """Switch the credential (after a self-rotation)."""
-        raise NotImplementedError
+        secret = as_secret(token)
+        if secret is None:
+            raise ValueError("the new token is empty")
+        self._auth.token = secret
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        raise NotImplementedError
+        await self._http.aclose()
 
     async def __aenter__(self) -> GitLabClient:
         return self
@@ -94,30 +193,104 @@ class GitLabClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    # -- requests ------------------------------------------------------------------------
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Send one request; retry it per the policy if it is a read; return a 2xx response
+        or raise the typed error."""
+        retries = self.retry.may_retry(method)
+        attempt = 1
+        while True:
+            request = self._http.build_request(method, path.lstrip("/"), params=params, json=json)
+            error: GitLabError
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                error = error_from_transport(
+                    exc, request=request, base_url=self._base_url, timeout=self._timeout
+                )
+                log.debug("%s %s failed: %s", method, request.url, type(exc).__name__)
+            else:
+                log.debug("%s %s -> %s", method, request.url, response.status_code)
+                if 200 <= response.status_code < 300:
+                    return response
+                error = error_from_response(
+                    response, had_token=self._auth.token is not None, base_url=self._base_url
+                )
+            decision = self.retry.decide(error, attempt) if retries else None
+            if decision is None:
+                raise error
+            delay, reason = decision
+            attempt += 1
+            self._report_retry(attempt, delay, reason)
+            await self._sleep(delay)
+
+    def _report_retry(self, attempt: int, delay: float, reason: str) -> None:
+        log.info("retry %d in %.1f s: %s", attempt, delay, reason)
+        if self.on_retry is not None:
+            try:
+                self.on_retry(attempt, delay, reason)
+            except Exception:  # a UI callback must not break the request
+                log.exception("on_retry callback failed")
+
+    async def _get(self, path: str, adapter: TypeAdapter[T], what: str, **params: Any) -> T:
+        response = await self._request("GET", path, params=params or None)
+        return parse_body(adapter, response, what=what, base_url=self._base_url)
+
+    async def _write_token(
+        self, method: str, path: str, body: dict[str, Any], what: str
+    ) -> NewToken:
+        response = await self._request(method, path, json=body)
+        return parse_body(_NEW_TOKEN, response, what=what, base_url=self._base_url)
+
     # -- who and where -------------------------------------------------------------------
     async def current_user(self) -> User:
         """``GET /user``."""
-        raise NotImplementedError
+        return await self._get("/user", _USER, "a user")
 
     async def get_user(self, user_id: int | str) -> User:
         """``GET /users/:id``."""
-        raise NotImplementedError
+        return await self._get(f"/users/{_encode(user_id)}", _USER, "a user")
 
     async def get_project(self, id_or_path: int | str) -> Project:
         """``GET /projects/:id`` (id or full path)."""
-        raise NotImplementedError
+        return await self._get(f"/projects/{_encode(id_or_path)}", _PROJECT, "a project")
 
     async def get_group(self, id_or_path: int | str) -> Group:
         """``GET /groups/:id`` (id or full path)."""
-        raise NotImplementedError
+        return await self._get(f"/groups/{_encode(id_or_path)}", _GROUP, "a group")
 
     async def version(self) -> Version:
         """``GET /version``."""
-        raise NotImplementedError
+        return await self._get("/version", _VERSION, "a version")
 
     async def list_service_accounts(self, group: int | str) -> list[ServiceAccount]:
         """``GET /groups/:id/service_accounts`` (all pages)."""
-        raise NotImplementedError
+        path = f"/groups/{_encode(group)}/service_accounts"
+
+        async def fetch(number: int) -> _AnyPage:
+            response = await self._request(
+                "GET", path, params={"page": number, "per_page": MAX_PER_PAGE}
+            )
+            items = parse_body(
+                _ACCOUNTS, response, what="a list of service accounts", base_url=self._base_url
+            )
+            info = page_info(
+                response.headers, requested_page=number, requested_per_page=MAX_PER_PAGE
+            )
+            return _AnyPage(items, info.page, info.per_page, info.total_pages, info.next_page)
+
+        accounts: list[ServiceAccount] = []
+        async with aclosing(ordered_pages(fetch, concurrency=self.concurrency)) as pages:
+            async for page in pages:
+                accounts.extend(page.items)
+        return accounts
 
     # -- tokens --------------------------------------------------------------------------
     def iter_token_pages(
@@ -128,49 +301,151 @@ class GitLabClient:
         per_page: int = 100,
         concurrency: int | None = None,
     ) -> AsyncIterator[Page]:
-        """Yield the pages of a token list in order, each exactly once."""
-        raise NotImplementedError
+        """Yield the pages of a token list in order, each exactly once.
+
+        Page 1 first; then, when GitLab gave ``X-Total-Pages``, the remaining pages are fetched
+        up to ``concurrency`` at a time (default: the client's); without a total, a few pages
+        ahead while pages come back full. Close it (``contextlib.aclosing``) or cancel it to
+        cancel the requests in flight.
+        """
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
+        path = source.list_path()
+        params = source.list_params(filters or TokenFilters())
+
+        async def fetch(number: int) -> Page:
+            response = await self._request(
+                "GET", path, params={**params, "page": number, "per_page": per_page}
+            )
+            items = parse_body(
+                TOKEN_LIST, response, what="a list of tokens", base_url=self._base_url
+            )
+            info = page_info(response.headers, requested_page=number, requested_per_page=per_page)
+            return Page(
+                items=items,
+                page=info.page,
+                per_page=info.per_page,
+                total=info.total,
+                total_pages=info.total_pages,
+                next_page=info.next_page,
+            )
+
+        return ordered_pages(fetch, concurrency=concurrency or self.concurrency)
 
     async def list_tokens(
         self, source: TokenSource, filters: TokenFilters | None = None
     ) -> list[Token]:
         """Every token of ``source`` (all pages)."""
-        raise NotImplementedError
+        tokens: list[Token] = []
+        async with aclosing(self.iter_token_pages(source, filters)) as pages:
+            async for page in pages:
+                tokens.extend(page.items)
+        return tokens
 
     async def get_token(self, source: TokenSource, token_id: int) -> Token:
         """One token of ``source``."""
-        raise NotImplementedError
+        return await self._get(source.get_path(int(token_id)), _TOKEN, "a token")
 
     async def get_self_token(self) -> Token:
         """``GET /personal_access_tokens/self``: the token in use."""
-        raise NotImplementedError
+        return await self._get(_SELF_PATH, _TOKEN, "a token")
 
     async def self_associations(self) -> Associations:
-        """``GET /personal_access_tokens/self/associations`` (all pages)."""
-        raise NotImplementedError
+        """``GET /personal_access_tokens/self/associations`` (all pages).
+
+        GitLab paginates ``groups`` and ``projects`` independently with the same ``page``:
+        pages are read until both lists come back short.
+        """
+        groups: list[AssociatedGroup] = []
+        projects: list[AssociatedProject] = []
+        number = 1
+        while True:
+            page = await self._get(
+                f"{_SELF_PATH}/associations",
+                _ASSOCIATIONS,
+                "the token's associations",
+                page=number,
+                per_page=MAX_PER_PAGE,
+            )
+            groups.extend(page.groups)
+            projects.extend(page.projects)
+            if max(len(page.groups), len(page.projects)) < MAX_PER_PAGE:
+                break
+            number += 1
+        return Associations(groups=tuple(groups), projects=tuple(projects))
 
     async def create_token(
         self, source: TokenSource, request: CreateTokenRequest, *, viewer_is_admin: bool
     ) -> NewToken:
-        """Create a token in ``source`` (route from ``source.create_route``). Never retried."""
-        raise NotImplementedError
+        """Create a token in ``source`` (route from ``source.create_route``). Never retried.
+
+        Raises ``ValueError`` (user-ready message) when the source cannot create tokens through
+        the API or the request cannot be valid there; GitLab's refusals raise
+        :class:`~tokentui.gitlab.errors.ValidationFailed` and friends.
+        """
+        route = source.create_route(viewer_is_admin=viewer_is_admin)
+        if route is None:
+            who = "" if viewer_is_admin else " without administrator rights"
+            raise ValueError(f"tokens of {source.label} cannot be created through the API{who}")
+        name = request.name.strip()
+        if not name:
+            raise ValueError("a token needs a name")
+        if len(name) > sc.MAX_NAME_LENGTH:
+            raise ValueError(f"a token name has at most {sc.MAX_NAME_LENGTH} characters")
+        if not request.scopes:
+            raise ValueError("a token needs at least one scope")
+        invalid = [s for s in request.scopes if s not in route.scopes]
+        if invalid:
+            raise ValueError(
+                f"{', '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid for "
+                f"tokens of {source.label}; choose from {', '.join(route.scopes)}"
+            )
+        if request.description is not None and len(request.description) > sc.MAX_DESCRIPTION_LENGTH:
+            raise ValueError(
+                f"a token description has at most {sc.MAX_DESCRIPTION_LENGTH} characters"
+            )
+        if route.expires_required and request.expires_at is None:
+            raise ValueError(f"tokens of {source.label} need an expiry date")
+        body: dict[str, Any] = {"name": name, "scopes": list(request.scopes)}
+        if request.expires_at is not None:
+            body["expires_at"] = request.expires_at.isoformat()
+        if request.description is not None:
+            body["description"] = request.description
+        if request.access_level is not None:
+            if route.access_levels is None:
+                raise ValueError(f"tokens of {source.label} have no access level")
+            if request.access_level not in route.access_levels:
+                levels = ", ".join(f"{v} ({sc.ACCESS_LEVELS[v]})" for v in route.access_levels)
+                raise ValueError(f"access level {request.access_level} is not one of {levels}")
+            body["access_level"] = request.access_level
+        return await self._write_token("POST", route.path, body, "a new token")
 
     async def rotate_token(
         self, source: TokenSource, token_id: int, *, expires_at: date | None = None
     ) -> NewToken:
         """Rotate a token by id. Never retried."""
-        raise NotImplementedError
+        if not source.can_rotate:
+            raise ValueError(f"tokens of {source.label} cannot be rotated through the API")
+        return await self._write_token(
+            "POST", source.rotate_path(int(token_id)), _expiry(expires_at), "a rotated token"
+        )
 
     async def rotate_self(
         self, source: TokenSource | None = None, *, expires_at: date | None = None
     ) -> NewToken:
         """Rotate the token in use (resource path for a project/group token). Never retried."""
-        raise NotImplementedError
+        return await self._write_token(
+            "POST", self_rotate_path(source), _expiry(expires_at), "a rotated token"
+        )
 
     async def revoke_token(self, source: TokenSource, token_id: int) -> None:
         """Revoke a token by id. Never retried."""
-        raise NotImplementedError
+        await self._request("DELETE", source.revoke_path(int(token_id)))
 
     async def revoke_self(self) -> None:
         """``DELETE /personal_access_tokens/self``. Never retried."""
-        raise NotImplementedError
+        await self._request("DELETE", _SELF_PATH)
+
+
+def _expiry(expires_at: date | None) -> dict[str, Any]:
+    return {"expires_at": expires_at.isoformat()} if expires_at is not None else {}
