@@ -24,6 +24,7 @@ from tokentui.gitlab.sources import SOURCE_CHOICES
 #: Documented exit codes (README "Exit codes").
 EXIT_OK = 0
 EXIT_FOUND = 1  # ``expiring``: something expires in the window
+EXIT_DECLINED = 1  # ``revoke``: the answer to "revoke?" was no
 EXIT_ERROR = 2  # any error (usage, network, GitLab)
 EXIT_USAGE = 2
 
@@ -40,9 +41,14 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_source_flags(parser: argparse.ArgumentParser) -> None:
-    """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive)."""
-    group = parser.add_argument_group("token source (default: --all for an admin, else --mine)")
+def add_source_flags(
+    parser: argparse.ArgumentParser,
+    *,
+    default: str = "--all for an admin, else --mine",
+) -> None:
+    """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive);
+    ``default`` says in the help which source applies without a flag."""
+    group = parser.add_argument_group(f"token source (default: {default})")
     exclusive = group.add_mutually_exclusive_group()
     exclusive.add_argument(
         "--mine", dest="source", action="store_const", const=("mine", None), help="your own tokens"
