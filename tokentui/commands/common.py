@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -20,6 +20,9 @@ from tokentui.gitlab.errors import (
     Unauthorized,
 )
 from tokentui.gitlab.sources import SOURCE_CHOICES
+
+if TYPE_CHECKING:
+    from tokentui.config import Settings
 
 #: Documented exit codes (README "Exit codes").
 EXIT_OK = 0
@@ -84,9 +87,15 @@ def env_url() -> str | None:
     return value or None
 
 
+class NotConfigured(UsageError):
+    """Nothing to connect with: no profile and no ``GITLAB_TOKEN``. The TUI answers this with
+    its login screen; the scripting CLI prints the message."""
+
+
 class Connection:
     """Where to connect and with which credential, resolved from flags, environment and the
-    profile. ``token_origin`` names where the token came from (for ``auth status``)."""
+    profile. ``token_origin`` names where the token came from (for ``auth status``):
+    ``"keyring"``, ``"file"`` (the opt-in 0600 file) or ``"GITLAB_TOKEN"``."""
 
     def __init__(
         self,
@@ -106,24 +115,120 @@ class Connection:
     def __repr__(self) -> str:
         return f"Connection(url={self.url!r}, profile={self.profile!r}, token=<hidden>)"
 
+    @property
+    def insecure(self) -> bool:
+        """True when TLS certificate verification is off (the TUI header shows a warning)."""
+        return self.tls.verify is False
+
     def client(self) -> GitLabClient:
         """A client for this connection."""
         return GitLabClient(self.url, self.token, tls=self.tls)
 
+    def save_token(self, token: SecretStr) -> None:
+        """Store a new value of this credential where the old one came from (after a
+        self-rotation), and use it from now on. Raises ``CredentialError`` with a user-ready
+        message when it cannot: a ``GITLAB_TOKEN`` cannot be changed from here."""
+        from tokentui.credentials import CredentialError, save_token
+
+        if self.token_origin not in ("keyring", "file") or not self.profile:
+            raise CredentialError(
+                "the token came from the GITLAB_TOKEN environment variable, which tokentui "
+                "cannot change: put the new value there (and wherever else it is kept)"
+            )
+        save_token(self.profile, self.token_origin, token)  # type: ignore[arg-type]
+        self.token = token
+
 
 def connect(args: argparse.Namespace) -> Connection:
-    """Resolve the connection for a command: ``--url``/``GITLAB_HOST`` and ``GITLAB_TOKEN``.
+    """Resolve the connection for a command from ``--profile``, ``--url``, the environment and
+    the profiles file (see docs/credentials.md).
 
-    (The credentials issue extends this with profiles and the keyring.) Raises
-    :class:`UsageError` when nothing is configured.
+    The token: ``GITLAB_TOKEN`` when set, else the profile's stored token (keyring or the
+    opt-in file). The URL: ``--url``, else ``GITLAB_HOST``, else the profile's. The profile:
+    ``--profile``, else ``TOKENTUI_PROFILE``, else (with a URL given) the one for that URL, else
+    the default. A stored token is only ever sent to its own profile's URL. TLS options come
+    from the profile (CA bundle, ``verify``, client certificate), else ``SSL_CERT_FILE`` /
+    ``REQUESTS_CA_BUNDLE``. With ``verify = false`` a warning goes to stderr.
+
+    Raises :class:`NotConfigured` when nothing is configured and :class:`UsageError` for any
+    other problem, each with a user-ready message.
     """
-    url = getattr(args, "url", None) or env_url()
-    token = os.environ.get("GITLAB_TOKEN", "").strip()
-    if not url:
-        raise UsageError("no GitLab URL: pass --url or set GITLAB_HOST")
-    if not token:
-        raise UsageError("no token: set GITLAB_TOKEN (the token is never taken from a flag)")
-    return Connection(url, SecretStr(token))
+    from tokentui import config, credentials
+
+    try:
+        settings = config.load_settings()
+        explicit_url = getattr(args, "url", None) or env_url()
+        url = config.normalize_url(explicit_url) if explicit_url else None
+        name = getattr(args, "profile", None) or os.environ.get(config.PROFILE_ENV, "").strip()
+        if name:
+            profile: config.Profile | None = settings.get(config.check_profile_name(name))
+        elif url:
+            profile = settings.find_by_url(url)
+        else:
+            profile = settings.default()
+        env_token = os.environ.get("GITLAB_TOKEN", "").strip()
+
+        if env_token:
+            target = url or (profile.url if profile else None)
+            if not target:
+                raise UsageError(
+                    "GITLAB_TOKEN is set but no GitLab URL: set GITLAB_HOST, pass --url, "
+                    "or configure a profile with 'tokentui auth login'"
+                )
+            same = profile is not None and config.same_instance(target, profile.url)
+            tls = profile.tls_options() if same and profile else config.tls_options()
+            conn = Connection(
+                target,
+                SecretStr(env_token),
+                tls=tls,
+                profile=profile.name if same and profile else None,
+                token_origin="GITLAB_TOKEN",
+            )
+        else:
+            if profile is None:
+                raise _not_configured(settings, url)
+            if url and not config.same_instance(url, profile.url):
+                raise UsageError(
+                    f"profile {profile.name!r} is for {profile.url}, not {url}: its token is "
+                    "only sent to its own URL (log in to the other one with "
+                    "'tokentui auth login --profile NAME --url URL', or set GITLAB_TOKEN)"
+                )
+            token = credentials.load_token(profile.name, profile.storage)
+            if token is None:
+                where = credentials.ORIGIN_LABELS[profile.storage]
+                raise UsageError(
+                    f"profile {profile.name!r} has no token in the {where}: run "
+                    f"'tokentui auth login --profile {profile.name}' or set GITLAB_TOKEN"
+                )
+            conn = Connection(
+                profile.url,
+                token,
+                tls=profile.tls_options(),
+                profile=profile.name,
+                token_origin=profile.storage,
+            )
+    except (config.ConfigError, credentials.CredentialError) as err:
+        raise UsageError(str(err)) from None
+    if conn.insecure:
+        print(f"tokentui: WARNING: {config.VERIFY_OFF_WARNING}", file=sys.stderr)
+    return conn
+
+
+def _not_configured(settings: Settings, url: str | None) -> NotConfigured:
+    if url:
+        return NotConfigured(
+            f"no profile for {url} and GITLAB_TOKEN is not set: run "
+            f"'tokentui auth login --url {url}' or set GITLAB_TOKEN"
+        )
+    if settings.profiles:
+        return NotConfigured(
+            f"several profiles ({', '.join(sorted(settings.profiles))}) and no default: pass "
+            "--profile NAME (or set default_profile in "
+            f"{settings.path})"
+        )
+    return NotConfigured(
+        "not logged in: run 'tokentui auth login', or set GITLAB_HOST and GITLAB_TOKEN"
+    )
 
 
 # --- running a command and reporting its errors (scripting CLI) ----------------------------------
