@@ -51,6 +51,9 @@ FIELDS: tuple[str, ...] = (
 # C0/C1 controls, DEL, and the bidirectional embedding/override/isolate characters (which can
 # make a terminal show text in a misleading order).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What json.dumps(ensure_ascii=False) leaves unescaped but a terminal may interpret (it always
+# escapes C0 controls inside strings; the newlines of indentation must stay).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -117,9 +120,9 @@ def _escape_json_unsafe(match: re.Match[str]) -> str:
 def dumps_json(data: Any) -> str:
     """JSON text, readable (UTF-8 kept) but with every control or bidi character escaped, so
     printing it to a terminal can never emit an escape sequence. Outside strings JSON text is
-    plain ASCII, so escaping these characters anywhere keeps the document valid."""
+    plain ASCII and whitespace, so escaping these characters anywhere keeps it valid."""
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _UNSAFE.sub(_escape_json_unsafe, text)
+    return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
 
 
 def write_json(data: Any, out: TextIO) -> None:
