@@ -1,38 +1,468 @@
 """TokenActions: the App-level controller for create / rotate / revoke / source switch / help.
 
-SKELETON owned by the TUI-actions helper. The main screen's bindings call these methods; they
-push dialogs and run the API calls in App-level workers (a worker dies with the widget that
-started it, so never from inside a dialog).
+The main screen's bindings call these methods. They refuse what cannot apply (with the reason),
+push the dialogs, and run the API calls in App-level workers, each with its own ``group=`` and
+``exit_on_error=False`` (a worker dies with the widget that started it, so never from inside a
+dialog). A new token's value never is a worker argument or result: the worker hands it straight
+to the reveal screen. Errors this module does not handle on the spot (a 401, a server error on
+rotate or revoke) are re-raised so the app's one worker-error handler reports them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from tokentui.expiry import today as today_of
+from tokentui.expiry import token_state
+from tokentui.gitlab.client import CreateTokenRequest
+from tokentui.gitlab.errors import (
+    ApiError,
+    GitLabError,
+    NotFound,
+    OutcomeUnknown,
+    TransportError,
+    Unauthorized,
+)
+from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.sources import (
+    GroupTokens,
+    ImpersonationTokens,
+    PersonalTokens,
+    ProjectTokens,
+    TokenSource,
+    resolve_source,
+)
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from tokentui.gitlab.models import Token
+    from tokentui.screens.create import CreateWizard
+    from tokentui.screens.source_picker import SourcePicker
+
+#: Worker groups (one per kind of action, so they never cancel each other).
+GROUP_CREATE = "token-create"
+GROUP_ROTATE = "token-rotate"
+GROUP_REVOKE = "token-revoke"
+GROUP_SOURCE = "token-source"
+
+NO_SELECTION = "No token selected: move to a token in the list first."
+
+
+def token_kind(token: Token, source: TokenSource | None) -> TokenKind:
+    """The kind of a token, from its own fields where the source lists several kinds."""
+    if token.impersonation:
+        return TokenKind.IMPERSONATION
+    if token.resource_type == "project":
+        return TokenKind.PROJECT
+    if token.resource_type == "group":
+        return TokenKind.GROUP
+    if source is not None:
+        return source.kind
+    return TokenKind.PROJECT if token.access_level is not None else TokenKind.PERSONAL
+
+
+def _quoted(token: Token) -> str:
+    return f"“{token.name}”"
 
 
 class TokenActions:
     """Actions on tokens, bound to one running app (which has ``client``, ``store``,
-    ``viewer``, ``self_token``, ``clock``)."""
+    ``viewer``, ``self_token``, ``clock`` and ``save_credential``)."""
 
     def __init__(self, app: App) -> None:
-        self.app = app
+        self.app: Any = app
 
+    # -- shared facts ---------------------------------------------------------------------
+    @property
+    def source(self) -> TokenSource | None:
+        """The source the list shows."""
+        return self.app.store.source
+
+    def is_in_use(self, token: Token) -> bool:
+        """True for the token tokentui itself authenticates with."""
+        self_token = getattr(self.app, "self_token", None)
+        return self_token is not None and self_token.id == token.id
+
+    def owner_label(self, token: Token) -> str:
+        """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
+        describe = getattr(self.app, "owner_label", None)
+        if callable(describe):
+            return str(describe(token))
+        source = self.source
+        if isinstance(source, ProjectTokens | GroupTokens):
+            return f"bot user {token.user_id} of {source.label}"
+        viewer = getattr(self.app, "viewer", None)
+        if viewer is not None and token.user_id == viewer.id:
+            return f"{viewer.username} (you)"
+        return f"user {token.user_id}" if token.user_id is not None else "unknown"
+
+    def kind_label(self, token: Token) -> str:
+        """The token's kind in words."""
+        return token_kind(token, self.source).label
+
+    # -- refusals (also usable from ``check_action``) ---------------------------------------
+    def create_refusal(self) -> str | None:
+        """Why ``n`` cannot apply to the current source, or None."""
+        source = self.source
+        if source is None:
+            return "No token source yet: pick one with t."
+        viewer = self.app.viewer
+        if self._asks_for_user(source):
+            return None
+        if source.create_route(viewer_is_admin=viewer.is_admin) is not None:
+            return None
+        if isinstance(source, ImpersonationTokens):
+            return "Only an administrator can create impersonation tokens."
+        if isinstance(source, PersonalTokens) and source.user_id is None:
+            return "Only an administrator can create tokens for other users."
+        return (
+            f"tokentui cannot create tokens in {source.label}: only an administrator can "
+            "create a token for another user. Switch to your own tokens with t."
+        )
+
+    def rotate_refusal(self, token: Token | None) -> str | None:
+        """Why ``r`` cannot apply to ``token``, or None."""
+        if token is None:
+            return NO_SELECTION
+        source = self.source
+        if source is not None and not source.can_rotate:
+            return f"Tokens in {source.label} cannot be rotated through the API."
+        state = token_state(token, self.app.clock())
+        if state == "revoked":
+            return (
+                f"{_quoted(token)} is revoked: a revoked token cannot be rotated. "
+                "Create a new one with n."
+            )
+        if state == "expired":
+            expired = token.expires_at.isoformat() if token.expires_at else "already"
+            return (
+                f"{_quoted(token)} expired ({expired}): tokentui rotates only active tokens. "
+                "Create a new one with n, with the scopes shown in the detail pane."
+            )
+        return None
+
+    def revoke_refusal(self, token: Token | None) -> str | None:
+        """Why ``d`` cannot apply to ``token``, or None."""
+        if token is None:
+            return NO_SELECTION
+        if token.revoked:
+            return f"{_quoted(token)} is already revoked."
+        return None
+
+    def _refuse(self, reason: str) -> None:
+        self.app.notify(reason, title="Not possible", severity="warning")
+
+    def _asks_for_user(self, source: TokenSource) -> bool:
+        """ "All tokens" as an admin: the wizard first asks for whom."""
+        return (
+            isinstance(source, PersonalTokens)
+            and source.user_id is None
+            and self.app.viewer.is_admin
+        )
+
+    def _run(self, work: Any, *, group: str, name: str) -> None:
+        self.app.run_worker(work, name=name, group=group, exit_on_error=False)
+
+    # -- create ---------------------------------------------------------------------------
     def new_token(self) -> None:
         """``n``: open the create wizard for the current source."""
+        from tokentui.screens.create import CreateWizard
 
-    def rotate(self, token: Token) -> None:
+        reason = self.create_refusal()
+        if reason:
+            self._refuse(reason)
+            return
+        source = self.source
+        assert source is not None
+        viewer = self.app.viewer
+        self.app.push_screen(
+            CreateWizard(
+                source=source,
+                viewer_id=viewer.id,
+                viewer_is_admin=viewer.is_admin,
+                today=today_of(self.app.clock),
+                base_url=self.app.client.base_url,
+                on_submit=self._submit_create,
+                ask_user=self._asks_for_user(source),
+            )
+        )
+
+    def _submit_create(
+        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+    ) -> None:
+        self._run(self._create(wizard, source, request), group=GROUP_CREATE, name="create")
+
+    async def _create(
+        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+    ) -> None:
+        from tokentui.screens.reveal import RevealScreen
+
+        try:
+            new = await self.app.client.create_token(
+                source, request, viewer_is_admin=self.app.viewer.is_admin
+            )
+        except OutcomeUnknown:
+            wizard.dismiss(None)
+            self.app.notify(
+                f"The create request for “{request.name}” was sent but its answer was lost, "
+                "so it may have been created (without a value you can see). The list is "
+                "reloaded: if the token is there, revoke it and create another.",
+                title="Create: outcome unknown",
+                severity="error",
+                timeout=20,
+            )
+            self.app.store.reload()
+            return
+        except Unauthorized:
+            wizard.set_busy(False)
+            raise
+        except TransportError as err:
+            wizard.show_server_error(err, hint="check the connection, then ctrl+n to try again")
+            return
+        except ApiError as err:
+            wizard.show_server_error(err)
+            return
+        except GitLabError as err:
+            wizard.show_server_error(err)
+            return
+        self.app.store.apply_created(new.public())
+        wizard.dismiss(None)
+        self.app.push_screen(
+            RevealScreen(
+                new,
+                heading=f"Created {source.kind.label} token “{new.name}”",
+                details=_new_token_details(new),
+            )
+        )
+
+    # -- rotate ---------------------------------------------------------------------------
+    def rotate(self, token: Token | None) -> None:
         """``r``: confirm, rotate, then reveal the new value once."""
+        from tokentui.screens.confirm import RotateDialog
 
-    def revoke(self, token: Token) -> None:
+        reason = self.rotate_refusal(token)
+        if reason:
+            self._refuse(reason)
+            return
+        assert token is not None
+        in_use = self.is_in_use(token)
+
+        def confirmed(expires_at: date | None) -> None:
+            if expires_at is None:
+                return
+            self._run(
+                self._rotate(token, expires_at, in_use),
+                group=GROUP_ROTATE,
+                name=f"rotate {token.id}",
+            )
+
+        self.app.push_screen(
+            RotateDialog(
+                token,
+                now=self.app.clock(),
+                owner=self.owner_label(token),
+                kind=self.kind_label(token),
+                in_use=in_use,
+            ),
+            confirmed,
+        )
+
+    async def _rotate(self, token: Token, expires_at: date, in_use: bool) -> None:
+        from tokentui.screens.reveal import RevealScreen
+
+        source = self.source
+        assert source is not None
+        warning: str | None = None
+        try:
+            if in_use:
+                from tokentui.self_rotation import rotate_in_use
+
+                result = await rotate_in_use(
+                    self.app.client,
+                    getattr(self.app, "save_credential", None),
+                    source=source,
+                    expires_at=expires_at,
+                )
+                new = result.new_token
+                self.app.self_token = new.public()
+                warning = _self_rotation_warning(result)
+            else:
+                new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
+        except OutcomeUnknown:
+            self.app.notify(
+                f"The rotate request for {_quoted(token)} was sent but its answer was lost: it "
+                "may have been rotated. The list is reloaded; if the old token shows as revoked, "
+                "its new value is lost — rotate the newest token of that name again.",
+                title="Rotate: outcome unknown",
+                severity="error",
+                timeout=20,
+            )
+            self.app.store.reload()
+            return
+        self.app.store.apply_rotated(token.id, new.public())
+        self.app.push_screen(
+            RevealScreen(
+                new,
+                heading=f"Rotated “{new.name}”: the old value no longer works",
+                warning=warning,
+                details=_new_token_details(new),
+            )
+        )
+
+    # -- revoke ---------------------------------------------------------------------------
+    def revoke(self, token: Token | None) -> None:
         """``d``/``delete``: confirm, then revoke."""
+        from tokentui.screens.confirm import RevokeDialog
 
+        reason = self.revoke_refusal(token)
+        if reason:
+            self._refuse(reason)
+            return
+        assert token is not None
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(self._revoke(token), group=GROUP_REVOKE, name=f"revoke {token.id}")
+
+        self.app.push_screen(
+            RevokeDialog(
+                token,
+                now=self.app.clock(),
+                owner=self.owner_label(token),
+                kind=self.kind_label(token),
+                in_use=self.is_in_use(token),
+            ),
+            confirmed,
+        )
+
+    async def _revoke(self, token: Token) -> None:
+        source = self.source
+        assert source is not None
+        try:
+            await self.app.client.revoke_token(source, token.id)
+        except OutcomeUnknown:
+            self.app.notify(
+                f"The revoke request for {_quoted(token)} was sent but its answer was lost. "
+                "The list is reloaded to show whether it is revoked; if not, press d again.",
+                title="Revoke: outcome unknown",
+                severity="error",
+                timeout=20,
+            )
+            self.app.store.reload()
+            return
+        self.app.store.apply_revoked(token.id)
+        self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked")
+
+    # -- source ---------------------------------------------------------------------------
     def pick_source(self) -> None:
         """``t``: choose another token source."""
+        from tokentui.screens.source_picker import SourcePicker
 
+        self.app.push_screen(
+            SourcePicker(
+                current=self.source,
+                viewer_is_admin=self.app.viewer.is_admin,
+                on_submit=self._submit_source,
+                on_list_accounts=self._submit_list_accounts,
+            )
+        )
+
+    def _submit_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
+        self._run(self._check_source(picker, choice, value), group=GROUP_SOURCE, name="source")
+
+    def _submit_list_accounts(self, picker: SourcePicker, group: str) -> None:
+        self._run(self._list_accounts(picker, group), group=GROUP_SOURCE, name="accounts")
+
+    async def _check_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
+        viewer = self.app.viewer
+        client = self.app.client
+        try:
+            source = resolve_source(
+                choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
+            )
+        except ValueError as err:
+            picker.show_error(str(err).replace(f"--{choice} takes", f"{choice} needs"))
+            return
+        try:
+            if isinstance(source, ProjectTokens):
+                project = await client.get_project(source.resource)
+                source = ProjectTokens(resource=project.path_with_namespace)
+            elif isinstance(source, GroupTokens):
+                group = await client.get_group(source.resource)
+                source = GroupTokens(resource=group.full_path)
+            elif isinstance(source, ImpersonationTokens) or (
+                isinstance(source, PersonalTokens) and source.user_id not in (None, viewer.id)
+            ):
+                await client.get_user(source.user_id)  # type: ignore[arg-type]
+        except NotFound:
+            picker.show_error(_not_found_text(choice, value or ""))
+            return
+        except Unauthorized:
+            picker.show_error(None)
+            raise
+        except GitLabError as err:
+            picker.show_error(f"GitLab refused: {err.message}")
+            return
+        picker.dismiss(None)
+        self.app.store.set_source(source)
+        self.app.notify(f"Showing {source.label}.", title="Token source")
+
+    async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
+        try:
+            accounts = await self.app.client.list_service_accounts(group)
+        except NotFound:
+            picker.show_error(f"There is no group {group!r} (or you cannot see it).")
+            return
+        except Unauthorized:
+            picker.show_error(None)
+            raise
+        except GitLabError as err:
+            picker.show_error(f"GitLab refused: {err.message}")
+            return
+        picker.show_accounts(group, accounts)
+
+    # -- help -----------------------------------------------------------------------------
     def show_help(self) -> None:
         """``?``: every binding of the current screen."""
+        from tokentui.screens.help import HelpScreen, binding_rows
+
+        screen = self.app.screen
+        self.app.push_screen(HelpScreen(binding_rows(screen), title="Keys on this screen"))
+
+
+def _not_found_text(choice: str, value: str) -> str:
+    if choice == "project":
+        return (
+            f"There is no project {value!r} (or you cannot see it): "
+            "use its full path, e.g. platform/api."
+        )
+    if choice == "group":
+        return (
+            f"There is no group {value!r} (or you cannot see it): "
+            "use its full path, e.g. platform/infra."
+        )
+    return f"There is no user with id {value} (or you cannot see them)."
+
+
+def _new_token_details(new: Token) -> str:
+    expires = new.expires_at.isoformat() if new.expires_at else "never"
+    scopes = ", ".join(new.scopes) or "none"
+    return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
+
+
+def _self_rotation_warning(result: Any) -> str | None:
+    """The loud warning of a self-rotation whose new value was not saved or verified."""
+    if result.store_error:
+        return (
+            f"NOT SAVED: tokentui could not store the new value ({result.store_error}). Copy "
+            "it now and save it yourself (tokentui auth login); the old value no longer works."
+        )
+    if not result.stored:
+        return (
+            "This session keeps its credential nowhere (demo or GITLAB_TOKEN): tokentui uses "
+            "the new value until it quits. Copy it now and update wherever you keep the token."
+        )
+    if not result.verified and result.verify_error:
+        return f"Saved, but checking the new value failed: {result.verify_error}"
+    return None

@@ -1,0 +1,257 @@
+"""Confirmation dialogs: a generic yes/no, the rotate dialog and the revoke dialog.
+
+All confirm with ``y``/``enter`` and cancel with ``n``/``esc``. They only ask: the API call runs
+in an App-level worker once the dialog is dismissed (see :mod:`tokentui.actions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, Static
+
+from tokentui.expiry import format_ago, format_countdown, today
+from tokentui.gitlab.models import Token
+from tokentui.gitlab.scopes import ROTATE_DEFAULT_DAYS
+from tokentui.widgets.expiry_picker import ExpiryPicker
+
+
+def facts_table(rows: Sequence[tuple[str, str]], width: int = 12) -> Text:
+    """Aligned ``label  value`` lines (values are plain text, never markup)."""
+    text = Text()
+    for index, (label, value) in enumerate(rows):
+        if index:
+            text.append("\n")
+        text.append(f"{label:<{width}}", style="bold")
+        text.append(value)
+    return text
+
+
+def last_used_text(token: Token, now: datetime) -> str:
+    """``2026-11-20 14:02 UTC (3d ago)`` or ``never``."""
+    if token.last_used_at is None:
+        return "never"
+    moment = token.last_used_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{moment} ({format_ago(token.last_used_at, now)})"
+
+
+def ips_text(token: Token) -> str:
+    """The last IPs GitLab recorded, or why there are none."""
+    if token.last_used_ips is None:
+        return "not reported by this server"
+    return ", ".join(token.last_used_ips) or "none recorded"
+
+
+def expires_text(token: Token, now: datetime) -> str:
+    """``2026-12-23 (29d 10:00:00)`` or ``never``."""
+    if token.expires_at is None:
+        return "never"
+    return f"{token.expires_at.isoformat()} ({format_countdown(token, now)})"
+
+
+class _Dialog(ModalScreen):
+    """Shared keys and buttons: ``y``/``enter`` confirm, ``n``/``esc`` cancel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "confirm", "Confirm", id="dialog.confirm", priority=True),
+        Binding("n,escape", "cancel", "Cancel", id="dialog.cancel", priority=True),
+    ]
+
+    confirm_label = "Confirm"
+    cancel_label = "Cancel"
+    danger = False
+
+    def buttons(self) -> ComposeResult:
+        """The confirm/cancel buttons and the key hint."""
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(
+                f"{self.confirm_label} (y)",
+                id="confirm",
+                variant="error" if self.danger else "primary",
+                compact=True,
+            )
+            yield Button(f"{self.cancel_label} (n)", id="cancel", compact=True)
+        yield Static("y/enter confirm · n/esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def action_confirm(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        """Close without doing anything."""
+        self.dismiss(None)
+
+
+class ConfirmDialog(_Dialog):
+    """A yes/no question; dismisses with True (yes) or None (no)."""
+
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        *,
+        confirm_label: str = "Yes",
+        cancel_label: str = "No",
+        danger: bool = False,
+    ) -> None:
+        super().__init__(classes="confirm-dialog")
+        self.title_text = title
+        self.body_text = text
+        self.confirm_label = confirm_label
+        self.cancel_label = cancel_label
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-small"):
+            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(self.body_text), classes="dialog-text")
+            yield from self.buttons()
+
+    def action_confirm(self) -> None:
+        """Answer yes."""
+        self.dismiss(True)
+
+
+class RotateDialog(_Dialog):
+    """Rotate a token: its facts, the warning, the new expiry. Dismisses with the date."""
+
+    confirm_label = "Rotate"
+    danger = True
+
+    def __init__(
+        self,
+        token: Token,
+        *,
+        now: datetime,
+        owner: str,
+        kind: str,
+        in_use: bool = False,
+    ) -> None:
+        super().__init__(id="rotate-dialog")
+        self.token = token
+        self.now = now
+        self.owner = owner
+        self.kind = kind
+        self.in_use = in_use
+
+    def compose(self) -> ComposeResult:
+        token = self.token
+        with Vertical(id="rotate-box", classes="dialog"):
+            yield Static(Text(f"Rotate “{token.name}”?"), classes="dialog-title")
+            yield Static(
+                facts_table(
+                    [
+                        ("Kind", self.kind),
+                        ("Owner", self.owner),
+                        ("Scopes", ", ".join(token.scopes) or "none"),
+                        ("Last used", last_used_text(token, self.now)),
+                        ("Last IPs", ips_text(token)),
+                        ("Expires", expires_text(token, self.now)),
+                    ]
+                ),
+                classes="dialog-facts",
+            )
+            warning = (
+                "The old value stops working at once: everything that uses it fails "
+                "until it gets the new value."
+            )
+            if self.in_use:
+                warning += (
+                    " This is the token tokentui itself uses: tokentui saves the new value "
+                    "where the old one was and switches to it."
+                )
+            yield Static(Text(warning), classes="warning")
+            yield Static("New expiry (GitLab's default is 7 days):", classes="dialog-text")
+            yield ExpiryPicker(
+                today(self.now),
+                default_days=ROTATE_DEFAULT_DAYS,
+                allow_custom=False,
+                id="rotate-expiry",
+            )
+            yield Static("", id="rotate-error", classes="step-error")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#expiry-options", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
+        """Rotate with the highlighted expiry."""
+        expires_at, problem = self.query_one(ExpiryPicker).chosen()
+        if problem:
+            self.query_one("#rotate-error", Static).update(Text(problem))
+            return
+        self.dismiss(expires_at)
+
+
+class RevokeDialog(_Dialog):
+    """Revoke a token: its facts and what follows. Dismisses with True to revoke."""
+
+    confirm_label = "Revoke"
+    danger = True
+
+    def __init__(
+        self,
+        token: Token,
+        *,
+        now: datetime,
+        owner: str,
+        kind: str,
+        in_use: bool = False,
+    ) -> None:
+        super().__init__(id="revoke-dialog")
+        self.token = token
+        self.now = now
+        self.owner = owner
+        self.kind = kind
+        self.in_use = in_use
+
+    def compose(self) -> ComposeResult:
+        token = self.token
+        with Vertical(id="revoke-box", classes="dialog dialog-small"):
+            yield Static(Text(f"Revoke “{token.name}”?"), classes="dialog-title")
+            yield Static(
+                facts_table(
+                    [
+                        ("Kind", self.kind),
+                        ("Owner", self.owner),
+                        ("Scopes", ", ".join(token.scopes) or "none"),
+                        ("Last used", last_used_text(token, self.now)),
+                        ("Expires", expires_text(token, self.now)),
+                    ]
+                ),
+                classes="dialog-facts",
+            )
+            warning = "Anything using this token fails from now on. This cannot be undone."
+            if self.in_use:
+                warning += (
+                    " This is the token tokentui itself uses: tokentui stops working until "
+                    "you log in with another token."
+                )
+            yield Static(Text(warning), classes="warning")
+            yield from self.buttons()
+
+    def action_confirm(self) -> None:
+        """Revoke."""
+        self.dismiss(True)
