@@ -11,8 +11,10 @@ from __future__ import annotations
 import email.utils
 import json
 import re
+import socket
 import ssl
 import time
+from collections.abc import Iterator
 from typing import TypeVar
 
 import httpx
@@ -329,32 +331,46 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
 # --- transport errors -----------------------------------------------------------------------
 
 
-def _is_tls(exc: BaseException) -> bool:
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes/contexts (httpx wraps httpcore wraps anyio wraps OSError)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _is_tls(exc: BaseException) -> bool:
+    for current in _chain(exc):
         if isinstance(current, ssl.SSLError | ssl.CertificateError):
             return True
         text = str(current)
         if "CERTIFICATE_VERIFY_FAILED" in text or "SSL:" in text or "[SSL" in text:
             return True
-        current = current.__cause__ or current.__context__
     return False
 
 
 def _is_dns(exc: BaseException) -> bool:
-    text = str(exc).lower()
+    markers = (
+        "name or service not known",
+        "nodename nor servname",
+        "temporary failure in name resolution",
+        "no address associated",
+        "getaddrinfo failed",
+        "name resolution",
+    )
+    for current in _chain(exc):
+        if isinstance(current, socket.gaierror):
+            return True
+        if any(marker in str(current).lower() for marker in markers):
+            return True
+    return False
+
+
+def _is_refused(exc: BaseException) -> bool:
     return any(
-        marker in text
-        for marker in (
-            "name or service not known",
-            "nodename nor servname",
-            "temporary failure in name resolution",
-            "no address associated",
-            "getaddrinfo failed",
-            "name resolution",
-        )
+        isinstance(c, ConnectionRefusedError) or "refused" in str(c).lower() for c in _chain(exc)
     )
 
 
@@ -413,7 +429,7 @@ def _transport_error(
             return ConnectionFailed(
                 f"Could not resolve the host name {host!r}: is the URL right?", **kw
             )
-        if "refused" in str(exc).lower() or isinstance(exc.__cause__, ConnectionRefusedError):
+        if _is_refused(exc):
             return ConnectionFailed(
                 f"Nothing answers at {host}:{port} (connection refused): is GitLab running "
                 "there and the URL right?",
