@@ -1,0 +1,207 @@
+"""The login screen: shown when nothing is configured (``connect()`` raised ``NotConfigured``).
+
+Same steps as ``tokentui auth login`` (:mod:`tokentui.login`): URL and token (hidden), optional
+CA bundle or no verification, check with ``GET /personal_access_tokens/self`` and
+``GET /user``, store the token (keyring, or the 0600 file only when the box is ticked), save
+the profile. Dismisses with a :class:`~tokentui.commands.common.Connection` for the new profile,
+or ``None`` when the user gives up (escape).
+
+Usage from the app::
+
+    self.push_screen(LoginScreen(url=args.url), callback=self.on_logged_in)
+
+The token is read from the input inside the worker, never passed to it, and the input is
+cleared once it is stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from tokentui import config, credentials
+from tokentui.commands.common import Connection, env_url, error_message
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.errors import GitLabError
+from tokentui.login import LoginRequest, check_login, check_storage, save_login
+
+
+class LoginScreen(Screen[Connection | None]):
+    """Log in to a GitLab instance and save the profile."""
+
+    DEFAULT_CSS = """
+    LoginScreen {
+        align: center middle;
+    }
+    LoginScreen #login-box {
+        width: 80;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        padding: 1 2;
+    }
+    LoginScreen Label.field {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    LoginScreen #login-title {
+        text-style: bold;
+    }
+    LoginScreen #keyring-notice {
+        margin-top: 1;
+        color: $warning;
+    }
+    LoginScreen #login-error {
+        margin-top: 1;
+        color: $error;
+    }
+    LoginScreen #login-status {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    LoginScreen #login-buttons {
+        margin-top: 1;
+        height: auto;
+    }
+    LoginScreen #login-buttons Button {
+        margin-right: 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="login.cancel"),
+    ]
+
+    def __init__(self, *, url: str | None = None, profile: str | None = None) -> None:
+        super().__init__()
+        self._initial_url = url or env_url() or ""
+        self._initial_profile = profile or config.DEFAULT_PROFILE
+        self._keyring = credentials.keyring_status()
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="login-box"):
+            yield Static("Log in to GitLab", id="login-title")
+            yield Static(
+                "The token is checked with GitLab, then kept in the system keyring; the "
+                f"profile (never the token) goes to {config.config_path()}."
+            )
+            yield Label("GitLab URL", classes="field")
+            yield Input(self._initial_url, placeholder="https://gitlab.example.com", id="url")
+            yield Label("Access token (hidden)", classes="field")
+            yield Input(placeholder="glpat-...", password=True, id="token")
+            yield Label("Profile name", classes="field")
+            yield Input(self._initial_profile, id="profile")
+            yield Label(
+                "CA bundle (optional, for a private certificate authority)", classes="field"
+            )
+            yield Input(placeholder="/path/to/ca.pem", id="ca-bundle")
+            yield Checkbox("Do not verify the TLS certificate (dangerous)", id="no-verify")
+            if not self._keyring.usable:
+                yield Static(
+                    f"No system keyring here: {self._keyring.reason} (usual over SSH). Either "
+                    "quit and set GITLAB_HOST and GITLAB_TOKEN, or tick the box below to keep "
+                    f"the token in {credentials.credentials_path()} (plaintext, mode 0600).",
+                    id="keyring-notice",
+                )
+                yield Checkbox("Store the token in that file", id="insecure-storage")
+            yield Static("", id="login-error")
+            yield Static("", id="login-status")
+            with Horizontal(id="login-buttons"):
+                yield Button("Log in", variant="primary", id="login")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#token" if self._initial_url else "#url", Input).focus()
+
+    # -- input ------------------------------------------------------------------------------
+    @on(Input.Submitted)
+    def _next_or_submit(self, event: Input.Submitted) -> None:
+        order = ["url", "token", "profile", "ca-bundle"]
+        current = event.input.id or ""
+        for name in order[order.index(current) + 1 :] if current in order else []:
+            field = self.query_one(f"#{name}", Input)
+            if not field.value:
+                field.focus()
+                return
+        self.action_login()
+
+    @on(Button.Pressed, "#login")
+    def _login_pressed(self) -> None:
+        self.action_login()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Give up: the app decides what that means (usually quit)."""
+        self.query_one("#token", Input).value = ""
+        self.dismiss(None)
+
+    def _request(self) -> LoginRequest:
+        ca = self.query_one("#ca-bundle", Input).value.strip()
+        insecure = self.query(Checkbox).filter("#insecure-storage")
+        return LoginRequest(
+            profile=self.query_one("#profile", Input).value.strip() or config.DEFAULT_PROFILE,
+            url=self.query_one("#url", Input).value,
+            storage="file" if insecure and insecure.first().value else "keyring",
+            verify=not self.query_one("#no-verify", Checkbox).value,
+            ca_bundle=Path(ca).expanduser().resolve() if ca else None,
+            make_default=True,
+        ).normalized()
+
+    def _show_error(self, text: str) -> None:
+        self.query_one("#login-error", Static).update(text)
+        self.query_one("#login-status", Static).update("")
+
+    def action_login(self) -> None:
+        """Check the form, then check the token with GitLab in a worker."""
+        try:
+            request = self._request()
+            check_storage(request.storage)
+            request.tls_options()
+        except (config.ConfigError, credentials.CredentialError) as err:
+            self._show_error(str(err))
+            return
+        if not self.query_one("#token", Input).value.strip():
+            self._show_error("Paste your access token (it is not shown).")
+            self.query_one("#token", Input).focus()
+            return
+        self._show_error("")
+        self.query_one("#login-status", Static).update(f"Checking with {request.url} ...")
+        self.query_one("#login", Button).disabled = True
+        self._check(request)
+
+    @work(exclusive=True, group="login", exit_on_error=False)
+    async def _check(self, request: LoginRequest) -> None:
+        """Verify and store. Reads the token from its input here: never a worker argument."""
+        from pydantic import SecretStr
+
+        token = SecretStr(self.query_one("#token", Input).value.strip())
+        try:
+            tls = request.tls_options()
+            async with GitLabClient(request.url, token, tls=tls) as client:
+                identity = await check_login(client)
+            profile = save_login(request, token, identity)
+        except (GitLabError, ValueError, config.ConfigError, credentials.CredentialError) as err:
+            self._show_error(error_message(err))
+            self.query_one("#login", Button).disabled = False
+            return
+        self.query_one("#token", Input).value = ""
+        self.dismiss(
+            Connection(
+                profile.url,
+                token,
+                tls=profile.tls_options(),
+                profile=profile.name,
+                token_origin=profile.storage,
+            )
+        )
