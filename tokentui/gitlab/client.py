@@ -47,6 +47,8 @@ from tokentui.gitlab.pagination import ordered_pages, page_info
 from tokentui.gitlab.responses import (
     error_from_response,
     error_from_transport,
+    html_error,
+    looks_like_html,
     parse_body,
 )
 from tokentui.gitlab.retry import RetryHook, RetryPolicy, Sleep
@@ -219,6 +221,8 @@ class GitLabClient:
             else:
                 log.debug("%s %s -> %s", method, request.url, response.status_code)
                 if 200 <= response.status_code < 300:
+                    if looks_like_html(response):  # e.g. a login page in front of the API
+                        raise html_error(response, self._base_url)
                     return response
                 error = error_from_response(
                     response, had_token=self._auth.token is not None, base_url=self._base_url

@@ -68,8 +68,8 @@ def parse_body(adapter: TypeAdapter[T], response: httpx.Response, *, what: str, 
     Raises :class:`NotGitLab` for HTML, non-JSON, truncated JSON or a body of the wrong shape.
     """
     request = response.request
-    if _looks_like_html(response):
-        raise _html_error(response, base_url)
+    if looks_like_html(response):
+        raise html_error(response, base_url)
     try:
         return adapter.validate_json(response.content)
     except ValidationError as exc:
@@ -92,7 +92,7 @@ def parse_body(adapter: TypeAdapter[T], response: httpx.Response, *, what: str, 
         ) from None
 
 
-def _looks_like_html(response: httpx.Response) -> bool:
+def looks_like_html(response: httpx.Response) -> bool:
     ctype = response.headers.get("content-type", "").lower()
     if "html" in ctype:
         return True
@@ -100,7 +100,7 @@ def _looks_like_html(response: httpx.Response) -> bool:
     return head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body"))
 
 
-def _html_error(response: httpx.Response, base_url: str) -> NotGitLab:
+def html_error(response: httpx.Response, base_url: str) -> NotGitLab:
     request = response.request
     return NotGitLab(
         f"The server at {base_url} answered {describe_request(request, base_url)} with an HTML "
@@ -251,8 +251,8 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
             method=request.method,
             url=str(request.url),
         )
-    if status not in (429,) and status < 500 and _looks_like_html(response):
-        return _html_error(response, base_url)
+    if status not in (429,) and status < 500 and looks_like_html(response):
+        return html_error(response, base_url)
 
     body = _decode(response)
     text, fields, raw = gitlab_text(body)
