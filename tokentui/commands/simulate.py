@@ -1,9 +1,116 @@
-"""Placeholder: replaced by its owner."""
+"""``tokentui simulate``: run the GitLab-compatible simulator on a loopback port."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands."""
+    """Add the ``simulate`` subcommand."""
+    parser = sub.add_parser(
+        "simulate",
+        help="run a GitLab-compatible simulator with seeded demo tokens",
+        description="Serve a GitLab-compatible API (access-token endpoints) with seeded demo "
+        "data on 127.0.0.1 and print its URL and the tokens of an admin (root), a regular "
+        "user (alice) and a project/group maintainer (bob). Serves until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_non_negative_int, default=0, help="port (default 0: a free port)"
+    )
+    parser.add_argument(
+        "--tokens",
+        type=_non_negative_int,
+        default=200,
+        help="number of seeded tokens (default 200, up to 100000)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the demo data (default 1)")
+    parser.add_argument(
+        "--latency-ms",
+        type=_non_negative_float,
+        default=0.0,
+        help="delay every request by this many milliseconds",
+    )
+    parser.add_argument(
+        "--fail-rate",
+        type=_rate,
+        default=0.0,
+        help="fraction of requests answered 500/502/503 (0..1)",
+    )
+    parser.add_argument(
+        "--drop-rate",
+        type=_rate,
+        default=0.0,
+        help="fraction of connections dropped unanswered (0..1)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the simulator, print where it is and its credentials, serve until interrupted."""
+    from tokentui.simulator import Simulator, SimulatorConfig
+    from tokentui.simulator.server import BackgroundServer
+
+    config = SimulatorConfig(
+        seed=args.seed,
+        tokens=args.tokens,
+        latency_ms=args.latency_ms,
+        fail_rate=args.fail_rate,
+        drop_rate=args.drop_rate,
+    )
+    sim = Simulator(config)
+    server = BackgroundServer(sim.app, args.host, args.port)
+    try:
+        url = server.start()
+    except OSError as err:
+        print(
+            f"tokentui: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr
+        )
+        return 2
+    sim.url = url
+    # Printing the values is the point of this command (a local, throw-away instance).
+    print(f"GitLab simulator at {url}  ({len(sim.state.tokens)} tokens, seed {args.seed})")
+    print(f"  admin      (root):  {sim.admin_token}")
+    print(f"  user       (alice): {sim.user_token}")
+    print(f"  maintainer (bob):   {sim.maintainer_token}")
+    print(
+        f'Try: curl -si -H "PRIVATE-TOKEN: {sim.admin_token}" '
+        f'"{url}/api/v4/personal_access_tokens?per_page=5"'
+    )
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("simulator stopped", file=sys.stderr)
+    return 0
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, not {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, not {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, not {text}")
+    return value

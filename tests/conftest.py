@@ -1,0 +1,78 @@
+"""Shared fixtures. The simulator part is owned by the simulator; others append fixtures in the
+marked section at the end.
+
+``sim``: a fresh :class:`~tokentui.simulator.Simulator` per test (seed 1, 300 tokens, real
+clock) served over real loopback HTTP at ``sim.url``. One uvicorn server runs for the whole
+session; its ASGI app forwards to the current test's simulator, so a test pays only for seeding.
+
+``sim_factory(**config, clock=None)``: the same for a custom configuration (e.g. a big
+``tokens`` or ``frozen_now`` as clock); the last simulator made is the one served.
+
+``frozen_now`` / ``FROZEN_NOW``: 2026-11-23T12:00:00Z, for deterministic data:
+``sim_factory(clock=lambda: FROZEN_NOW)`` or the ``frozen_sim`` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from tokentui.simulator import Dispatcher, Simulator, SimulatorConfig
+from tokentui.simulator.server import BackgroundServer
+
+FROZEN_NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+SIM_TOKENS = 300
+
+
+@pytest.fixture(scope="session")
+def _sim_server() -> Iterator[tuple[Dispatcher, str]]:
+    dispatcher = Dispatcher()
+    server = BackgroundServer(dispatcher)
+    url = server.start()
+    try:
+        yield dispatcher, url
+    finally:
+        server.stop()
+
+
+SimFactory = Callable[..., Simulator]
+
+
+@pytest.fixture
+def sim_factory(_sim_server: tuple[Dispatcher, str]) -> Iterator[SimFactory]:
+    """Make a served simulator: ``sim_factory(tokens=20_000, clock=..., fail_rate=...)``."""
+    dispatcher, url = _sim_server
+
+    def make(clock: Callable[[], datetime] | None = None, **config: object) -> Simulator:
+        config.setdefault("seed", 1)
+        config.setdefault("tokens", SIM_TOKENS)
+        simulator = Simulator(SimulatorConfig(**config), clock=clock)  # type: ignore[arg-type]
+        simulator.url = url
+        dispatcher.target = simulator.app
+        return simulator
+
+    yield make
+    dispatcher.target = None
+
+
+@pytest.fixture
+def sim(sim_factory: SimFactory) -> Simulator:
+    """A fresh seeded simulator served on loopback HTTP (``sim.url``)."""
+    return sim_factory()
+
+
+@pytest.fixture
+def frozen_now() -> datetime:
+    """The frozen test clock: 2026-11-23T12:00:00Z."""
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def frozen_sim(sim_factory: SimFactory) -> Simulator:
+    """Like ``sim`` but with the clock frozen at ``FROZEN_NOW``."""
+    return sim_factory(clock=lambda: FROZEN_NOW)
+
+
+# ---- fixtures added by other parts go below this line --------------------------------------

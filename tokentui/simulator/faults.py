@@ -1,0 +1,103 @@
+"""Fault injection (latency, 5xx, 429 bursts, dropped connections) and the request log."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    """One request the simulator received. ``status`` is 0 when the connection was dropped
+    before any answer; ``dropped`` is True whenever the client got no response."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    dropped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one request."""
+
+    latency_s: float = 0.0
+    status: int | None = None  # answer with this error instead of handling
+    retry_after: int = 1
+    drop_before: bool = False  # drop without handling
+    drop_after: bool = False  # handle (the write happens), then drop
+
+
+@dataclass(slots=True)
+class _DropRule:
+    method: str
+    path: re.Pattern[str]
+    remaining: int
+
+
+class Faults:
+    """Fault settings, safe to change from any thread while the server runs.
+
+    ``latency_ms`` delays every request; ``fail_rate`` answers that fraction with a 500/502/503
+    (nothing handled); ``drop_rate`` drops that fraction of connections (nothing handled);
+    :meth:`burst_429` throttles the next requests; :meth:`drop_after_action` lets matching
+    requests happen and then loses their response.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        latency_ms: float = 0.0,
+        fail_rate: float = 0.0,
+        drop_rate: float = 0.0,
+    ) -> None:
+        self.latency_ms = latency_ms
+        self.fail_rate = fail_rate
+        self.drop_rate = drop_rate
+        self._rng = random.Random(seed ^ 0x5EED)
+        self._lock = threading.Lock()
+        self._burst = 0
+        self._burst_retry_after = 1
+        self._drop_rules: list[_DropRule] = []
+
+    def burst_429(self, count: int, retry_after: int = 1) -> None:
+        """Answer the next ``count`` requests with Rack::Attack's 429 (``Retry-After``)."""
+        with self._lock:
+            self._burst = count
+            self._burst_retry_after = retry_after
+
+    def drop_after_action(self, method: str, path_regex: str, times: int = 1) -> None:
+        """For the next ``times`` requests whose method is ``method`` and whose path matches
+        ``path_regex`` (``re.search``): perform the request, then drop the connection."""
+        with self._lock:
+            self._drop_rules.append(_DropRule(method.upper(), re.compile(path_regex), times))
+
+    def reset(self) -> None:
+        """No faults at all."""
+        with self._lock:
+            self.latency_ms = 0.0
+            self.fail_rate = 0.0
+            self.drop_rate = 0.0
+            self._burst = 0
+            self._drop_rules.clear()
+
+    def decide(self, method: str, path: str) -> Decision:
+        """The fate of one request."""
+        with self._lock:
+            latency = max(self.latency_ms, 0.0) / 1000
+            if self._burst > 0:
+                self._burst -= 1
+                return Decision(latency, status=429, retry_after=self._burst_retry_after)
+            if self.drop_rate and self._rng.random() < self.drop_rate:
+                return Decision(latency, drop_before=True)
+            if self.fail_rate and self._rng.random() < self.fail_rate:
+                return Decision(latency, status=self._rng.choice((500, 502, 503)))
+            for rule in self._drop_rules:
+                if rule.remaining > 0 and rule.method == method and rule.path.search(path):
+                    rule.remaining -= 1
+                    return Decision(latency, drop_after=True)
+            return Decision(latency)

@@ -1,0 +1,100 @@
+"""In-memory records of the simulated GitLab instance (users, groups, projects, tokens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from tokentui.gitlab.models import TokenKind
+
+#: ``user_type`` values the simulator uses.
+HUMAN = "human"
+PROJECT_BOT = "project_bot"
+SERVICE_ACCOUNT = "service_account"
+
+
+@dataclass(slots=True, eq=False)
+class UserRecord:
+    """A user: a human, a project/group bot (owner of a resource token) or a service account."""
+
+    id: int
+    username: str
+    name: str
+    email: str
+    created_at: datetime
+    is_admin: bool = False
+    state: str = "active"
+    user_type: str = HUMAN
+    #: Group that provisioned this service account (group service accounts only).
+    provisioned_by_group_id: int | None = None
+
+    @property
+    def bot(self) -> bool:
+        """True for bots and service accounts (GitLab's ``bot`` field)."""
+        return self.user_type != HUMAN
+
+
+@dataclass(slots=True, eq=False)
+class GroupRecord:
+    """A group; ``members`` maps user id to direct access level."""
+
+    id: int
+    name: str
+    path: str
+    full_path: str
+    created_at: datetime
+    parent_id: int | None = None
+    visibility: str = "internal"
+    description: str = ""
+    members: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True, eq=False)
+class ProjectRecord:
+    """A project in a group namespace; ``members`` maps user id to direct access level."""
+
+    id: int
+    name: str
+    path: str
+    namespace_id: int
+    path_with_namespace: str
+    created_at: datetime
+    visibility: str = "internal"
+    description: str = ""
+    members: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True, eq=False)
+class TokenRecord:
+    """A PersonalAccessToken row (every kind is one: resource tokens belong to bot users).
+
+    The secret value is never stored, only its digest (``digest``).
+    """
+
+    id: int
+    name: str
+    user_id: int
+    scopes: tuple[str, ...]
+    created_at: datetime
+    kind: TokenKind = TokenKind.PERSONAL
+    description: str | None = None
+    revoked: bool = False
+    expires_at: date | None = None
+    last_used_at: datetime | None = None
+    #: Most recent first, at most 5 distinct addresses.
+    last_used_ips: list[str] = field(default_factory=list)
+    impersonation: bool = False
+    #: ``previous_personal_access_token_id``: the token this one was rotated from.
+    previous_id: int | None = None
+    #: ``"project"`` or ``"group"`` for resource tokens.
+    resource_type: str | None = None
+    resource_id: int | None = None
+    digest: str = field(default="", repr=False)
+
+    def expired(self, today: date) -> bool:
+        """GitLab: a token expires at 00:00 UTC on its ``expires_at`` date."""
+        return self.expires_at is not None and self.expires_at <= today
+
+    def active(self, today: date) -> bool:
+        """Not revoked and not expired."""
+        return not self.revoked and not self.expired(today)

@@ -1,0 +1,196 @@
+"""The :class:`Simulator`: a seeded GitLab instance you can serve, inspect and break."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+from tokentui.gitlab.models import TokenKind
+from tokentui.simulator import seed
+from tokentui.simulator.app import SimulatorApp
+from tokentui.simulator.config import SimulatorConfig
+from tokentui.simulator.faults import Faults, LoggedRequest
+from tokentui.simulator.records import PROJECT_BOT, SERVICE_ACCOUNT, TokenRecord, UserRecord
+from tokentui.simulator.server import serve_app
+from tokentui.simulator.state import State
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real time, aware UTC."""
+    return datetime.now(UTC)
+
+
+class Simulator:
+    """A GitLab-compatible instance in memory.
+
+    ``app`` is the ASGI app (``httpx.ASGITransport(app=sim.app)`` in process), :meth:`serve`
+    runs it on a loopback port. ``admin_token``, ``user_token`` and ``maintainer_token`` are the
+    credentials of root, alice and bob. ``clock`` (aware UTC) drives the seeded dates and every
+    expiry decision.
+    """
+
+    def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        self.clock: Clock = clock or utc_now
+        self.state = State(seed=self.config.seed, prefix=self.config.token_prefix)
+        now = self.now()
+        seed.seed_cast(self.state, now, self.config.host)
+        credentials = seed.seed_tokens(self.state, now, self.config.tokens, self.config.host)
+        self.admin_token: str = credentials.admin
+        self.user_token: str = credentials.user
+        self.maintainer_token: str = credentials.maintainer
+        self.faults = Faults(
+            seed=self.config.seed,
+            latency_ms=self.config.latency_ms,
+            fail_rate=self.config.fail_rate,
+            drop_rate=self.config.drop_rate,
+        )
+        self.request_log: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+        #: Set while served (by :meth:`serve` or the test fixture).
+        self.url: str | None = None
+        self.app = SimulatorApp(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"Simulator(seed={self.config.seed}, tokens={len(self.state.tokens)}, url={self.url!r})"
+        )
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        """The simulator is itself an ASGI app (its :attr:`app`)."""
+        await self.app(scope, receive, send)
+
+    def now(self) -> datetime:
+        """The simulator's current time (aware UTC)."""
+        moment = self.clock()
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def today(self) -> date:
+        """Today's UTC date."""
+        return self.now().date()
+
+    def _log(self, entry: LoggedRequest) -> None:
+        with self._log_lock:
+            self.request_log.append(entry)
+
+    def requests(self, method: str | None = None, path_contains: str = "") -> list[LoggedRequest]:
+        """Logged requests filtered by method and path substring."""
+        with self._log_lock:
+            return [
+                r
+                for r in self.request_log
+                if (method is None or r.method == method.upper()) and path_contains in r.path
+            ]
+
+    # -- test helpers ----------------------------------------------------------------------
+    def issue_token(
+        self,
+        user_id: int,
+        *,
+        name: str,
+        scopes: Sequence[str],
+        expires_at: date | None = None,
+        revoked: bool = False,
+        description: str | None = None,
+        impersonation: bool = False,
+        last_used_at: datetime | None = None,
+    ) -> str:
+        """Add a token for ``user_id`` directly (no HTTP); returns its value.
+
+        A project/group bot's token gets its resource; a service account's token is of kind
+        service account. ``expires_at`` None means no expiry.
+        """
+        with self.state.lock:
+            user = self.state.users[user_id]
+            kind = TokenKind.IMPERSONATION if impersonation else _kind_of(user)
+            resource = self._bot_resource(user) if user.user_type == PROJECT_BOT else None
+            record = TokenRecord(
+                id=self.state.next_token_id(),
+                name=name,
+                user_id=user_id,
+                scopes=tuple(scopes),
+                created_at=self.now(),
+                kind=kind,
+                description=description,
+                revoked=revoked,
+                expires_at=expires_at,
+                last_used_at=last_used_at,
+                impersonation=impersonation,
+                resource_type=resource[0] if resource else None,
+                resource_id=resource[1] if resource else None,
+            )
+            return self.state.add_token(record)
+
+    def issue_resource_token(
+        self,
+        resource_type: str,
+        resource_id: int,
+        *,
+        name: str,
+        scopes: Sequence[str],
+        access_level: int = 40,
+        expires_at: date | None = None,
+        revoked: bool = False,
+    ) -> str:
+        """Add a project (``"project"``) or group (``"group"``) access token with a new bot
+        user at ``access_level``; returns its value."""
+        if resource_type not in ("project", "group"):
+            raise ValueError("resource_type must be 'project' or 'group'")
+        import random
+
+        with self.state.lock:
+            bot = seed.add_bot(
+                self.state,
+                resource_type,
+                resource_id,
+                name,
+                access_level,
+                random.Random(f"{self.config.seed}:{self.state.next_user_id()}"),
+                self.config.host,
+                self.now(),
+            )
+        if expires_at is None:
+            expires_at = self.today() + timedelta(days=30)
+        return self.issue_token(
+            bot.id, name=name, scopes=scopes, expires_at=expires_at, revoked=revoked
+        )
+
+    def token_record(self, value: str) -> TokenRecord:
+        """The record of a token value (KeyError when unknown)."""
+        with self.state.lock:
+            record = self.state.token_by_secret(value)
+        if record is None:
+            raise KeyError("no such token")
+        return record
+
+    def _bot_resource(self, user: UserRecord) -> tuple[str, int] | None:
+        for project in self.state.projects.values():
+            if user.id in project.members:
+                return "project", project.id
+        for group in self.state.groups.values():
+            if user.id in group.members:
+                return "group", group.id
+        return None
+
+    # -- serving ---------------------------------------------------------------------------
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve on ``host:port`` (0 = a free port) in a background thread; yields the URL."""
+        with serve_app(self.app, host, port) as url:
+            self.url = url
+            try:
+                yield url
+            finally:
+                self.url = None
+
+
+def _kind_of(user: UserRecord) -> TokenKind:
+    if user.user_type == SERVICE_ACCOUNT:
+        return TokenKind.SERVICE_ACCOUNT
+    if user.user_type == PROJECT_BOT:
+        return TokenKind.PROJECT
+    return TokenKind.PERSONAL
