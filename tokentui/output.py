@@ -17,7 +17,7 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from tokentui.expiry import format_ago, format_countdown, remaining, token_state
@@ -54,6 +54,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]
 # What json.dumps(ensure_ascii=False) leaves unescaped but a terminal may interpret (it always
 # escapes C0 controls inside strings; the newlines of indentation must stay).
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SECOND = timedelta(seconds=1)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -95,7 +96,7 @@ def token_record(token: Token, now: datetime, *, kind: TokenKind | None = None) 
         "last_used_at": iso_datetime(token.last_used_at),
         "last_used_ips": list(token.last_used_ips) if token.last_used_ips is not None else None,
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
-        "expires_in_s": int(left.total_seconds()) if left is not None else None,
+        "expires_in_s": left // _SECOND if left is not None else None,
     }
 
 

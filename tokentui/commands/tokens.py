@@ -278,6 +278,7 @@ def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
 
 async def _list(args: argparse.Namespace) -> int:
     server, client_filters = _list_filters(args)
+    _item_source(args)  # a malformed --user/--project/... is refused before any request
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
     async with connection.client() as client:
@@ -565,6 +566,7 @@ async def _expiring(args: argparse.Namespace) -> int:
     days = av.duration_days(args.within, "--within")
     server = _with_expiring(TokenFilters(state="active", revoked=False), days)
     client_filters = ClientFilters(expiring_within_days=days)
+    _item_source(args)  # a malformed --user/--project/... is refused before any request
     connection = common.connect(args)
     async with connection.client() as client:
         viewer = await client.current_user()
