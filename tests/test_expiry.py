@@ -102,7 +102,8 @@ def test_band_never() -> None:
         (-timedelta(minutes=12), "expired 12m ago"),
         (-timedelta(hours=5), "expired 5h ago"),
         (-timedelta(days=3, hours=2), "expired 3d ago"),
-        (-timedelta(days=90), "expired 3 mo ago"),
+        (-timedelta(days=90), "expired 3mo ago"),
+        (-timedelta(days=400), "expired 1y ago"),
     ],
 )
 def test_format_countdown(left: timedelta, text: str) -> None:

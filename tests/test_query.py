@@ -135,18 +135,26 @@ def test_sort_keys_and_none_placement() -> None:
 
 
 def test_sort_key_cycle() -> None:
-    key = SortKey.EXPIRY
+    key = SortKey.URGENCY
     seen = []
-    for _ in range(5):
+    for _ in range(6):
         seen.append(key)
         key = key.next()
-    assert seen == [
-        SortKey.EXPIRY,
-        SortKey.NAME,
-        SortKey.CREATED,
-        SortKey.LAST_USED,
-        SortKey.EXPIRY,
+    assert seen == [*SortKey, SortKey.URGENCY]
+    assert [k.value for k in SortKey] == ["urgency", "expiry", "name", "created", "last used"]
+
+
+def test_urgency_puts_what_needs_attention_first() -> None:
+    tokens = [
+        tok(1, expires_at=TODAY - timedelta(days=30)),  # expired long ago
+        tok(2, revoked=True, active=False, expires_at=TODAY + timedelta(days=2)),
+        tok(3),  # never expires
+        tok(4, expires_at=TODAY + timedelta(days=90)),
+        tok(5, expires_at=TODAY),  # expired at 00:00 today
+        tok(6, expires_at=TODAY + timedelta(days=1)),  # in 12 hours
     ]
+    assert ids(sort_tokens(tokens, SortKey.URGENCY, now=NOW)) == [6, 4, 3, 5, 1, 2]
+    assert ids(sort_tokens(tokens, SortKey.URGENCY, True, now=NOW)) == [2, 1, 5, 3, 4, 6]
 
 
 def test_token_kind() -> None:

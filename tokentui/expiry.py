@@ -118,12 +118,15 @@ def band(token_or_date: Token | date | None, now: datetime) -> Band:
 
 def format_countdown(token_or_date: Token | date | None, now: datetime) -> str:
     """``3d 04:12:09`` under 60 days (``04:12:09`` under a day), ``in 5 mo`` / ``in 1 y`` when
-    far, ``expired 3d ago`` once expired, ``never`` without expiry."""
+    far, ``expired 3d ago`` (``expired 2mo ago``, ``expired 1y ago``) once expired, ``never``
+    without expiry."""
     left = remaining(token_or_date, now)
     if left is None:
         return "never"
     if left <= timedelta(0):
-        return f"expired {_short_span(-left)} ago" if -left >= timedelta(minutes=1) else "expired"
+        if -left < timedelta(minutes=1):
+            return "expired"
+        return f"expired {_short_span(-left, compact=True)} ago"
     if left < timedelta(days=60):
         seconds = int(left.total_seconds())
         days, rest = divmod(seconds, 86_400)
@@ -137,13 +140,15 @@ def format_countdown(token_or_date: Token | date | None, now: datetime) -> str:
     return f"in {days // 30} mo"
 
 
-def _short_span(span: timedelta) -> str:
-    """A coarse length of time: ``3d``, ``5h``, ``12m``, ``2 mo``, ``1 y``."""
+def _short_span(span: timedelta, *, compact: bool = False) -> str:
+    """A coarse length of time: ``3d``, ``5h``, ``12m``, ``2 mo``, ``1 y`` (``2mo``, ``1y``
+    when ``compact``)."""
     seconds = int(span.total_seconds())
+    gap = "" if compact else " "
     if seconds >= 365 * 86_400:
-        return f"{seconds // (365 * 86_400)} y"
+        return f"{seconds // (365 * 86_400)}{gap}y"
     if seconds >= 60 * 86_400:
-        return f"{seconds // (30 * 86_400)} mo"
+        return f"{seconds // (30 * 86_400)}{gap}mo"
     if seconds >= 86_400:
         return f"{seconds // 86_400}d"
     if seconds >= 3_600:

@@ -39,8 +39,14 @@ class ClientFilters:
 
 
 class SortKey(Enum):
-    """What the token list is sorted by; ``s`` cycles them in this order."""
+    """What the token list is sorted by; ``s`` cycles them in this order.
 
+    ``URGENCY`` (the TUI's default) puts what needs attention first: active tokens by soonest
+    expiry, then those that never expire, then expired ones (most recent first), then revoked
+    ones (most recent expiry first). ``EXPIRY`` is the plain expiry date (never last).
+    """
+
+    URGENCY = "urgency"
     EXPIRY = "expiry"
     NAME = "name"
     CREATED = "created"
@@ -175,9 +181,32 @@ def filter_tokens(
 
 
 _NEVER = math.inf
+#: Urgency groups are offsets far apart on one float axis (timestamps are ~2e9).
+_GROUP = 1e12
 
 
-def _sort_value(token: Token, key: SortKey) -> object:
+def _urgency(revoked: bool, expiry_ts: float, now_ts: float) -> float:
+    """One float ordering tokens by urgency (see :class:`SortKey`); ``expiry_ts`` is the
+    expiry instant's timestamp, inf for never, -inf for inactive without a date."""
+    finite = expiry_ts if math.isfinite(expiry_ts) else 0.0
+    if revoked:
+        return 4 * _GROUP - finite
+    if expiry_ts == _NEVER:
+        return _GROUP
+    if expiry_ts > now_ts:
+        return expiry_ts
+    return 2 * _GROUP - finite
+
+
+def _expiry_ts(token: Token) -> float:
+    if token.expires_at is not None:
+        return expiry_instant(token.expires_at).timestamp()
+    return _NEVER if token.active else -_NEVER
+
+
+def _sort_value(token: Token, key: SortKey, now_ts: float) -> object:
+    if key is SortKey.URGENCY:
+        return _urgency(token.revoked, _expiry_ts(token), now_ts)
     if key is SortKey.EXPIRY:
         return token.expires_at.toordinal() if token.expires_at else _NEVER
     if key is SortKey.NAME:
@@ -187,10 +216,18 @@ def _sort_value(token: Token, key: SortKey) -> object:
     return token.last_used_at.timestamp() if token.last_used_at else -_NEVER
 
 
-def sort_tokens(tokens: Iterable[Token], key: SortKey, descending: bool = False) -> list[Token]:
+def sort_tokens(
+    tokens: Iterable[Token],
+    key: SortKey,
+    descending: bool = False,
+    *,
+    now: datetime | None = None,
+) -> list[Token]:
     """Tokens sorted by ``key`` (ties keep their order). Ascending: soonest expiry first (never
-    last), name A-Z, oldest first, least recently used first (never used first)."""
-    return sorted(tokens, key=lambda t: _sort_value(t, key), reverse=descending)
+    last), name A-Z, oldest first, least recently used first (never used first); urgency as
+    :class:`SortKey` says (at ``now``)."""
+    now_ts = (now or datetime.now(UTC)).timestamp()
+    return sorted(tokens, key=lambda t: _sort_value(t, key, now_ts), reverse=descending)
 
 
 # --- the compact index ----------------------------------------------------------------------
@@ -214,6 +251,8 @@ class TokenIndex:
         self._created_ts: list[float] = []
         self._last_used_ts: list[float] = []
         self._orders: dict[tuple[SortKey, bool], list[int]] = {}
+        #: The instant the cached urgency orders were computed for.
+        self._urgency_ts: float | None = None
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -260,15 +299,12 @@ class TokenIndex:
                 self._last_used_ts[pos],
             ) = columns
         self._orders.clear()
+        self._urgency_ts = None
 
     @staticmethod
     def _columns(token: Token) -> tuple[str, int, float, float, float, float]:
-        if token.expires_at is not None:
-            expiry_ts = expiry_instant(token.expires_at).timestamp()
-            expiry_ord = float(token.expires_at.toordinal())
-        else:
-            expiry_ts = _NEVER if token.active else -_NEVER
-            expiry_ord = _NEVER
+        expiry_ts = _expiry_ts(token)
+        expiry_ord = float(token.expires_at.toordinal()) if token.expires_at else _NEVER
         return (
             token.name.casefold(),
             1 if token.revoked else 0,
@@ -278,7 +314,10 @@ class TokenIndex:
             token.last_used_at.timestamp() if token.last_used_at else -_NEVER,
         )
 
-    def _column(self, key: SortKey) -> Sequence[object]:
+    def _column(self, key: SortKey, now_ts: float) -> Sequence[object]:
+        if key is SortKey.URGENCY:
+            revoked, expiry = self._revoked, self._expiry_ts
+            return [_urgency(bool(revoked[i]), expiry[i], now_ts) for i in range(len(expiry))]
         return {
             SortKey.EXPIRY: self._expiry_ord,
             SortKey.NAME: self._names,
@@ -286,11 +325,24 @@ class TokenIndex:
             SortKey.LAST_USED: self._last_used_ts,
         }[key]
 
-    def order(self, key: SortKey, descending: bool = False) -> list[int]:
-        """Positions sorted by ``key`` (cached). Ties keep arrival order in both directions."""
+    def order(
+        self, key: SortKey, descending: bool = False, now: datetime | None = None
+    ) -> list[int]:
+        """Positions sorted by ``key`` (cached). Ties keep arrival order in both directions.
+
+        Urgency orders depend on ``now``; they are recomputed when a cached one is more than
+        a minute old (tokens expire at midnight, so a minute's drift is harmless).
+        """
+        now_ts = (now or datetime.now(UTC)).timestamp()
+        if key is SortKey.URGENCY and (
+            self._urgency_ts is None or abs(now_ts - self._urgency_ts) > 60
+        ):
+            self._orders.pop((key, False), None)
+            self._orders.pop((key, True), None)
+            self._urgency_ts = now_ts
         cached = self._orders.get((key, descending))
         if cached is None:
-            column = self._column(key)
+            column = self._column(key, self._urgency_ts or now_ts)
             cached = sorted(range(len(column)), key=column.__getitem__, reverse=descending)
             self._orders[(key, descending)] = cached
         return cached
@@ -304,7 +356,7 @@ class TokenIndex:
         descending: bool = False,
     ) -> list[int]:
         """Positions of the tokens passing every filter, in sort order."""
-        rows = self.order(key, descending)
+        rows = self.order(key, descending, now)
         now_ts = now.timestamp()
         tokens = self.tokens
         if server.revoked is not None:
@@ -352,4 +404,5 @@ def select_tokens(
     descending: bool = False,
 ) -> list[Token]:
     """Filter then sort a list of tokens in one call (for the scripting CLI)."""
-    return sort_tokens(filter_tokens(tokens, server, client, now), key, descending)
+    now = now or datetime.now(UTC)
+    return sort_tokens(filter_tokens(tokens, server, client, now), key, descending, now=now)
