@@ -1,0 +1,146 @@
+"""The scripting CLI as real processes: no Textual import, stdout/stderr separation, exit codes,
+and ``revoke`` asking on a real terminal (a pseudo-terminal)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses a pseudo-terminal")
+
+
+@pytest.fixture
+def env(sim, tmp_path) -> dict[str, str]:
+    """A clean environment pointing at ``sim`` as its admin."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITLAB_", "TOKENTUI_")) and k != "NO_COLOR"
+    }
+    clean.update(
+        GITLAB_HOST=sim.url,
+        GITLAB_TOKEN=sim.admin_token,
+        TOKENTUI_CONFIG_DIR=str(tmp_path / "config"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )
+    return clean
+
+
+def tokentui(env: dict[str, str], *argv: str, token: str | None = None):
+    run_env = dict(env)
+    if token is not None:
+        run_env["GITLAB_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "tokentui.cli", *argv],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_scripting_cli_never_imports_textual(sim, env) -> None:
+    code = (
+        "import sys\n"
+        "from tokentui.cli import main\n"
+        "code = main(['list', '--all', '--json'])\n"
+        "assert code == 0, code\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print('TEXTUAL:' + ','.join(bad), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "TEXTUAL:\n" in result.stderr
+    assert json.loads(result.stdout)
+
+
+def test_create_value_alone_on_stdout_in_a_real_process(sim, env) -> None:
+    result = tokentui(
+        env, "create", "--user", "2", "--name", "from-a-process", "--scope", "read_api"
+    )
+    assert result.returncode == 0, result.stderr
+    value = result.stdout.strip()
+    assert result.stdout == value + "\n"
+    assert value.startswith("glpat-") and value not in result.stderr
+    assert sim.state.token_by_secret(value).name == "from-a-process"
+
+
+def test_expiring_exit_codes_in_a_real_process(sim, env) -> None:
+    for record in sim.state.tokens.values():
+        if record.user_id == 5:
+            record.revoked = True
+    assert tokentui(env, "expiring", "--within", "14d", "--user", "5").returncode == 0
+    soon = datetime.now(UTC).date() + timedelta(days=2)
+    sim.issue_token(5, name="soon", scopes=("read_api",), expires_at=soon)
+    found = tokentui(env, "expiring", "--within", "14d", "--user", "5", "--json")
+    assert found.returncode == 1
+    assert [row["name"] for row in json.loads(found.stdout)] == ["soon"]
+    broken = tokentui(env, "expiring", token="glpat-00000000000000000000")
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+
+
+def test_revoke_without_terminal_refuses_in_a_real_process(sim, env) -> None:
+    target = next(t for t in sim.state.tokens.values() if t.user_id == 4 and not t.revoked)
+    result = tokentui(env, "revoke", str(target.id))
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    assert not sim.state.tokens[target.id].revoked
+
+
+def _revoke_on_a_terminal(env: dict[str, str], token_id: int, answer: bytes) -> tuple[int, str]:
+    """Run ``revoke ID`` with stdin/stderr on a pseudo-terminal and type ``answer``."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokentui.cli", "revoke", str(token_id)],
+        env=env,
+        stdin=slave,
+        stderr=slave,
+        stdout=subprocess.PIPE,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while b"[y/N]" not in seen:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, f"no prompt; got {seen!r}"
+            seen += os.read(master, 4096)
+        os.write(master, answer)
+        proc.wait(timeout=60)
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_revoke_asks_on_a_terminal(sim, env) -> None:
+    target = next(t for t in sim.state.tokens.values() if t.user_id == 4 and not t.revoked)
+    code, screen = _revoke_on_a_terminal(env, target.id, b"n\n")
+    assert code == 1
+    assert f"Revoke token {target.id}" in screen and "not revoked" in screen
+    assert not sim.state.tokens[target.id].revoked
+    code, screen = _revoke_on_a_terminal(env, target.id, b"y\n")
+    assert code == 0, screen
+    assert sim.state.tokens[target.id].revoked
