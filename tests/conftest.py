@@ -76,3 +76,39 @@ def frozen_sim(sim_factory: SimFactory) -> Simulator:
 
 
 # ---- fixtures added by other parts go below this line --------------------------------------
+
+# ---- client fixtures (owned by the client: tokentui/gitlab/client.py) -----------------------
+# ``admin_client`` (root), ``user_client`` (alice), ``maintainer_client`` (bob): a GitLabClient
+# on ``sim.url`` with that credential. Retry waits are instant (``instant_sleep``), so tests that
+# meet 429/5xx never sleep for real.
+
+
+async def instant_sleep(delay: float) -> None:
+    """A ``sleep`` for :class:`GitLabClient` that does not wait."""
+
+
+@pytest.fixture
+async def admin_client(sim: Simulator):
+    """A client for ``sim`` as root (admin)."""
+    from tokentui.gitlab.client import GitLabClient
+
+    async with GitLabClient(sim.url, sim.admin_token, sleep=instant_sleep) as client:
+        yield client
+
+
+@pytest.fixture
+async def user_client(sim: Simulator):
+    """A client for ``sim`` as alice (a regular user)."""
+    from tokentui.gitlab.client import GitLabClient
+
+    async with GitLabClient(sim.url, sim.user_token, sleep=instant_sleep) as client:
+        yield client
+
+
+@pytest.fixture
+async def maintainer_client(sim: Simulator):
+    """A client for ``sim`` as bob (Maintainer of platform/api, Owner of group platform)."""
+    from tokentui.gitlab.client import GitLabClient
+
+    async with GitLabClient(sim.url, sim.maintainer_token, sleep=instant_sleep) as client:
+        yield client

@@ -3,7 +3,6 @@ over loopback: exact listings, no retried write, a lost rotate is OutcomeUnknown
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import aclosing
 
 import pytest
@@ -12,7 +11,6 @@ from tokentui.gitlab import errors
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.retry import RetryPolicy
 from tokentui.gitlab.sources import PersonalTokens
-from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.simulator import Simulator
 
 ALICE = 2
@@ -33,20 +31,9 @@ class Waits:
 
 
 @pytest.fixture
-def served() -> Iterator:
-    """``served(tokens)`` -> a running simulator of that size (stopped after the test)."""
-    stack: list = []
-
-    def start(tokens: int) -> Simulator:
-        sim = Simulator(SimulatorConfig(tokens=tokens, seed=7))
-        context = sim.serve()
-        context.__enter__()
-        stack.append(context)
-        return sim
-
-    yield start
-    for context in reversed(stack):
-        context.__exit__(None, None, None)
+def served(sim_factory):
+    """``served(tokens)`` -> a served simulator of that size (the session's loopback server)."""
+    return lambda tokens: sim_factory(tokens=tokens, seed=7)
 
 
 def client(sim: Simulator, waits: Waits, **kw) -> GitLabClient:
