@@ -1,20 +1,79 @@
-"""Placeholder: replaced by its owner."""
+"""``tokentui [--demo] [--url URL] [--profile NAME] [SOURCE FLAG]``: open the TUI.
+
+Bad flags and configuration problems are reported on stderr before the screen opens; a server
+that cannot be reached is reported on stderr once the app gives up at start (no traceback).
+Nothing configured opens the login screen. Textual is imported only here, when the TUI runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from tokentui.commands import common
+from tokentui.gitlab.sources import resolve_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands."""
+    """The TUI has no subcommand (it is what ``tokentui`` alone runs)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Top-level flags of the TUI."""
-    parser.add_argument("--demo", action="store_true", help="run against the bundled simulator")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the bundled simulator as its admin (no network, no configuration)",
+    )
+    common.add_connection_flags(parser)
+    common.add_source_flags(parser)
+
+
+def check_source_syntax(source: tuple[str, str | None] | None) -> None:
+    """Reject a malformed source flag (``--user abc``) before any request."""
+    if source is None:
+        return
+    choice, value = source
+    try:
+        resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
+    except ValueError as err:
+        raise common.UsageError(str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the TUI."""
-    print("the TUI is not built yet")
-    return 0
+    """Open the TUI; returns the exit code."""
+    source = getattr(args, "source", None)
+    check_source_syntax(source)
+    if getattr(args, "demo", False):
+        if args.url or args.profile:
+            raise common.UsageError("--demo runs the bundled simulator: drop --url/--profile")
+        from tokentui.demo import make_demo_app
+
+        app = make_demo_app(source_choice=source)
+        return _finish(app, app.run())
+
+    from tokentui.app import make_app
+
+    try:
+        conn = common.connect(args)
+    except common.NotConfigured:
+        # Nothing configured: the app opens its login screen first.
+        app = make_app(None, source_choice=source, login_url=args.url)
+        return _finish(app, app.run())
+    save = conn.save_token if conn.token_origin in ("keyring", "file") else None
+    app = make_app(
+        conn.client(),
+        source_choice=source,
+        save_credential=save,
+        profile_name=conn.profile,
+        insecure=conn.insecure,
+    )
+    return _finish(app, app.run())
+
+
+def _finish(app, result: int | None) -> int:
+    """Print why the app stopped early, if it did; the exit code."""
+    message = getattr(app, "exit_message", None)
+    if message:
+        print(f"tokentui: error: {message}", file=sys.stderr)
+    return int(result or (common.EXIT_ERROR if message else common.EXIT_OK))

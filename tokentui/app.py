@@ -1,0 +1,445 @@
+"""TokenApp and ``make_app``: the Textual application shared by the CLI, tests and screenshots.
+
+The app owns the client, the store, the clock and the actions controller; it loads the viewer
+and the token in use at start, then the token list. Every worker runs with its own ``group``
+and ``exit_on_error=False``; :meth:`TokenApp.on_worker_state_changed` is the one place where
+their errors become a notification (GitLab's message and a next step) or, for a rejected
+credential (401), the full unauthorized screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.worker import Worker, WorkerState
+
+from tokentui.actions import TokenActions
+from tokentui.expiry import Clock, system_clock
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.errors import (
+    ConnectionFailed,
+    Forbidden,
+    GitLabError,
+    InsufficientScope,
+    NotFound,
+    NotGitLab,
+    OutcomeUnknown,
+    RateLimited,
+    RequestTimedOut,
+    ServerError,
+    TLSFailed,
+    TransportError,
+    Unauthorized,
+    ValidationFailed,
+)
+from tokentui.gitlab.models import Associations, Token, User
+from tokentui.gitlab.sources import resolve_source
+from tokentui.resources import styles_dir
+from tokentui.self_rotation import SaveCredential
+from tokentui.store import TokenStore
+from tokentui.widgets.token_table import RowContext
+
+log = logging.getLogger(__name__)
+
+#: Worker groups (one per kind of job, so exclusive workers never cancel each other).
+GROUP_STARTUP = "startup"
+GROUP_LOAD = "load"
+GROUP_USERS = "users"
+GROUP_ASSOCIATIONS = "associations"
+
+
+def _css_paths() -> list[str | Path]:
+    folder = styles_dir()
+    return [path for name in ("app.tcss", "dialogs.tcss") if (path := folder / name).is_file()]
+
+
+def error_hint(err: BaseException) -> str:
+    """The next step to suggest after an error, in the TUI's terms."""
+    if isinstance(err, InsufficientScope):
+        needed = ", ".join(err.required_scopes) or "a broader scope"
+        return f"The token in use needs: {needed}. Log in with a token that has it."
+    if isinstance(err, Forbidden):
+        return "Your account may not do this here (it needs an administrator or an owner)."
+    if isinstance(err, NotFound):
+        return "It may have been deleted or be out of your reach: ctrl+r reloads, t picks a source."
+    if isinstance(err, ValidationFailed):
+        return "Change the input and try again."
+    if isinstance(err, RateLimited):
+        wait = f" {err.retry_after:.0f} s" if err.retry_after else " a moment"
+        return f"GitLab is rate limiting: wait{wait}, then ctrl+r."
+    if isinstance(err, ServerError):
+        return "GitLab had a problem; try again in a moment (ctrl+r)."
+    if isinstance(err, OutcomeUnknown):
+        return "The answer was lost: reload (ctrl+r) to see whether it happened before retrying."
+    if isinstance(err, TLSFailed):
+        return "Check the instance's certificate or the profile's CA bundle."
+    if isinstance(err, ConnectionFailed | RequestTimedOut):
+        return "Check the URL and your network, then ctrl+r."
+    if isinstance(err, NotGitLab):
+        return "Check the URL: it should be the GitLab instance's address."
+    return "ctrl+r reloads."
+
+
+class TokenCommands(Provider):
+    """Command-palette entries for every main-screen action."""
+
+    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("New token", "Create a token in the current source (n)", "new_token"),
+        ("Rotate token", "Rotate the selected token (r)", "rotate"),
+        ("Revoke token", "Revoke the selected token (d)", "revoke"),
+        (
+            "Switch token source",
+            "Mine, all, a user, project, group, service account (t)",
+            "pick_source",
+        ),
+        ("Filter tokens", "Focus the name filter (/)", "focus_filter"),
+        ("Cycle sort", "Sort by expiry, name, created, last used (s)", "cycle_sort"),
+        ("Reverse sort", "Reverse the sort direction (S)", "reverse_sort"),
+        ("Reload tokens", "Load the list again from GitLab (ctrl+r)", "reload"),
+        ("Copy token name", "Copy the selected token's name (y)", "copy_name"),
+        ("Show key bindings", "Every binding of this screen (?)", "help"),
+    )
+
+    def _available(self) -> Iterable[tuple[str, str, str]]:
+        from tokentui.screens.tokens import TokensScreen
+
+        if isinstance(self.screen, TokensScreen):
+            yield from self.COMMANDS
+
+    def _runner(self, action: str):
+        screen = self.screen
+
+        async def run() -> None:
+            await screen.run_action(action)
+
+        return run
+
+    async def discover(self) -> Hits:
+        for name, help_text, action in self._available():
+            yield DiscoveryHit(name, self._runner(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, action in self._available():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+
+
+class TokenApp(App[int]):
+    """The tokentui application."""
+
+    TITLE = "tokentui"
+    CSS_PATH: ClassVar[list[str | Path]] = _css_paths()
+    COMMANDS: ClassVar = App.COMMANDS | {TokenCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        client: GitLabClient | None,
+        *,
+        clock: Clock | None = None,
+        source_choice: tuple[str, str | None] | None = None,
+        demo: bool = False,
+        save_credential: SaveCredential | None = None,
+        profile_name: str | None = None,
+        insecure: bool = False,
+        login_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        #: None only until the login screen (nothing configured) gives a connection.
+        self.client: GitLabClient = client  # type: ignore[assignment]
+        self.login_url = login_url
+        #: Why the app gave up at start (printed on stderr by the CLI after exit).
+        self.exit_message: str | None = None
+        self.clock: Clock = clock or system_clock
+        self.source_choice = source_choice
+        self.demo = demo
+        self.save_credential = save_credential
+        self.profile_name = profile_name
+        self.insecure = insecure
+        self.store = TokenStore(self.client, self.clock, runner=self._run_load)
+        self.viewer: User | None = None
+        self.self_token: Token | None = None
+        self.associations: Associations | None = None
+        self.associations_error: str | None = None
+        self.startup_error: BaseException | None = None
+        self.user_names: dict[int, str] = {}
+        self._users_pending: set[int] = set()
+        self._users_disabled = False
+        self.row_context = RowContext(self.clock, user_names=self.user_names)
+        self.actions = TokenActions(self)
+        self._unauthorized_shown = False
+        self._started_once = False
+
+    @property
+    def instance_label(self) -> str:
+        """The instance host (and port) for the header."""
+        if self.demo:
+            return "simulator"
+        parts = urlsplit(self.client.base_url)
+        return parts.netloc or self.client.base_url
+
+    # -- start ---------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.client is None:
+            from tokentui.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen(url=self.login_url), callback=self._logged_in)
+            return
+        self._open_main()
+
+    def _open_main(self) -> None:
+        from tokentui.screens.tokens import TokensScreen
+
+        self.push_screen(TokensScreen())
+        self.run_worker(self._start(), group=GROUP_STARTUP, name="connect", exit_on_error=False)
+
+    def _logged_in(self, connection: Any) -> None:
+        """The login screen closed with a connection (or None: the user gave up)."""
+        if connection is None:
+            self.exit_message = "not logged in: run 'tokentui auth login' or set GITLAB_TOKEN"
+            self.exit(return_code=2)
+            return
+        self.client = connection.client()
+        self.store.client = self.client
+        self.profile_name = connection.profile
+        self.insecure = connection.insecure
+        if connection.token_origin in ("keyring", "file"):
+            self.save_credential = connection.save_token
+        self._open_main()
+
+    async def _start(self) -> None:
+        first = not self._started_once
+        self._started_once = True
+        try:
+            self.viewer = await self.client.current_user()
+        except (TransportError, NotGitLab) as err:
+            if first:
+                # Nothing useful can be shown: leave, and let the CLI say why on stderr.
+                self.exit_message = f"{err} ({error_hint(err).rstrip('.')})"
+                self.exit(return_code=2)
+                return
+            self.startup_error = err
+            self._refresh_main()
+            raise
+        except BaseException as err:
+            self.startup_error = err
+            self._refresh_main()
+            raise
+        self.user_names[self.viewer.id] = self.viewer.username
+        try:
+            self.self_token = await self.client.get_self_token()
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            # Not fatal: an old GitLab or an OAuth token has no "self" endpoint.
+            log.info("no self token: %s", err)
+        self.row_context.self_token_id = self.self_token.id if self.self_token else None
+        choice, value = self.source_choice or (None, None)
+        try:
+            source = resolve_source(
+                choice, value, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
+            )
+        except ValueError as err:
+            self.notify(
+                f"{err}. Showing your own tokens instead.",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
+            source = resolve_source(
+                "mine", None, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
+            )
+        self.store.set_source(source)
+
+    def _run_load(self, coro: Coroutine[Any, Any, None]) -> Worker[None]:
+        """The store's runner: loads run in one exclusive worker group."""
+        return self.run_worker(
+            coro, group=GROUP_LOAD, name="load tokens", exclusive=True, exit_on_error=False
+        )
+
+    def reload(self) -> None:
+        """Reload the token list (ctrl+r); also retries a failed start."""
+        if self.viewer is None:
+            self.startup_error = None
+            self._refresh_main()
+            self.run_worker(
+                self._start(),
+                group=GROUP_STARTUP,
+                name="connect",
+                exit_on_error=False,
+                exclusive=True,
+            )
+            return
+        self.associations = None
+        self.associations_error = None
+        self.store.reload()
+
+    def selected_token(self) -> Token | None:
+        """The token under the cursor of the main screen."""
+        from tokentui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen):
+                return screen.table.cursor_token
+        return None
+
+    def is_self_token(self, token: Token) -> bool:
+        """Whether ``token`` is the one tokentui is using."""
+        return self.self_token is not None and token.id == self.self_token.id
+
+    # -- lazy extras -----------------------------------------------------------------------------
+    def want_user_names(self, tokens: Iterable[Token]) -> None:
+        """Fetch the usernames of the owners of ``tokens`` (visible rows) not known yet."""
+        if self._users_disabled:
+            return
+        wanted = {
+            t.user_id
+            for t in tokens
+            if t.user_id is not None
+            and t.user_id not in self.user_names
+            and t.user_id not in self._users_pending
+        }
+        if not wanted:
+            return
+        self._users_pending |= wanted
+        self.run_worker(
+            self._fetch_users(sorted(wanted)),
+            group=GROUP_USERS,
+            name="user names",
+            exit_on_error=False,
+        )
+
+    async def _fetch_users(self, user_ids: list[int]) -> None:
+        async def one(user_id: int) -> None:
+            try:
+                user = await self.client.get_user(user_id)
+            except (NotFound, Forbidden):
+                self.user_names[user_id] = f"#{user_id}"
+                return
+            except Unauthorized:
+                # Non-admins may not look users up on some instances: stop asking.
+                self._users_disabled = True
+                return
+            self.user_names[user_id] = user.username
+
+        try:
+            await asyncio.gather(*(one(uid) for uid in user_ids))
+        except GitLabError as err:
+            # Names are a nicety: never an error popup for them.
+            log.info("user names unavailable: %s", err)
+        finally:
+            self._users_pending -= set(user_ids)
+        self._refresh_visible()
+
+    def want_associations(self) -> None:
+        """Fetch ``self/associations`` for the detail of the token in use (once)."""
+        if self.associations is not None or self.associations_error is not None:
+            return
+        self.run_worker(
+            self._fetch_associations(),
+            group=GROUP_ASSOCIATIONS,
+            name="associations",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch_associations(self) -> None:
+        try:
+            self.associations = await self.client.self_associations()
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            self.associations_error = f"not available: {err}"
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_associations", None)
+            if refresh is not None:
+                refresh()
+            detail = getattr(screen, "detail", None)
+            if detail is not None and hasattr(detail, "associations"):
+                detail.associations = self.associations
+                detail.associations_error = self.associations_error
+                detail.refresh_time()
+
+    def _refresh_main(self) -> None:
+        from tokentui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_mounted:
+                screen.refresh_rows()
+
+    def _refresh_visible(self) -> None:
+        from tokentui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_mounted:
+                screen.table.refresh_visible()
+                screen.detail.refresh_time()
+
+    # -- errors: the one place -------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        self.show_error(event.worker.error, action=event.worker.name)
+
+    def show_error(self, err: BaseException | None, *, action: str = "") -> None:
+        """Tell the user about ``err``: GitLab's message and a next step, or the 401 screen."""
+        if err is None:
+            return
+        if isinstance(err, Unauthorized):
+            self.show_unauthorized(err)
+            return
+        if isinstance(err, GitLabError):
+            message = f"{err}\n{error_hint(err)}"
+        else:
+            log.exception("unexpected error in %s", action, exc_info=err)
+            message = f"Unexpected {type(err).__name__}: {err}"
+        title = f"{action} failed" if action else "Error"
+        self.notify(message, title=title, severity="error", timeout=12, markup=False)
+        self._refresh_main()
+
+    def show_unauthorized(self, err: Unauthorized) -> None:
+        """The credential was rejected: a full screen saying so and what to do."""
+        if self._unauthorized_shown:
+            return
+        self._unauthorized_shown = True
+        from tokentui.screens.unauthorized import UnauthorizedScreen
+
+        self.store.cancel()
+        instance = self.client.base_url if not self.demo else "the demo"
+        self.push_screen(UnauthorizedScreen(err, instance=instance, profile=self.profile_name))
+
+
+def make_app(
+    client: GitLabClient,
+    *,
+    clock: Clock | None = None,
+    source_choice: tuple[str, str | None] | None = None,
+    demo: bool = False,
+    save_credential: SaveCredential | None = None,
+    profile_name: str | None = None,
+    insecure: bool = False,
+    login_url: str | None = None,
+) -> TokenApp:
+    """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
+    the login screen first (nothing configured)."""
+    return TokenApp(
+        client,
+        login_url=login_url,
+        clock=clock,
+        source_choice=source_choice,
+        demo=demo,
+        save_credential=save_credential,
+        profile_name=profile_name,
+        insecure=insecure,
+    )

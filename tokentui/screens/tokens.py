@@ -1,0 +1,261 @@
+"""The main screen: header, filter bar, token table, detail pane, footer.
+
+Keys call the store (filters, sort, reload) or ``app.actions`` (create, rotate, revoke, source,
+help). The screen listens to the store and repaints what is visible; during a long load, page
+arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from tokentui.expiry import Band, band
+from tokentui.gitlab.models import Token
+from tokentui.store import Change
+from tokentui.widgets.detail import TokenDetail
+from tokentui.widgets.filter_bar import FilterBar
+from tokentui.widgets.token_table import TokenTable, clean
+
+if TYPE_CHECKING:
+    from tokentui.app import TokenApp
+
+#: Coalesce repaints while pages stream in (seconds).
+PAGE_REPAINT_INTERVAL = 0.1
+#: Countdown tick: every second while a visible countdown shows seconds, else every SLOW_TICKS.
+SLOW_TICKS = 30
+#: Bands whose countdown text shows seconds.
+SECOND_BANDS = frozenset(
+    {Band.UNDER_1_DAY, Band.UNDER_7_DAYS, Band.UNDER_30_DAYS, Band.UNDER_60_DAYS}
+)
+#: Below this height the detail pane hides (``enter`` opens the full detail instead).
+DETAIL_MIN_HEIGHT = 30
+
+
+class TokensScreen(Screen):
+    """The token inventory."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_token", "New", id="tokens.new"),
+        Binding("r", "rotate", "Rotate", id="tokens.rotate"),
+        Binding("d,delete", "revoke", "Revoke", id="tokens.revoke"),
+        Binding("t", "pick_source", "Source", id="tokens.source"),
+        Binding("slash", "focus_filter", "Filter", id="tokens.filter"),
+        Binding("s", "cycle_sort", "Sort", id="tokens.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
+        Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
+        Binding("question_mark", "help", "Help", id="tokens.help"),
+        Binding("q", "quit", "Quit", id="tokens.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="tokens")
+        self._repaint_timer: Timer | None = None
+        self._ticks = 0
+        self._unsubscribe = None
+
+    @property
+    def token_app(self) -> TokenApp:
+        """The app, typed."""
+        return cast("TokenApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.token_app
+        yield Static(id="header")
+        yield FilterBar(app.clock, id="filters")
+        yield TokenTable(app.row_context, empty_text=self._empty_text, id="table")
+        yield TokenDetail(app.row_context, id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.token_app.store.subscribe(self._store_changed)
+        self.set_interval(1.0, self.tick, name="countdown")
+        self.table.focus()
+        self.refresh_rows()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.height < DETAIL_MIN_HEIGHT, "-compact")
+
+    # -- parts ---------------------------------------------------------------------------------
+    @property
+    def table(self) -> TokenTable:
+        """The token table."""
+        return self.query_one("#table", TokenTable)
+
+    @property
+    def detail(self) -> TokenDetail:
+        """The detail pane."""
+        return self.query_one("#detail", TokenDetail)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        """The filter bar."""
+        return self.query_one("#filters", FilterBar)
+
+    # -- store -> screen -----------------------------------------------------------------------
+    def _store_changed(self, change: Change) -> None:
+        if change is Change.PAGE and self.table.rows:
+            # More rows streaming in: repaint at most every PAGE_REPAINT_INTERVAL.
+            if self._repaint_timer is None:
+                self._repaint_timer = self.set_timer(PAGE_REPAINT_INTERVAL, self._timed_repaint)
+            self.refresh_header()
+            return
+        self.refresh_rows()
+
+    def _timed_repaint(self) -> None:
+        self._repaint_timer = None
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        """Show the store's current view and header."""
+        app = self.token_app
+        app.row_context.source = app.store.source
+        self.table.set_rows(app.store.view)
+        self.refresh_header()
+        self.detail.show(self.table.cursor_token)
+        app.want_user_names(self.table.visible_tokens())
+
+    def refresh_header(self) -> None:
+        """Instance, viewer, source, marker, load progress, sort."""
+        app = self.token_app
+        store = app.store
+        header = Text(no_wrap=True, overflow="ellipsis")
+        if app.demo:
+            header.append(" DEMO ", style="bold black on yellow")
+            header.append(" ")
+        else:
+            header.append(" tokentui ", style="bold reverse")
+        if app.insecure:
+            header.append(" TLS NOT VERIFIED ", style="bold white on red")
+        if store.source is not None:
+            header.append(f" {clean(store.source.label)}", style="bold cyan")
+        header.append(f" │ {store.progress_text()}")
+        if store.loaded and len(store.view) != store.loaded:
+            header.append(f", {len(store.view):,} shown", style="bold")
+        arrow = "↓" if store.descending else "↑"
+        header.append(f" │ sort {store.sort_key.value} {arrow}", style="dim")
+        header.append(" │ ")
+        if app.viewer is not None:
+            header.append(clean(app.viewer.username), style="bold")
+            header.append("@")
+        elif app.startup_error is None:
+            header.append("connecting to ", style="dim")
+        header.append(clean(app.instance_label))
+        if app.viewer is not None and app.viewer.is_admin:
+            header.append(" (admin)")
+        if app.profile_name:
+            header.append(f" (profile {clean(app.profile_name)})", style="dim")
+        self.query_one("#header", Static).update(header)
+
+    def _empty_text(self) -> str:
+        app = self.token_app
+        store = app.store
+        if app.startup_error is not None:
+            return f"could not start: {app.startup_error}"
+        if store.error is not None:
+            return f"loading failed: {store.error}  (ctrl+r to retry)"
+        if store.loading or store.source is None:
+            return "loading…"
+        if store.loaded:
+            return "no token matches the filters (esc in the filter bar clears them)"
+        return "no tokens in this source (n creates one, t picks another source)"
+
+    # -- countdown -----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
+        self._ticks += 1
+        fastest = self.table.fastest_band()
+        detail_token = self.detail.token
+        fast = fastest in SECOND_BANDS or (
+            detail_token is not None
+            and self.detail.display
+            and band(detail_token, self.token_app.clock()) in SECOND_BANDS
+        )
+        if fast or self._ticks % SLOW_TICKS == 0:
+            self.table.refresh_visible()
+            if self.detail.display:
+                self.detail.refresh_time()
+
+    # -- table -> screen -----------------------------------------------------------------------
+    @on(TokenTable.CursorMoved)
+    def _cursor_moved(self, event: TokenTable.CursorMoved) -> None:
+        self.detail.show(event.token)
+        app = self.token_app
+        if event.token is not None and app.is_self_token(event.token):
+            app.want_associations()
+        app.want_user_names(self.table.visible_tokens())
+
+    @on(TokenTable.Chosen)
+    def _chosen(self, event: TokenTable.Chosen) -> None:
+        from tokentui.screens.token_detail import TokenDetailScreen
+
+        self.app.push_screen(TokenDetailScreen(event.token))
+
+    @on(FilterBar.Changed)
+    def _filters_changed(self, event: FilterBar.Changed) -> None:
+        store = self.token_app.store
+        store.set_client_filters(event.client)
+        store.set_server_filters(event.server)
+
+    @on(FilterBar.Leave)
+    def _leave_filters(self) -> None:
+        self.table.focus()
+
+    # -- actions -------------------------------------------------------------------------------
+    def _selected(self) -> Token | None:
+        token = self.table.cursor_token
+        if token is None:
+            self.notify("No token selected.", severity="warning")
+        return token
+
+    def action_new_token(self) -> None:
+        self.token_app.actions.new_token()
+
+    def action_rotate(self) -> None:
+        if (token := self._selected()) is not None:
+            self.token_app.actions.rotate(token)
+
+    def action_revoke(self) -> None:
+        if (token := self._selected()) is not None:
+            self.token_app.actions.revoke(token)
+
+    def action_pick_source(self) -> None:
+        self.token_app.actions.pick_source()
+
+    def action_help(self) -> None:
+        self.token_app.actions.show_help()
+
+    def action_focus_filter(self) -> None:
+        self.filter_bar.focus_text()
+
+    def action_cycle_sort(self) -> None:
+        key = self.token_app.store.cycle_sort()
+        self.notify(f"Sorted by {key.value}.", timeout=2)
+
+    def action_reverse_sort(self) -> None:
+        descending = self.token_app.store.reverse_sort()
+        self.notify("Descending." if descending else "Ascending.", timeout=2)
+
+    def action_reload(self) -> None:
+        self.token_app.reload()
+
+    def action_copy_name(self) -> None:
+        if (token := self._selected()) is not None:
+            self.app.copy_to_clipboard(token.name)
+            self.notify(f"Copied the name {clean(token.name)!r}.", markup=False, timeout=3)
+
+    def action_quit(self) -> None:
+        self.app.exit()

@@ -1,0 +1,446 @@
+"""TokenTable: a Line-API token list that renders only the rows on screen.
+
+The built-in DataTable stalls near 10,000 rows; this widget is a ``ScrollView`` whose
+``render_line`` builds one row on demand from the store's view (a plain sequence of tokens),
+so 100,000 rows cost nothing until they scroll into sight. Cell text is data, never markup:
+rows are made of ``Segment`` objects holding sanitised plain text.
+
+The interface the screen uses (so the widget stays swappable): ``set_rows(tokens)``,
+``context`` (clock and naming), ``cursor_token``, ``select_token(id)``, ``refresh_visible()``,
+``visible_tokens()``, and the messages ``CursorMoved`` and ``Chosen``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tokentui.expiry import Band, Clock, band, format_ago, format_countdown, token_state
+from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.scopes import abbreviate_scopes
+from tokentui.gitlab.sources import (
+    GroupTokens,
+    ProjectTokens,
+    ServiceAccountTokens,
+    TokenSource,
+)
+from tokentui.query import token_kind
+
+KIND_SHORT: Mapping[TokenKind, str] = {
+    TokenKind.PERSONAL: "personal",
+    TokenKind.IMPERSONATION: "imperson",
+    TokenKind.PROJECT: "project",
+    TokenKind.GROUP: "group",
+    TokenKind.SERVICE_ACCOUNT: "svc acct",
+}
+
+#: Marks the token tokentui itself is using.
+IN_USE_MARK = "●"
+
+
+def clean(text: str | None) -> str:
+    """Plain one-line text from server data: control and format characters become ``?``
+    (no escape sequence, bidi override or newline reaches the terminal)."""
+    if not text:
+        return ""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells (a cut ends with ``…``)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    if right:
+        return " " * (width - cell_len(text)) + text
+    return set_cell_size(text, width)
+
+
+_BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot(_|$)")
+
+
+def bot_kind(username: str) -> TokenKind | None:
+    """The token kind a bot user's name implies (GitLab names project bots
+    ``project_<id>_bot_<hex>``, group bots ``group_<id>_bot_<hex>``, service accounts
+    ``service_account_...``), or None for a human."""
+    match = _BOT_USERNAME.match(username)
+    if match:
+        return TokenKind.PROJECT if match.group(1) == "project" else TokenKind.GROUP
+    if username.startswith("service_account_"):
+        return TokenKind.SERVICE_ACCOUNT
+    return None
+
+
+@dataclass
+class RowContext:
+    """What a row needs besides its token: the time, the source, names of users."""
+
+    clock: Clock
+    source: TokenSource | None = None
+    self_token_id: int | None = None
+    user_names: Mapping[int, str] = field(default_factory=dict)
+
+    def kind(self, token: Token) -> TokenKind:
+        """The token's kind in this source (in the admin's list of every token, a bot owner's
+        username says whether it is a project, group or service-account token)."""
+        source_kind = self.source.kind if self.source is not None else TokenKind.PERSONAL
+        kind = token_kind(token, source_kind)
+        if kind is TokenKind.PERSONAL and token.user_id is not None:
+            username = self.user_names.get(token.user_id)
+            if username:
+                return bot_kind(username) or kind
+        return kind
+
+    def owner(self, token: Token) -> str:
+        """Who or what the token belongs to: ``@alice``, a project or group path."""
+        source = self.source
+        if isinstance(source, ProjectTokens | GroupTokens):
+            return clean(source.resource)
+        if isinstance(source, ServiceAccountTokens):
+            name = self.user_names.get(source.user_id)
+            return clean(f"@{name}" if name else f"{source.group}:{source.user_id}")
+        if token.resource_type and token.resource_id is not None:
+            return f"{token.resource_type} {token.resource_id}"
+        if token.user_id is None:
+            return ""
+        name = self.user_names.get(token.user_id)
+        return clean(f"@{name}") if name else f"user {token.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column. ``drop`` ranks which go first when narrow (0 = never dropped)."""
+
+    key: str
+    title: str
+    width: int
+    drop: int
+    right: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", 16, 0),
+    Column("owner", "Owner", 14, 4),
+    Column("kind", "Kind", 8, 2),
+    Column("scopes", "Scopes", 14, 6),
+    Column("created", "Created", 10, 7),
+    Column("last_used", "Last used", 9, 5),
+    Column("expires", "Expires", 10, 3),
+    Column("countdown", "Countdown", 16, 1, right=True),
+    Column("state", "State", 7, 0),
+)
+
+#: Most cells the name column takes before extra width goes to the owner and scopes.
+NAME_MAX = 44
+
+
+def layout_columns(width: int) -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with their widths (one-cell gaps between)."""
+    columns = list(COLUMNS)
+
+    def needed(cols: list[Column]) -> int:
+        return sum(c.width for c in cols) + len(cols) - 1
+
+    while needed(columns) > width and any(c.drop for c in columns):
+        columns.remove(max(columns, key=lambda c: c.drop))
+    spare = max(0, width - needed(columns))
+    widths = {c.key: c.width for c in columns}
+    grow_name = min(spare, NAME_MAX - widths["name"])
+    widths["name"] += grow_name
+    spare -= grow_name
+    for key in ("owner", "scopes"):
+        if key in widths and spare > 0:
+            grow = min(spare, 12)
+            widths[key] += grow
+            spare -= grow
+    widths["name"] += spare
+    if needed(columns) > width:  # narrower than the minimum: shrink the name
+        widths["name"] = max(4, widths["name"] - (needed(columns) - width))
+    return [(c, widths[c.key]) for c in columns]
+
+
+def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
+    """The plain text of one cell."""
+    if key == "name":
+        mark = f"{IN_USE_MARK} " if token.id == ctx.self_token_id else ""
+        return mark + clean(token.name)
+    if key == "owner":
+        return ctx.owner(token)
+    if key == "kind":
+        return KIND_SHORT[ctx.kind(token)]
+    if key == "scopes":
+        return clean(abbreviate_scopes(token.scopes))
+    if key == "created":
+        return token.created_at.date().isoformat()
+    if key == "last_used":
+        return format_ago(token.last_used_at, now)
+    if key == "expires":
+        return token.expires_at.isoformat() if token.expires_at else "never"
+    if key == "countdown":
+        return format_countdown(token, now)
+    if key == "state":
+        return token_state(token, now)
+    raise KeyError(key)
+
+
+class TokenTable(ScrollView, can_focus=True):
+    """The scrolling token list with a cursor row and a sticky header line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home", "first", "First", show=False, id="table.first"),
+        Binding("end", "last", "Last", show=False, id="table.last"),
+        Binding("enter", "choose", "Detail", id="table.detail"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "token-table--header",
+        "token-table--cursor",
+        "token-table--dim",
+        "token-table--in-use",
+        "token-table--band-expired",
+        "token-table--band-under-1-day",
+        "token-table--band-under-7-days",
+        "token-table--band-under-30-days",
+        "token-table--band-under-60-days",
+        "token-table--band-later",
+        "token-table--band-never",
+        "token-table--state-active",
+        "token-table--state-expired",
+        "token-table--state-revoked",
+    }
+
+    cursor = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The cursor is on another token (or none)."""
+
+        def __init__(self, token: Token | None) -> None:
+            super().__init__()
+            self.token = token
+
+    class Chosen(Message):
+        """``enter`` on a token."""
+
+        def __init__(self, token: Token) -> None:
+            super().__init__()
+            self.token = token
+
+    def __init__(
+        self,
+        context: RowContext,
+        *,
+        empty_text: Callable[[], str] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.context = context
+        self.rows: Sequence[Token] = ()
+        self._empty_text = empty_text or (lambda: "no tokens")
+        self._last_cursor_id: int | None = None
+        self._layout_width = -1
+        self._layout: list[tuple[Column, int]] = []
+
+    # -- data --------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[Token], *, keep_id: bool = True) -> None:
+        """Show ``rows``; the cursor stays on the same token when it is still there."""
+        current = self.cursor_token if keep_id else None
+        self.rows = rows
+        index = 0
+        if current is not None:
+            # Cheap when the token did not move; a scan otherwise (only on data changes).
+            if self.cursor < len(rows) and rows[self.cursor].id == current.id:
+                index = self.cursor
+            else:
+                index = next((i for i, t in enumerate(rows) if t.id == current.id), None)
+                if index is None:
+                    index = min(self.cursor, max(len(rows) - 1, 0))
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._set_cursor(index)
+        self.refresh()
+
+    @property
+    def cursor_token(self) -> Token | None:
+        """The token under the cursor."""
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    def select_token(self, token_id: int) -> bool:
+        """Move the cursor to the token with ``token_id``; False when it is not shown."""
+        for i, token in enumerate(self.rows):
+            if token.id == token_id:
+                self._set_cursor(i)
+                return True
+        return False
+
+    def visible_range(self) -> range:
+        """Row indexes currently on screen."""
+        top = round(self.scroll_offset.y)
+        height = max(self.size.height - 1, 0)
+        return range(top, min(top + height, len(self.rows)))
+
+    def visible_tokens(self) -> list[Token]:
+        """Tokens currently on screen."""
+        return [self.rows[i] for i in self.visible_range()]
+
+    def refresh_visible(self) -> None:
+        """Repaint only the rows on screen (countdown ticks)."""
+        self.refresh()
+
+    # -- cursor ------------------------------------------------------------------------------
+    def _set_cursor(self, index: int) -> None:
+        count = len(self.rows)
+        index = max(0, min(index, count - 1)) if count else 0
+        self.cursor = index
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        token = self.cursor_token
+        token_id = token.id if token is not None else None
+        if token_id != self._last_cursor_id or token is not None:
+            self._last_cursor_id = token_id
+            self.post_message(self.CursorMoved(token))
+
+    def _scroll_to_cursor(self) -> None:
+        body = max(self.size.height - 1, 1)
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.rows) + 1)
+        self._scroll_to_cursor()
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self._set_cursor(self.cursor - max(self.size.height - 2, 1))
+
+    def action_page_down(self) -> None:
+        self._set_cursor(self.cursor + max(self.size.height - 2, 1))
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor(len(self.rows) - 1)
+
+    def action_choose(self) -> None:
+        token = self.cursor_token
+        if token is not None:
+            self.post_message(self.Chosen(token))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            index = round(self.scroll_offset.y) + event.y - 1
+            if index < len(self.rows):
+                self._set_cursor(index)
+                if event.chain == 2:
+                    self.action_choose()
+
+    # -- rendering ---------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def _columns(self, width: int) -> list[tuple[Column, int]]:
+        if width != self._layout_width:
+            self._layout_width = width
+            self._layout = layout_columns(width)
+        return self._layout
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"token-table--{name}", partial=True, default=Style())
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(width, base)
+        index = round(self.scroll_offset.y) + y - 1
+        if index >= len(self.rows):
+            if index == 0:
+                text = fit(f"  {self._empty_text()}", width)
+                return Strip([Segment(text, base + self._style("dim"))], width)
+            return Strip.blank(width, base)
+        return self._row_strip(index, width, base)
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        style = base + self._style("header")
+        segments = []
+        for i, (column, w) in enumerate(self._columns(width)):
+            if i:
+                segments.append(Segment(" ", style))
+            segments.append(Segment(fit(column.title, w, right=column.right), style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _row_strip(self, index: int, width: int, base: Style) -> Strip:
+        token = self.rows[index]
+        ctx = self.context
+        now = ctx.clock()
+        row_style = base
+        state = token_state(token, now)
+        if state != "active":
+            row_style += self._style("dim")
+        if token.id == ctx.self_token_id:
+            row_style += self._style("in-use")
+        cursor = index == self.cursor
+        cursor_style = self._style("cursor") if cursor else None
+        segments = []
+        for i, (column, w) in enumerate(self._columns(width)):
+            style = row_style
+            if column.key == "countdown":
+                style += self._style(f"band-{band(token, now).value}")
+            elif column.key == "state":
+                style += self._style(f"state-{state}")
+            if cursor_style is not None:
+                style += cursor_style
+            if i:
+                gap = row_style + cursor_style if cursor_style is not None else row_style
+                segments.append(Segment(" ", gap))
+            text = cell_text(token, column.key, ctx, now)
+            segments.append(Segment(fit(text, w, right=column.right), style))
+        fill = row_style + cursor_style if cursor_style is not None else row_style
+        return Strip(segments).adjust_cell_length(width, fill)
+
+    # -- countdown -----------------------------------------------------------------------------
+    def fastest_band(self) -> Band | None:
+        """The most urgent band among the visible rows (None when nothing is shown)."""
+        now = self.context.clock()
+        order = list(Band)
+        best: Band | None = None
+        for token in self.visible_tokens():
+            b = band(token, now)
+            if best is None or order.index(b) < order.index(best):
+                best = b
+        return best
