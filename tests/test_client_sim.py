@@ -351,3 +351,14 @@ async def test_service_account_tokens(sim, admin_client, user_client) -> None:
         await user_client.list_service_accounts("platform")
     with pytest.raises(errors.NotFound):
         await admin_client.list_tokens(ServiceAccountTokens(group="platform", user_id=ALICE))
+
+
+async def test_wrong_url_root_is_not_gitlab(sim) -> None:
+    async with client_for(sim, sim.admin_token) as good:
+        assert good.base_url == sim.url
+    async with GitLabClient(sim.url + "/wrong/root/", sim.admin_token) as client:
+        assert client.base_url == sim.url + "/wrong/root"
+        with pytest.raises(errors.NotGitLab, match="HTML page") as info:
+            await client.current_user()
+    assert "is the URL right?" in str(info.value)
+    assert sim.admin_token not in str(info.value)
