@@ -368,3 +368,26 @@ def test_bad_tls_files_are_clear_errors(tmp_path) -> None:
         GitLabClient("https://g", SECRET, tls=TLSOptions(verify=junk))
     with pytest.raises(ValueError, match="has no scheme"):
         GitLabClient("gitlab.example.com", SECRET)
+
+
+async def test_proxy_from_environment(monkeypatch) -> None:
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head)
+        body = b'{"id": 1, "username": "root"}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    async with raw_server(proxy) as port:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        async with GitLabClient("http://gitlab.internal.example", SECRET) as client:
+            assert (await client.current_user()).username == "root"
+    assert seen and seen[0].startswith(b"GET http://gitlab.internal.example/api/v4/user HTTP/1.1")
