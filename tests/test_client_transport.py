@@ -391,3 +391,15 @@ async def test_proxy_from_environment(monkeypatch) -> None:
         async with GitLabClient("http://gitlab.internal.example", SECRET) as client:
             assert (await client.current_user()).username == "root"
     assert seen and seen[0].startswith(b"GET http://gitlab.internal.example/api/v4/user HTTP/1.1")
+
+
+async def test_unreadable_answer_to_a_write_is_outcome_unknown(recorder) -> None:
+    rec, url = recorder
+    rec.script = [PlainTextResponse('{"id": 8, "token": "glpat-cut', media_type="application/json")]
+    async with GitLabClient(url, SECRET, sleep=Sleeps()) as client:
+        with pytest.raises(errors.OutcomeUnknown, match="check the token list") as info:
+            await client.rotate_token(PersonalTokens(), 7)
+    assert "glpat-cut" not in str(info.value)
+    assert [(m, p) for m, p, _ in rec.requests] == [
+        ("POST", "/api/v4/personal_access_tokens/7/rotate")
+    ]

@@ -29,7 +29,7 @@ from tokentui.gitlab.connection import (
     build_ssl_context,
     normalise_base_url,
 )
-from tokentui.gitlab.errors import GitLabError
+from tokentui.gitlab.errors import GitLabError, NotGitLab, OutcomeUnknown
 from tokentui.gitlab.models import (
     TOKEN_LIST,
     AssociatedGroup,
@@ -251,7 +251,17 @@ class GitLabClient:
         self, method: str, path: str, body: dict[str, Any], what: str
     ) -> NewToken:
         response = await self._request(method, path, json=body)
-        return parse_body(_NEW_TOKEN, response, what=what, base_url=self._base_url)
+        try:
+            return parse_body(_NEW_TOKEN, response, what=what, base_url=self._base_url)
+        except NotGitLab as exc:
+            # GitLab said yes, so the change happened, but the new value is unreadable.
+            raise OutcomeUnknown(
+                f"GitLab accepted {method} {path} (HTTP {response.status_code}) but its answer "
+                "could not be read, so the new token's value is lost: the change has probably "
+                "happened; check the token list before trying again.",
+                method=method,
+                url=str(response.request.url),
+            ) from exc
 
     # -- who and where -------------------------------------------------------------------
     async def current_user(self) -> User:
