@@ -112,3 +112,10 @@ async def maintainer_client(sim: Simulator):
 
     async with GitLabClient(sim.url, sim.maintainer_token, sleep=instant_sleep) as client:
         yield client
+
+
+# ---- credential fixtures (owned by credentials: tokentui/config.py, tokentui/credentials.py) -
+# ``config_home`` (TOKENTUI_CONFIG_DIR in tmp_path, no GITLAB_* variables), ``memory_keyring``
+# (an in-memory keyring backend that can be told to fail), ``no_keyring`` (the ``fail`` backend,
+# as on a headless machine). No test touches the real keyring or config directory.
+from credential_fixtures import config_home, memory_keyring, no_keyring  # noqa: E402, F401

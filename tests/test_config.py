@@ -18,7 +18,6 @@ from tokentui.config import ConfigError, Profile, Settings
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring
 
-pytest_plugins = ["credential_fixtures"]
 
 SECRET = "glpat-config-test-secret"
 

@@ -17,7 +17,6 @@ from tokentui.credentials import CredentialError, NoKeyring
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring
 
-pytest_plugins = ["credential_fixtures"]
 
 SECRET = "glpat-test-secret-value-0123456789"
 
