@@ -336,7 +336,7 @@ async def test_tls_private_ca(tls_files, recorder) -> None:
         async with GitLabClient(url, SECRET, sleep=Sleeps()) as client:
             with pytest.raises(errors.TLSFailed) as info:
                 await client.current_user()
-        assert "CA-bundle" in str(info.value)
+        assert "--ca-bundle" in str(info.value) and "ca_bundle" in str(info.value)
         tls = TLSOptions(verify=tls_files["ca"])
         async with GitLabClient(url, SECRET, tls=tls) as client:
             assert (await client.current_user()).username == "root"

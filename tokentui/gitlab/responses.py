@@ -412,8 +412,9 @@ def _transport_error(
     if _is_tls(exc):
         return TLSFailed(
             f"The TLS connection to {host}:{port} failed ({_short(exc)}). If the server uses a "
-            "private CA, give its certificate with the CA-bundle option (ca_bundle in the "
-            "profile, --ca-bundle); check the host name and the clock.",
+            "private certificate authority, give tokentui its CA bundle: 'tokentui auth login "
+            "--ca-bundle PATH' (profile key 'ca_bundle', or SSL_CERT_FILE); else check the host "
+            "name and the clock.",
             **kw,
         )
     if isinstance(exc, httpx.TimeoutException):
