@@ -1,0 +1,125 @@
+"""Helpers for TUI tests and snapshots (main screen and dialogs alike).
+
+Pilot tests (``async def``) against the served simulator::
+
+    app = sim_app(sim, clock=FrozenClock(FROZEN_NOW))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        ...
+
+Snapshot tests (plain ``def``, in-process demo simulator, frozen clock, no server)::
+
+    def test_x(snap_compare):
+        assert snap_compare(snapshot_app(), terminal_size=(120, 40),
+                            run_before=settle_then(press("n")))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tokentui.app import TokenApp, make_app
+from tokentui.demo import make_demo_app
+from tokentui.expiry import Clock, FrozenClock
+from tokentui.gitlab.client import GitLabClient
+
+#: Same instant as ``conftest.FROZEN_NOW``.
+FROZEN_NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+#: Rows in the snapshot demo (small and deterministic).
+SNAPSHOT_TOKENS = 60
+
+
+async def _no_wait(delay: float) -> None:
+    return None
+
+
+def sim_app(
+    sim,
+    *,
+    as_user: str = "admin",
+    clock: Clock | None = None,
+    source_choice: tuple[str, str | None] | None = None,
+    save_credential=None,
+) -> TokenApp:
+    """The app on the served simulator ``sim`` as root (``admin``), alice (``user``) or bob
+    (``maintainer``). Pass the simulator's clock for consistent dates."""
+    token = {
+        "admin": sim.admin_token,
+        "user": sim.user_token,
+        "maintainer": sim.maintainer_token,
+    }.get(as_user, as_user)
+    client = GitLabClient(sim.url, token, sleep=_no_wait)
+    return make_app(
+        client, clock=clock or sim.now, source_choice=source_choice, save_credential=save_credential
+    )
+
+
+def snapshot_app(
+    *,
+    at: datetime = FROZEN_NOW,
+    tokens: int = SNAPSHOT_TOKENS,
+    source_choice: tuple[str, str | None] | None = None,
+) -> TokenApp:
+    """A deterministic demo app (in-process simulator, seed 1, frozen clock) for snapshots
+    and screenshots."""
+    return make_demo_app(clock=FrozenClock(at), tokens=tokens, source_choice=source_choice)
+
+
+async def settle(pilot: Pilot, *, rounds: int = 400) -> None:
+    """Wait until start-up and the token list have loaded and background workers are done
+    (bounded: fails the test instead of hanging)."""
+    app = pilot.app
+    assert isinstance(app, TokenApp)
+    for _ in range(rounds):
+        await pilot.pause()
+        store = app.store
+        busy = any(w.is_running for w in app.workers)
+        if app.viewer is not None and store.source is not None and not store.loading and not busy:
+            break
+    else:
+        raise AssertionError(f"app did not settle: {app.store.progress_text()}")
+    await app.workers.wait_for_complete()
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+#: The usual wait at the start of a Pilot test.
+wait_loaded = settle
+
+
+def press(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
+    """A ``run_before`` step pressing ``keys`` then settling."""
+
+    async def step(pilot: Pilot) -> None:
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return step
+
+
+def settle_then(
+    *steps: Callable[[Pilot], Awaitable[None]],
+) -> Callable[[Pilot], Awaitable[None]]:
+    """A ``run_before`` for ``snap_compare``: wait for the list, then run ``steps`` in order."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        for step in steps:
+            await step(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run_before
+
+
+def table_names(app: TokenApp) -> list[str]:
+    """Names of the rows the table shows (all of them, not only the visible ones)."""
+    from tokentui.widgets.token_table import TokenTable
+
+    return [t.name for t in app.screen.query_one(TokenTable).rows]
