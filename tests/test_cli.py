@@ -46,7 +46,7 @@ def cli(sim, tmp_path, monkeypatch, capsys) -> Run:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
     def run(*argv: str, token: str | None = None, url: str | None = None) -> Result:
-        monkeypatch.setenv("GITLAB_HOST", url or sim.url)
+        monkeypatch.setenv("GITLAB_HOST", sim.url if url is None else url)
         monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token if token is None else token)
         capsys.readouterr()
         code = main(list(argv))
@@ -326,22 +326,22 @@ def test_create_scope_a_regular_user_cannot_have_is_refused_before_the_post(sim,
 
 
 def test_create_gitlab_refusal_shows_gitlabs_message(sim, cli) -> None:
-    # bob is a Maintainer of platform/api: an Owner-level token is above his own.
+    # alice is no member of platform/api: GitLab refuses, and its answer reaches stderr.
     result = cli(
         "create",
         "--project",
         "platform/api",
         "--name",
-        "too-strong",
+        "not-mine",
         "--scope",
         "api",
-        "--access-level",
-        "owner",
-        token=sim.maintainer_token,
+        token=sim.user_token,
     )
     assert result.code == 2
     assert result.err.startswith("tokentui: error: ")
+    assert len(result.err.splitlines()) == 1
     assert_no_traceback(result)
+    assert not any(t.name == "not-mine" for t in sim.state.tokens.values())
 
 
 # --- rotate -----------------------------------------------------------------------------------
@@ -543,3 +543,43 @@ def test_top_level_help_lists_the_commands(capsys) -> None:
     text = capsys.readouterr().out
     for command in ("list", "show", "create", "rotate", "revoke", "expiring"):
         assert command in text
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def work_profile(sim, cli) -> str:
+    """A profile 'work' for ``sim`` whose token (alice's) is in the opt-in credentials file."""
+    from pydantic import SecretStr
+
+    from tokentui import config, credentials
+
+    credentials.file_set("work", SecretStr(sim.user_token))
+    settings = config.load_settings()
+    settings.put(config.Profile(name="work", url=sim.url, storage="file"), make_default=True)
+    settings.save()
+    return "work"
+
+
+def test_profile_supplies_url_and_token(sim, cli, work_profile) -> None:
+    result = cli("list", "--profile", work_profile, "--json", token="", url="")
+    assert result.code == 0, result.err
+    alice = next(u for u in sim.state.users.values() if u.username == "alice")
+    assert {row["user_id"] for row in result.json()} == {alice.id}
+    unknown = cli("list", "--profile", "nope", token="", url="")
+    assert unknown.code == 2 and "no profile named 'nope'" in unknown.err
+
+
+def test_rotate_self_stores_the_new_value_in_the_profile(sim, cli, work_profile) -> None:
+    from tokentui import credentials
+
+    result = cli("rotate", "self", "--json", "--profile", work_profile, token="", url="")
+    assert result.code == 0, result.err
+    row = result.json()
+    assert row["stored"] is True
+    assert credentials.file_get(work_profile).get_secret_value() == row["token"]
+    assert row["token"] not in result.err
+    # tokentui keeps working with the stored value; the old one is dead.
+    assert cli("show", "self", "--json", token="", url="").json()["id"] == row["id"]
+    assert api_get(sim, sim.user_token, "/user").status_code == 401

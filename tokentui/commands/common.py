@@ -238,19 +238,21 @@ def _not_configured(settings: Settings, url: str | None) -> NotConfigured:
 
 #: Extra advice printed after GitLab's message, by error type.
 _ERROR_HINTS: tuple[tuple[type[Exception], str], ...] = (
-    (Unauthorized, "check GITLAB_TOKEN or run 'tokentui auth login'"),
-    (InsufficientScope, "use a token with the scope(s) GitLab named"),
-    (Forbidden, "this needs more rights (an administrator, or a project/group owner)"),
-    (NotFound, "check the id, or pass the token source (--project, --group, ...)"),
+    (Unauthorized, "Check GITLAB_TOKEN, or run 'tokentui auth login'."),
+    (InsufficientScope, "Use a token with the scope GitLab named."),
+    (Forbidden, "This needs more rights (an administrator, or a project/group owner)."),
+    (NotFound, "Check the id, and pass the token's source (--project, --group, ...)."),
 )
 
 
 def error_message(err: BaseException) -> str:
-    """The user-ready text for an error: GitLab's message, plus advice when there is some."""
-    text = str(err) or type(err).__name__
+    """The user-ready text for an error: GitLab's message, plus the next step when there is
+    one."""
+    text = (str(err) or type(err).__name__).strip()
     for kind, hint in _ERROR_HINTS:
         if isinstance(err, kind):
-            return f"{text} ({hint})"
+            end = "" if text.endswith((".", "!", "?")) else "."
+            return f"{text}{end} {hint}"
     return text
 
 

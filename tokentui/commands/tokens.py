@@ -24,6 +24,7 @@ from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
+    ImpersonationTokens,
     PersonalTokens,
     ProjectTokens,
     TokenFilters,
@@ -409,14 +410,25 @@ def _create_source(choice: str, value: str | None, viewer: User) -> TokenSource:
         raise UsageError(str(err)) from None
 
 
+def _cannot_create(source: TokenSource) -> str:
+    """Why the viewer cannot create a token in ``source`` (its ``create_route`` is None)."""
+    if isinstance(source, ImpersonationTokens):
+        return "only an administrator can create impersonation tokens"
+    if isinstance(source, PersonalTokens) and source.user_id is None:
+        return "say whose token to create: --mine, or --user ID (administrators)"
+    if isinstance(source, PersonalTokens):
+        return (
+            f"only an administrator can create a token for user {source.user_id}; "
+            "use --mine for your own"
+        )
+    return f"tokens of {source.label} cannot be created through the API"
+
+
 def _check_create_route(source: TokenSource, request: CreateTokenRequest, viewer: User) -> None:
     """Refuse, before the POST, what this viewer cannot create in ``source``."""
     route = source.create_route(viewer_is_admin=viewer.is_admin)
     if route is None:
-        raise UsageError(
-            f"tokens of {source.label} cannot be created through the API "
-            "(use --mine, or --user ID as an administrator)"
-        )
+        raise UsageError(_cannot_create(source))
     outside = [s for s in request.scopes if s not in route.scopes]
     if outside:
         who = "you (not an administrator)" if route.self_service else source.label
@@ -463,23 +475,18 @@ async def _rotate_self(
     """
     from tokentui import self_rotation
 
-    save = getattr(connection, "save_token", None)
-    try:
-        result = await self_rotation.rotate_in_use(
-            client, save, source=source, expires_at=expires_at
-        )
-    except NotImplementedError:  # the credentials helper's module is not there yet
-        new = await client.rotate_self(source, expires_at=expires_at)
-        return new, False, "the new value was not stored: update GITLAB_TOKEN or the profile"
+    result = await self_rotation.rotate_in_use(
+        client, connection.save_token, source=source, expires_at=expires_at
+    )
     if result.stored:
-        note = None if result.verified else f"the new value was stored but {result.verify_error}"
+        note = None if result.verified else f"stored, but checking it failed: {result.verify_error}"
         return result.new_token, True, note
     reason = result.store_error or "nowhere to store it"
     return (
         result.new_token,
         False,
-        f"the new value could not be stored ({reason}); the old one no longer works: keep the "
-        "value printed on stdout and update GITLAB_TOKEN or your profile with it",
+        f"the new value was not stored: {reason}. The old value no longer works; the new one "
+        "is the one printed on stdout.",
     )
 
 
