@@ -403,3 +403,24 @@ async def test_unreadable_answer_to_a_write_is_outcome_unknown(recorder) -> None
     assert [(m, p) for m, p, _ in rec.requests] == [
         ("POST", "/api/v4/personal_access_tokens/7/rotate")
     ]
+
+
+async def test_a_failing_retry_hook_does_not_break_the_request(recorder) -> None:
+    rec, url = recorder
+    rec.script = [JSONResponse({"message": "502 Bad Gateway"}, status_code=502)]
+
+    def broken_hook(attempt: int, delay: float, reason: str) -> None:
+        raise RuntimeError("the UI is gone")
+
+    async with GitLabClient(url, SECRET, sleep=Sleeps(), on_retry=broken_hook) as client:
+        assert (await client.current_user()).username == "root"
+    assert len(rec.requests) == 2
+
+
+def test_bad_arguments_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="per_page must be between 1 and 100"):
+        GitLabClient("https://g", SECRET).iter_token_pages(PersonalTokens(), per_page=500)
+    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+        GitLabClient("https://g", SECRET, concurrency=0)
+    with pytest.raises(ValueError, match="the new token is empty"):
+        GitLabClient("https://g", SECRET).set_token("  ")

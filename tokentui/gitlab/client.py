@@ -241,7 +241,7 @@ class GitLabClient:
             try:
                 self.on_retry(attempt, delay, reason)
             except Exception:  # a UI callback must not break the request
-                log.exception("on_retry callback failed")
+                log.debug("on_retry callback failed", exc_info=True)
 
     async def _get(self, path: str, adapter: TypeAdapter[T], what: str, **params: Any) -> T:
         response = await self._request("GET", path, params=params or None)
