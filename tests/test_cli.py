@@ -583,3 +583,38 @@ def test_rotate_self_stores_the_new_value_in_the_profile(sim, cli, work_profile)
     # tokentui keeps working with the stored value; the old one is dead.
     assert cli("show", "self", "--json", token="", url="").json()["id"] == row["id"]
     assert api_get(sim, sim.user_token, "/user").status_code == 401
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+def test_list_is_exact_under_server_errors_and_says_it_retries(sim, cli) -> None:
+    expected = all_ids(sim, sim.admin_token)
+    sim.faults.fail_rate = 0.2
+    sim.faults.burst_429(2, retry_after=1)
+    result = cli("list", "--all", "--json")
+    sim.faults.reset()
+    assert result.code == 0, result.err
+    ids = [row["id"] for row in result.json()]
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert "retrying" in result.err
+
+
+def test_a_lost_create_answer_is_not_retried_and_is_explained(sim, cli) -> None:
+    sim.faults.drop_after_action("POST", r"/personal_access_tokens$")
+    result = cli("create", "--user", "4", "--name", "lost-answer", "--scope", "read_api")
+    assert result.code == 2
+    assert "may" in result.err
+    assert_no_traceback(result)
+    posts = [r for r in sim.request_log if r.method == "POST"]
+    assert len(posts) == 1
+    # It did happen on the server: the user was told to check.
+    assert any(t.name == "lost-answer" for t in sim.state.tokens.values())
+
+
+def test_a_lost_rotate_answer_is_not_retried(sim, cli) -> None:
+    old = _active_personal(sim, 4)
+    sim.faults.drop_after_action("POST", r"/rotate$")
+    result = cli("rotate", str(old.id))
+    assert result.code == 2 and "may" in result.err and result.out == ""
+    assert len([r for r in sim.request_log if r.method == "POST"]) == 1

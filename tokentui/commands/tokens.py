@@ -282,7 +282,7 @@ async def _list(args: argparse.Namespace) -> int:
     _item_source(args)  # a malformed --user/--project/... is refused before any request
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
-    async with connection.client() as client:
+    async with _client(connection) as client:
         viewer = await client.current_user()
         source = _list_source(args, viewer)
         tokens = await _fetch(client, source, server)
@@ -301,6 +301,18 @@ async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters
     async for page in client.iter_token_pages(source, server):
         tokens.extend(page.items)
     return tokens
+
+
+def _client(connection: common.Connection) -> GitLabClient:
+    """The connection's client, telling stderr when it retries a read (so a slow, flaky
+    server shows progress instead of silence)."""
+    client = connection.client()
+    client.on_retry = _report_retry
+    return client
+
+
+def _report_retry(attempt: int, delay: float, reason: str) -> None:
+    print(f"tokentui: {reason} (attempt {attempt})", file=sys.stderr, flush=True)
 
 
 def _list_source(args: argparse.Namespace, viewer: User) -> TokenSource:
@@ -345,7 +357,7 @@ async def _show(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
     source = _item_source(args)
     connection = common.connect(args)
-    async with connection.client() as client:
+    async with _client(connection) as client:
         if token_id == av.SELF:
             token = await client.get_self_token()
         else:
@@ -385,7 +397,7 @@ async def _create(args: argparse.Namespace) -> int:
         access_level=level,
     )
     connection = common.connect(args)
-    async with connection.client() as client:
+    async with _client(connection) as client:
         viewer = await client.current_user()
         source = _create_source(choice, value, viewer)
         _check_create_route(source, request, viewer)
@@ -449,7 +461,7 @@ async def _rotate(args: argparse.Namespace) -> int:
     source = _item_source(args)
     connection = common.connect(args)
     self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
-    async with connection.client() as client:
+    async with _client(connection) as client:
         if token_id != av.SELF:
             new = await client.rotate_token(source, int(token_id), expires_at=expires_at)
             extra = {"rotated_from_id": int(token_id)}
@@ -528,7 +540,7 @@ async def _revoke(args: argparse.Namespace) -> int:
             "to ask on; pass --yes to revoke from a script"
         )
     connection = common.connect(args)
-    async with connection.client() as client:
+    async with _client(connection) as client:
         if ask:
             if token_id == av.SELF:
                 token = await client.get_self_token()
@@ -575,7 +587,7 @@ async def _expiring(args: argparse.Namespace) -> int:
     client_filters = ClientFilters(expiring_within_days=days)
     _item_source(args)  # a malformed --user/--project/... is refused before any request
     connection = common.connect(args)
-    async with connection.client() as client:
+    async with _client(connection) as client:
         viewer = await client.current_user()
         source = _list_source(args, viewer)
         tokens = await _fetch(client, source, server)
