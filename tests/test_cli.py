@@ -618,3 +618,39 @@ def test_a_lost_rotate_answer_is_not_retried(sim, cli) -> None:
     result = cli("rotate", str(old.id))
     assert result.code == 2 and "may" in result.err and result.out == ""
     assert len([r for r in sim.request_log if r.method == "POST"]) == 1
+
+
+# --- self, for every kind -----------------------------------------------------------------------
+
+
+def test_revoke_self(sim, cli) -> None:
+    value = sim.issue_token(2, name="throwaway", scopes=("api",))
+    record = sim.state.token_by_secret(value)
+    result = cli("revoke", "self", "--yes", token=value)
+    assert result.code == 0, result.err
+    assert sim.state.tokens[record.id].revoked
+    assert api_get(sim, value, "/user").status_code == 401
+
+
+def test_rotate_self_of_a_project_token(sim, cli) -> None:
+    made = cli(
+        "create",
+        "--project",
+        "platform/api",
+        "--name",
+        "bot-self",
+        "--scope",
+        "api",
+        "--duration",
+        "30d",
+        token=sim.maintainer_token,
+    )
+    assert made.code == 0, made.err
+    project_value = made.out.strip()
+    result = cli("rotate", "self", "--project", "platform/api", "--json", token=project_value)
+    assert result.code == 0, result.err
+    row = result.json()
+    assert row["stored"] is False and "GITLAB_TOKEN" in result.err
+    assert row["kind"] == "project" and row["name"] == "bot-self"
+    assert api_get(sim, row["token"], "/projects/1").status_code == 200
+    assert sim.state.token_by_secret(project_value).revoked

@@ -144,3 +144,20 @@ def test_revoke_asks_on_a_terminal(sim, env) -> None:
     code, screen = _revoke_on_a_terminal(env, target.id, b"y\n")
     assert code == 0, screen
     assert sim.state.tokens[target.id].revoked
+
+
+def test_a_reader_that_goes_away_is_no_traceback(sim, env) -> None:
+    """``tokentui list --json | head -c 100``: the pipe closes early; no traceback, exit 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokentui.cli", "list", "--all", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout.read(100).startswith(b"[")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -260,6 +261,20 @@ def report_error(err: BaseException, *, exit_code: int = EXIT_ERROR) -> int:
     """Print ``err`` on stderr as ``tokentui: error: ...`` and return ``exit_code``."""
     print(f"tokentui: error: {error_message(err)}", file=sys.stderr)
     return exit_code
+
+
+@contextmanager
+def closed_stdout_tolerated() -> Iterator[None]:
+    """Write data to stdout; if the reader has gone (``tokentui list | head``), stop quietly
+    instead of a BrokenPipeError traceback, and keep the command's own exit code."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it somewhere that accepts the rest.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:

@@ -339,13 +339,14 @@ def _print_tokens(
     args: argparse.Namespace, tokens: list[Token], now: datetime, kind: TokenKind
 ) -> None:
     out = sys.stdout
-    if args.json:
-        output.write_json([output.token_record(t, now, kind=kind) for t in tokens], out)
-    elif getattr(args, "csv", False):
-        output.write_csv((output.token_record(t, now, kind=kind) for t in tokens), out)
-    else:
-        isatty = out.isatty()
-        output.write_table(tokens, now, out, kind=kind, width=None if isatty else 10**6)
+    with common.closed_stdout_tolerated():
+        if args.json:
+            output.write_json([output.token_record(t, now, kind=kind) for t in tokens], out)
+        elif getattr(args, "csv", False):
+            output.write_csv((output.token_record(t, now, kind=kind) for t in tokens), out)
+        else:
+            isatty = out.isatty()
+            output.write_table(tokens, now, out, kind=kind, width=None if isatty else 10**6)
 
 
 def run_show(args: argparse.Namespace) -> int:
