@@ -654,3 +654,19 @@ def test_rotate_self_of_a_project_token(sim, cli) -> None:
     assert row["kind"] == "project" and row["name"] == "bot-self"
     assert api_get(sim, row["token"], "/projects/1").status_code == 200
     assert sim.state.token_by_secret(project_value).revoked
+
+
+def test_profile_default_source_applies_without_a_flag(sim, cli) -> None:
+    from pydantic import SecretStr
+
+    from tokentui import config, credentials
+
+    credentials.file_set("admin", SecretStr(sim.admin_token))
+    settings = config.load_settings()
+    profile = config.Profile(name="admin", url=sim.url, storage="file", default_source="mine")
+    settings.put(profile, make_default=True)
+    settings.save()
+    rows = cli("list", "--json", token="", url="").json()
+    assert {row["user_id"] for row in rows} == {1}
+    everyone = cli("list", "--all", "--json", token="", url="").json()
+    assert len({row["user_id"] for row in everyone}) > 1

@@ -284,7 +284,7 @@ async def _list(args: argparse.Namespace) -> int:
     connection = common.connect(args)
     async with _client(connection) as client:
         viewer = await client.current_user()
-        source = _list_source(args, viewer)
+        source = _list_source(args, viewer, connection)
         tokens = await _fetch(client, source, server)
     now = _now()
     tokens = filter_tokens(tokens, server, client_filters, now)
@@ -315,12 +315,29 @@ def _report_retry(attempt: int, delay: float, reason: str) -> None:
     print(f"tokentui: {reason} (attempt {attempt})", file=sys.stderr, flush=True)
 
 
-def _list_source(args: argparse.Namespace, viewer: User) -> TokenSource:
-    choice, value = args.source or (None, None)
+def _list_source(
+    args: argparse.Namespace, viewer: User, connection: common.Connection
+) -> TokenSource:
+    """The source to list: the flag, else the profile's ``default_source`` (``mine`` or
+    ``all``), else ``all`` for an administrator and ``mine`` for anyone else."""
+    choice, value = args.source or (_profile_default(connection), None)
     try:
         return resolve_source(choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin)
     except ValueError as err:
         raise UsageError(str(err)) from None
+
+
+def _profile_default(connection: common.Connection) -> str | None:
+    if not connection.profile:
+        return None
+    from tokentui import config
+
+    try:
+        choice = config.load_settings().get(connection.profile).default_source
+    except config.ConfigError:
+        return None
+    # Only the choices that need no argument can be a profile's default.
+    return choice if choice in ("mine", "all") else None
 
 
 def _item_source(args: argparse.Namespace) -> TokenSource:
@@ -590,7 +607,7 @@ async def _expiring(args: argparse.Namespace) -> int:
     connection = common.connect(args)
     async with _client(connection) as client:
         viewer = await client.current_user()
-        source = _list_source(args, viewer)
+        source = _list_source(args, viewer, connection)
         tokens = await _fetch(client, source, server)
     now = _now()
     tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
