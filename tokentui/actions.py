@@ -86,16 +86,17 @@ class TokenActions:
 
     def owner_label(self, token: Token) -> str:
         """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
-        describe = getattr(self.app, "owner_label", None)
-        if callable(describe):
-            return str(describe(token))
         source = self.source
+        names: dict[int, str] = getattr(self.app, "user_names", None) or {}
         if isinstance(source, ProjectTokens | GroupTokens):
             return f"bot user {token.user_id} of {source.label}"
+        if token.user_id is None:
+            return "unknown"
         viewer = getattr(self.app, "viewer", None)
         if viewer is not None and token.user_id == viewer.id:
-            return f"{viewer.username} (you)"
-        return f"user {token.user_id}" if token.user_id is not None else "unknown"
+            return f"{viewer.username} (you, user {token.user_id})"
+        name = names.get(token.user_id)
+        return f"{name} (user {token.user_id})" if name else f"user {token.user_id}"
 
     def kind_label(self, token: Token) -> str:
         """The token's kind in words."""
@@ -150,8 +151,21 @@ class TokenActions:
             return f"{_quoted(token)} is already revoked."
         return None
 
+    def refusal(self, action: str, token: Token | None = None) -> str | None:
+        """Why ``action`` (``new_token``, ``rotate``, ``revoke``) cannot apply now, or None.
+
+        For the app's ``check_action`` and the command palette; other actions always apply.
+        """
+        if action == "new_token":
+            return self.create_refusal()
+        if action == "rotate":
+            return self.rotate_refusal(token)
+        if action == "revoke":
+            return self.revoke_refusal(token)
+        return None
+
     def _refuse(self, reason: str) -> None:
-        self.app.notify(reason, title="Not possible", severity="warning")
+        self.app.notify(reason, title="Not possible", severity="warning", markup=False)
 
     def _asks_for_user(self, source: TokenSource) -> bool:
         """ "All tokens" as an admin: the wizard first asks for whom."""
@@ -191,7 +205,7 @@ class TokenActions:
     def _submit_create(
         self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
     ) -> None:
-        self._run(self._create(wizard, source, request), group=GROUP_CREATE, name="create")
+        self._run(self._create(wizard, source, request), group=GROUP_CREATE, name="Create")
 
     async def _create(
         self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
@@ -211,6 +225,7 @@ class TokenActions:
                 title="Create: outcome unknown",
                 severity="error",
                 timeout=20,
+                markup=False,
             )
             self.app.store.reload()
             return
@@ -254,7 +269,7 @@ class TokenActions:
             self._run(
                 self._rotate(token, expires_at, in_use),
                 group=GROUP_ROTATE,
-                name=f"rotate {token.id}",
+                name="Rotate",
             )
 
         self.app.push_screen(
@@ -278,10 +293,12 @@ class TokenActions:
             if in_use:
                 from tokentui.self_rotation import rotate_in_use
 
+                # Only a project/group token rotates itself through its resource's path.
+                resource = source if isinstance(source, ProjectTokens | GroupTokens) else None
                 result = await rotate_in_use(
                     self.app.client,
                     getattr(self.app, "save_credential", None),
-                    source=source,
+                    source=resource,
                     expires_at=expires_at,
                 )
                 new = result.new_token
@@ -297,6 +314,7 @@ class TokenActions:
                 title="Rotate: outcome unknown",
                 severity="error",
                 timeout=20,
+                markup=False,
             )
             self.app.store.reload()
             return
@@ -323,7 +341,7 @@ class TokenActions:
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(self._revoke(token), group=GROUP_REVOKE, name=f"revoke {token.id}")
+                self._run(self._revoke(token), group=GROUP_REVOKE, name="Revoke")
 
         self.app.push_screen(
             RevokeDialog(
@@ -348,11 +366,12 @@ class TokenActions:
                 title="Revoke: outcome unknown",
                 severity="error",
                 timeout=20,
+                markup=False,
             )
             self.app.store.reload()
             return
         self.app.store.apply_revoked(token.id)
-        self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked")
+        self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
 
     # -- source ---------------------------------------------------------------------------
     def pick_source(self) -> None:
@@ -369,10 +388,14 @@ class TokenActions:
         )
 
     def _submit_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
-        self._run(self._check_source(picker, choice, value), group=GROUP_SOURCE, name="source")
+        self._run(
+            self._check_source(picker, choice, value), group=GROUP_SOURCE, name="Switch source"
+        )
 
     def _submit_list_accounts(self, picker: SourcePicker, group: str) -> None:
-        self._run(self._list_accounts(picker, group), group=GROUP_SOURCE, name="accounts")
+        self._run(
+            self._list_accounts(picker, group), group=GROUP_SOURCE, name="List service accounts"
+        )
 
     async def _check_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
         viewer = self.app.viewer
@@ -402,11 +425,11 @@ class TokenActions:
             picker.show_error(None)
             raise
         except GitLabError as err:
-            picker.show_error(f"GitLab refused: {err.message}")
+            picker.show_error(err.message)
             return
         picker.dismiss(None)
         self.app.store.set_source(source)
-        self.app.notify(f"Showing {source.label}.", title="Token source")
+        self.app.notify(f"Showing {source.label}.", title="Token source", markup=False)
 
     async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
         try:
@@ -418,7 +441,7 @@ class TokenActions:
             picker.show_error(None)
             raise
         except GitLabError as err:
-            picker.show_error(f"GitLab refused: {err.message}")
+            picker.show_error(err.message)
             return
         picker.show_accounts(group, accounts)
 

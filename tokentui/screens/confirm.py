@@ -56,6 +56,13 @@ def expires_text(token: Token, now: datetime) -> str:
     return f"{token.expires_at.isoformat()} ({format_countdown(token, now)})"
 
 
+def key_button(label: str, button_id: str, *, variant: str = "default") -> Button:
+    """A clickable button that never takes focus, so the dialog's keys always reach it."""
+    button = Button(label, id=button_id, variant=variant, compact=True)  # type: ignore[arg-type]
+    button.can_focus = False
+    return button
+
+
 class _Dialog(ModalScreen):
     """Shared keys and buttons: ``y``/``enter`` confirm, ``n``/``esc`` cancel."""
 
@@ -71,18 +78,13 @@ class _Dialog(ModalScreen):
     def buttons(self) -> ComposeResult:
         """The confirm/cancel buttons and the key hint."""
         with Horizontal(classes="dialog-buttons"):
-            yield Button(
+            yield key_button(
                 f"{self.confirm_label} (y)",
-                id="confirm",
+                "confirm",
                 variant="error" if self.danger else "primary",
-                compact=True,
             )
-            yield Button(f"{self.cancel_label} (n)", id="cancel", compact=True)
+            yield key_button(f"{self.cancel_label} (n)", "cancel")
         yield Static("y/enter confirm · n/esc cancel", classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        for button in self.query(Button):
-            button.can_focus = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -189,7 +191,6 @@ class RotateDialog(_Dialog):
             yield from self.buttons()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#expiry-options", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -200,7 +201,9 @@ class RotateDialog(_Dialog):
         """Rotate with the highlighted expiry."""
         expires_at, problem = self.query_one(ExpiryPicker).chosen()
         if problem:
-            self.query_one("#rotate-error", Static).update(Text(problem))
+            error = self.query_one("#rotate-error", Static)
+            error.update(Text(problem))
+            error.add_class("-visible")
             return
         self.dismiss(expires_at)
 

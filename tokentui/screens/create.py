@@ -321,6 +321,7 @@ class CreateWizard(ModalScreen[None]):
     @on(ScopePicker.SelectedChanged)
     def _refresh_web_url(self) -> None:
         if not self.target.route.self_service:
+            self.query_one("#web-url", Static).display = False
             return
         name = self.query_one("#name", Input).value.strip() or "my-token"
         url = web_create_url(self.base_url, name, self.query_one(ScopePicker).chosen())
@@ -434,7 +435,9 @@ class CreateWizard(ModalScreen[None]):
         self.query_one("#back", Button).disabled = busy or self.steps.index(self.step) == 0
         if busy:
             self.set_error("review", None)
-            self.query_one("#error-review", Static).update(Text("Creating…", style="italic"))
+            status = self.query_one("#error-review", Static)
+            status.update(Text("Creating…", style="italic"))
+            status.add_class("-visible")
 
     def set_error(self, step: str, message: str | None) -> None:
         """Show (or clear) the error line of a step."""
@@ -446,7 +449,7 @@ class CreateWizard(ModalScreen[None]):
         """Put GitLab's refusal on the step it belongs to and go there."""
         self.set_busy(False)
         step = step_for_error(err, self.steps)
-        message = f"GitLab refused: {err.message}"
+        message = err.message
         if hint:
             message += f" — {hint}"
         self.set_error(step, message)

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tokentui.gitlab.models import NewToken
-from tokentui.screens.confirm import ConfirmDialog
+from tokentui.screens.confirm import ConfirmDialog, key_button
 
 COPY_HINT = (
     "Nothing to paste? Your terminal may ignore the copy request (OSC 52): select the value "
@@ -72,13 +72,9 @@ class RevealScreen(ModalScreen[None]):
                 yield Static(Text(self.details), classes="dialog-text")
             yield Static("", id="reveal-status", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Copy (y)", id="copy", variant="primary", compact=True)
-                yield Button("Done (enter)", id="done", compact=True)
+                yield key_button("Copy (y)", "copy", variant="primary")
+                yield key_button("Done (enter)", "done")
             yield Static("y copy · enter/esc done", classes="dialog-keys")
-
-    def on_mount(self) -> None:
-        for button in self.query(Button):
-            button.can_focus = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -214,7 +214,7 @@ class SourcePicker(ModalScreen[None]):
         if busy:
             widget = self.query_one("#source-error", Static)
             widget.update(Text(message, style="italic"))
-            widget.set_class(False, "-visible")
+            widget.set_class(bool(message), "-visible")
 
     def action_cancel(self) -> None:
         """Keep the current source."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
@@ -18,9 +19,9 @@ from tokentui.expiry import EXPIRY_PRESET_DAYS, parse_date, preset_date, validat
 CUSTOM = "custom"
 
 
-def preset_label(days: int, today: date) -> str:
-    """``30 days   2026-12-23`` for the option list."""
-    return f"{days:>3} days  {preset_date(days, today).isoformat()}"
+def preset_label(days: int, today: date) -> Text:
+    """`` 30 days  2026-12-23`` for the option list (plain text, spaces kept)."""
+    return Text(f"{days:>3} days  {preset_date(days, today).isoformat()}")
 
 
 class ExpiryPicker(Vertical):

@@ -11,7 +11,7 @@ from textual.widgets.selection_list import Selection
 from tokentui.gitlab.scopes import SCOPE_MEANINGS
 
 
-def scope_prompt(scope: str, width: int = 22) -> Text:
+def scope_prompt(scope: str, width: int = 23) -> Text:
     """``read_api               Read-only access to the API ...`` (plain text, never markup)."""
     prompt = Text(scope.ljust(width), style="bold")
     prompt.append(SCOPE_MEANINGS.get(scope, ""), style="dim")
