@@ -263,14 +263,22 @@ def report_error(err: BaseException, *, exit_code: int = EXIT_ERROR) -> int:
     return exit_code
 
 
+class StdoutState:
+    """Whether stdout's reader went away during a :func:`closed_stdout_tolerated` block."""
+
+    broken: bool = False
+
+
 @contextmanager
-def closed_stdout_tolerated() -> Iterator[None]:
+def closed_stdout_tolerated() -> Iterator[StdoutState]:
     """Write data to stdout; if the reader has gone (``tokentui list | head``), stop quietly
     instead of a BrokenPipeError traceback, and keep the command's own exit code."""
+    state = StdoutState()
     try:
-        yield
+        yield state
         sys.stdout.flush()
     except BrokenPipeError:
+        state.broken = True
         # Python flushes stdout again at exit: point it somewhere that accepts the rest.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

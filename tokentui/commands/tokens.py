@@ -381,10 +381,11 @@ async def _show(args: argparse.Namespace) -> int:
         else:
             token = await client.get_token(source, int(token_id))
     now = _now()
-    if args.json:
-        output.write_json(output.token_record(token, now, kind=source.kind), sys.stdout)
-    else:
-        output.write_detail(token, now, sys.stdout, kind=source.kind)
+    with common.closed_stdout_tolerated():
+        if args.json:
+            output.write_json(output.token_record(token, now, kind=source.kind), sys.stdout)
+        else:
+            output.write_detail(token, now, sys.stdout, kind=source.kind)
     return common.EXIT_OK
 
 
@@ -529,11 +530,17 @@ def _print_new(
 ) -> None:
     """The new value alone on stdout (or the JSON object with it); a summary on stderr."""
     now = _now()
-    if args.json:
-        output.write_json(output.new_token_record(new, now, kind=kind, **extra), sys.stdout)
-    else:
-        sys.stdout.write(new.token.get_secret_value() + "\n")
-    sys.stdout.flush()
+    with common.closed_stdout_tolerated() as stdout:
+        if args.json:
+            output.write_json(output.new_token_record(new, now, kind=kind, **extra), sys.stdout)
+        else:
+            sys.stdout.write(new.token.get_secret_value() + "\n")
+    if stdout.broken:
+        print(
+            f"tokentui: warning: stdout was closed before the new value of token {new.id} was "
+            "fully written; the token exists: rotate it to get a value you can keep",
+            file=sys.stderr,
+        )
     expiry = new.expires_at.isoformat() if new.expires_at else "never"
     print(
         f"tokentui: {what} {new.id} {output.safe_text(new.name)!r} "
