@@ -177,9 +177,8 @@ class TokensScreen(Screen):
     def tick(self) -> None:
         """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
         self._ticks += 1
-        fastest = self.table.fastest_band()
         detail_token = self.detail.token
-        fast = fastest in SECOND_BANDS or (
+        fast = not SECOND_BANDS.isdisjoint(self.table.visible_bands()) or (
             detail_token is not None
             and self.detail.display
             and band(detail_token, self.token_app.clock()) in SECOND_BANDS

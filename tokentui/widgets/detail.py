@@ -6,10 +6,11 @@ All server text goes in as ``rich.text.Text`` (never parsed as markup) after ``c
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+from rich.console import Console, RenderableType
 from rich.console import Group as RenderGroup
-from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -117,6 +118,7 @@ class TokenDetail(VerticalScroll, can_focus=False):
         self.associations: Associations | None = None
         self.associations_error: str | None = None
         self._body = Static("", id="detail-body")
+        self._renderable: RenderableType = Text("")
 
     def compose(self):
         yield self._body
@@ -129,13 +131,19 @@ class TokenDetail(VerticalScroll, can_focus=False):
     def refresh_time(self) -> None:
         """Re-render at the clock's current time."""
         if self.token is None:
-            self._body.update(Text("no token selected", style="dim"))
-            return
-        self._body.update(
-            render_detail(
+            self._renderable = Text("no token selected", style="dim")
+        else:
+            self._renderable = render_detail(
                 self.token,
                 self.context,
                 associations=self.associations,
                 associations_error=self.associations_error,
             )
-        )
+        self._body.update(self._renderable)
+
+    @property
+    def plain_text(self) -> str:
+        """What the pane shows, as plain text (tests, accessibility)."""
+        console = Console(width=max(self.size.width, 80), record=True, file=io.StringIO())
+        console.print(self._renderable)
+        return console.export_text()

@@ -434,13 +434,7 @@ class TokenTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, fill)
 
     # -- countdown -----------------------------------------------------------------------------
-    def fastest_band(self) -> Band | None:
-        """The most urgent band among the visible rows (None when nothing is shown)."""
+    def visible_bands(self) -> set[Band]:
+        """The expiry bands of the rows on screen (decides how often the countdown ticks)."""
         now = self.context.clock()
-        order = list(Band)
-        best: Band | None = None
-        for token in self.visible_tokens():
-            b = band(token, now)
-            if best is None or order.index(b) < order.index(best):
-                best = b
-        return best
+        return {band(token, now) for token in self.visible_tokens()}

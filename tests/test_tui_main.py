@@ -1,0 +1,356 @@
+"""The main screen end to end (Pilot) against the simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input, Label, Static
+from tui_helpers import FROZEN_NOW, settle, sim_app, table_names
+
+from tokentui.expiry import Band, FrozenClock, band, token_state
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.sources import PersonalTokens
+from tokentui.screens.token_detail import TokenDetailScreen
+from tokentui.screens.tokens import TokensScreen
+from tokentui.screens.unauthorized import UnauthorizedScreen
+from tokentui.widgets.detail import TokenDetail
+from tokentui.widgets.filter_bar import CycleField
+from tokentui.widgets.token_table import TokenTable
+
+SIZE = (120, 40)
+
+
+def list_requests(sim) -> list:
+    return [r for r in sim.requests("GET") if r.path.endswith("access_tokens")]
+
+
+def header_text(app) -> str:
+    return str(app.screen.query_one("#header", Static).render())
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN_NOW)
+
+
+async def test_start_shows_everything_as_admin(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TokensScreen)
+        assert app.viewer.username == "root" and app.self_token is not None
+        assert app.store.source == PersonalTokens(user_id=None)
+        assert len(table_names(app)) == app.store.total == app.store.loaded > 0
+        header = header_text(app)
+        assert "all tokens" in header and "root@" in header and "(admin)" in header
+        assert f"{app.store.loaded:,} tokens" in header
+
+
+async def test_typing_a_filter_narrows_rows_without_requests(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        everything = table_names(app)
+        requests = len(list_requests(frozen_sim))
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input) and app.focused.id == "filter-text"
+        await pilot.press(*"deploy")
+        names = table_names(app)
+        assert names and len(names) < len(everything)
+        assert all("deploy" in n.lower() for n in names)
+        assert "shown" in header_text(app)
+        assert len(list_requests(frozen_sim)) == requests
+        # esc clears the text, the list comes back.
+        await pilot.press("escape")
+        assert len(table_names(app)) == len(everything)
+        await pilot.press("escape")
+        assert isinstance(app.focused, TokenTable)
+
+
+async def test_state_revoked_and_expiring_filters(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        total = len(table_names(app))
+        app.screen.query_one("#filter-state", CycleField).focus()
+        await pilot.press("enter")  # all -> active
+        await settle(pilot)
+        rows = app.screen.query_one(TokenTable).rows
+        assert rows and len(rows) < total
+        assert all(token_state(t, clock()) == "active" for t in rows)
+        assert "state=active" in list_requests(frozen_sim)[-1].query
+
+        await pilot.press("enter", "enter")  # active -> inactive -> all
+        await settle(pilot)
+        assert len(table_names(app)) == total
+
+        app.screen.query_one("#filter-revoked", CycleField).focus()
+        await pilot.press("enter", "enter")  # any -> no -> yes
+        await settle(pilot)
+        rows = app.screen.query_one(TokenTable).rows
+        assert rows and all(t.revoked for t in rows)
+        assert "revoked=true" in list_requests(frozen_sim)[-1].query
+        await pilot.press("enter")  # back to any
+        await settle(pilot)
+
+        app.screen.query_one("#filter-expiring", CycleField).focus()
+        await pilot.press("enter", "enter")  # any -> 1d -> 7d
+        await settle(pilot)
+        rows = app.screen.query_one(TokenTable).rows
+        assert rows
+        for token in rows:
+            left = token.expires_at and (token.expires_at - clock().date())
+            assert left is not None and timedelta(days=1) <= left <= timedelta(days=7)
+        query = list_requests(frozen_sim)[-1].query
+        assert "expires_before=" in query and "expires_after=" in query
+
+
+async def test_custom_expiring_window(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field = app.screen.query_one("#filter-expiring", CycleField)
+        field.focus()
+        field.set_value("c")
+        await pilot.pause()
+        days = app.screen.query_one("#filter-days", Input)
+        assert days.display
+        days.focus()
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        rows = app.screen.query_one(TokenTable).rows
+        assert all(t.expires_at and 1 <= (t.expires_at - clock().date()).days <= 3 for t in rows)
+
+
+async def test_a_bad_typed_date_shows_a_message_and_sends_nothing(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        requests = len(list_requests(frozen_sim))
+        field = app.screen.query_one("#created-from", Input)
+        field.focus()
+        await pilot.press(*"2026-13-01", "enter")
+        await pilot.pause()
+        message = app.screen.query_one("#filter-message", Label)
+        assert message.display
+        assert "created from" in str(message.render()) and "YYYY-MM-DD" in str(message.render())
+        assert field.has_class("-invalid")
+        assert len(list_requests(frozen_sim)) == requests
+        # "to" before "from" is refused too.
+        field.value = ""
+        await pilot.press(*"2026-05-01")
+        app.screen.query_one("#created-to", Input).focus()
+        await settle(pilot)  # leaving a valid "from" applies it
+        requests = len(list_requests(frozen_sim))
+        await pilot.press(*"2026-04-01", "enter")
+        await pilot.pause()
+        assert "'from'" in str(message.render())
+        assert len(list_requests(frozen_sim)) == requests
+
+
+async def test_a_good_date_range_filters_on_the_server_and_locally(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        total = len(table_names(app))
+        app.screen.query_one("#created-from", Input).focus()
+        since = (clock() - timedelta(days=90)).date()
+        await pilot.press(*since.isoformat(), "enter")
+        await settle(pilot)
+        rows = app.screen.query_one(TokenTable).rows
+        assert rows and len(rows) < total
+        assert all(t.created_at.date() >= since for t in rows)
+        assert f"created_after={since.isoformat()}" in list_requests(frozen_sim)[-1].query
+        assert not app.screen.query_one("#filter-message", Label).display
+
+
+async def test_detail_pane_follows_the_cursor(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        await pilot.press("down", "j", "j", "k")
+        token = table.cursor_token
+        assert table.cursor == 2 and token is app.selected_token()
+        text = app.screen.query_one(TokenDetail).plain_text
+        assert token.name in text and str(token.id) in text
+        assert token_state(token, clock()) in text
+        from tokentui.gitlab.scopes import SCOPE_MEANINGS
+
+        for scope in token.scopes:
+            assert scope in text and SCOPE_MEANINGS[scope] in text
+
+
+async def test_enter_opens_the_full_detail_and_esc_returns(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one("#detail").display  # compact: no pane
+        await pilot.press("enter")
+        assert isinstance(app.screen, TokenDetailScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, TokensScreen)
+
+
+async def test_self_token_is_marked_with_its_associations(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock, source_choice=("mine", None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        assert table.select_token(app.self_token.id)
+        await settle(pilot)
+        assert app.associations is not None
+        text = app.screen.query_one(TokenDetail).plain_text
+        assert "in use by tokentui" in text and "reaches" in text
+
+
+async def test_sort_cycles_and_reverses(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "sort urgency" in header_text(app)
+        await pilot.press("s")  # expiry
+        rows = app.screen.query_one(TokenTable).rows
+        dated = [t.expires_at for t in rows if t.expires_at]
+        assert dated == sorted(dated)
+        await pilot.press("s")  # name
+        names = [n.casefold() for n in table_names(app)]
+        assert names == sorted(names) and "sort name ↑" in header_text(app)
+        await pilot.press("S")
+        assert [n.casefold() for n in table_names(app)] == sorted(names, reverse=True)
+        assert "sort name ↓" in header_text(app)
+
+
+async def test_y_copies_the_name_and_ctrl_r_reloads(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "y")
+        assert app.clipboard == app.selected_token().name
+        before = len(list_requests(frozen_sim))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(list_requests(frozen_sim)) > before
+
+
+async def test_non_admin_defaults_to_own_tokens_and_all_falls_back(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, as_user="user", clock=clock, source_choice=("all", None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.store.source == PersonalTokens(user_id=2, mine=True)
+        assert {t.user_id for t in app.store.view} == {2}
+        assert "my tokens" in header_text(app)
+
+
+async def test_a_rejected_credential_shows_the_unauthorized_screen(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, as_user="glpat-not-a-real-token-000000", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, UnauthorizedScreen):
+                break
+        assert isinstance(app.screen, UnauthorizedScreen)
+        text = str(app.screen.query_one("#unauthorized-text", Static).render())
+        assert "401" in text and "tokentui auth login" in text
+        await pilot.press("q")
+    assert app.return_code == 2
+
+
+async def test_a_credential_revoked_mid_session_shows_the_unauthorized_screen(
+    frozen_sim, clock
+) -> None:
+    app = sim_app(frozen_sim, as_user="maintainer", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        async with GitLabClient(frozen_sim.url, frozen_sim.maintainer_token) as other:
+            await other.revoke_self()
+        await pilot.press("ctrl+r")
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, UnauthorizedScreen):
+                break
+        assert isinstance(app.screen, UnauthorizedScreen)
+        assert "revoked" in str(app.screen.query_one("#unauthorized-text", Static).render())
+
+
+async def test_unreachable_server_exits_with_a_message() -> None:
+    from tokentui.app import make_app
+
+    async def no_wait(delay: float) -> None:
+        return None
+
+    app = make_app(GitLabClient("http://127.0.0.1:9", "glpat-x", sleep=no_wait))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause()
+            if app.exit_message:
+                break
+    assert app.exit_message and "127.0.0.1:9" in app.exit_message
+    assert app.return_code == 2
+
+
+# --- countdown ------------------------------------------------------------------------------
+
+
+def row_text(table: TokenTable, index: int) -> str:
+    table.scroll_to(y=0, animate=False, immediate=True)
+    return table.render_line(index + 1).text
+
+
+async def test_countdown_ticks_from_the_clock_and_flips_at_midnight(frozen_sim) -> None:
+    clock = FrozenClock(FROZEN_NOW)
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        # Urgency order: the first row is the active token closest to expiry.
+        first = table.rows[0]
+        midnight = FROZEN_NOW.replace(hour=0) + timedelta(days=1)
+        assert first.expires_at == midnight.date()
+        assert "12:00:00" in row_text(table, 0) and "active" in row_text(table, 0)
+        clock.advance(timedelta(seconds=1))
+        app.screen.tick()
+        assert "11:59:59" in row_text(table, 0)
+        clock.set(midnight - timedelta(seconds=1))
+        app.screen.tick()
+        assert "00:00:01" in row_text(table, 0)
+        clock.set(midnight)
+        app.screen.tick()
+        line = row_text(table, 0)
+        assert "expired" in line and "active" not in line
+        detail = app.screen.query_one(TokenDetail).plain_text
+        assert "expired" in detail
+
+
+@pytest.mark.parametrize(
+    ("left", "text", "expected"),
+    [
+        (timedelta(days=70), "in 2 mo", Band.LATER),
+        (timedelta(days=59, hours=23), "59d 23:00:00", Band.UNDER_60_DAYS),
+        (timedelta(days=29, hours=1), "29d 01:00:00", Band.UNDER_30_DAYS),
+        (timedelta(days=6, hours=2), "6d 02:00:00", Band.UNDER_7_DAYS),
+        (timedelta(hours=23), "23:00:00", Band.UNDER_1_DAY),
+        (-timedelta(days=3), "expired 3d ago", Band.EXPIRED),
+    ],
+)
+async def test_countdown_text_and_colour_at_each_band(frozen_sim, left, text, expected) -> None:
+    clock = FrozenClock(FROZEN_NOW)
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        token = table.rows[0]
+        expiry = FROZEN_NOW.replace(hour=0) + timedelta(days=1)
+        assert token.expires_at == expiry.date()
+        clock.set(expiry - left)
+        app.screen.tick()
+        assert text in row_text(table, 0)
+        assert band(token, clock()) is expected
+        # The countdown cell carries the band's colour from the stylesheet.
+        band_style = table.get_component_rich_style(
+            f"token-table--band-{expected.value}", partial=True
+        )
+        cells = [seg for seg in table.render_line(1) if text in seg.text]
+        assert cells and band_style.color is not None
+        assert cells[0].style.color == band_style.color
