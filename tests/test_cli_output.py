@@ -7,10 +7,12 @@ import io
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from pydantic import SecretStr
 
 from tokentui import output
 from tokentui.gitlab.models import NewToken, Token, TokenKind
+from tokentui.gitlab.scopes import SCOPE_MEANINGS
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
@@ -181,3 +183,21 @@ def test_detail_lists_every_field() -> None:
     assert "40 (Maintainer)" in text
     assert "api, read_repository" in text
     assert "deploys\\x1b[0m" in text and "\x1b" not in text
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+def test_table_fits_narrow_terminals_keeping_the_essentials(width: int) -> None:
+    tokens = [
+        make_token(id=12345, name="a-rather-long-token-name-for-ci", scopes=list(SCOPE_MEANINGS)),
+        make_token(id=2, name="x", last_used_at="2026-11-20T08:00:00Z", impersonation=True),
+    ]
+    buffer = io.StringIO()
+    output.write_table(tokens, NOW, buffer, width=width, color=False)
+    lines = buffer.getvalue().splitlines()
+    assert all(output.display_width(line) <= width for line in lines)
+    header = lines[0].split()
+    for column in ("ID", "NAME", "STATE", "LEFT"):
+        assert column in header
+    assert "12345" in lines[1] and "6d 12:00:00" in lines[1]
+    if width >= 160:
+        assert "impersonation" in lines[2] and "a-rather-long-token-name-for-ci" in lines[1]

@@ -221,21 +221,25 @@ def _color(text: str, code: str, enabled: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if enabled else text
 
 
-_COLUMNS: tuple[tuple[str, int], ...] = (
-    # header, minimum width (NAME takes the rest)
-    ("ID", 2),
-    ("NAME", 12),
-    ("KIND", 4),
-    ("STATE", 7),
-    ("SCOPES", 6),
-    ("EXPIRES", 10),
-    ("LEFT", 11),
-    ("LAST USED", 9),
+_HEADERS: tuple[str, ...] = (
+    "ID",
+    "NAME",
+    "KIND",
+    "STATE",
+    "SCOPES",
+    "EXPIRES",
+    "LEFT",
+    "LAST USED",
 )
+_MIN_NAME = 12
+_MAX_SCOPES = 24
+#: Columns left out, in this order, while the table is wider than the terminal.
+_DROP_ORDER = ("KIND", "LAST USED", "EXPIRES", "SCOPES")
+_GAP = "  "
 
 
 def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -> list[list[str]]:
-    """The cells of the table, as plain safe text."""
+    """The cells of the table (one list per token, in :data:`_HEADERS` order), plain safe text."""
     rows = []
     for token in tokens:
         rows.append(
@@ -253,6 +257,30 @@ def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -
     return rows
 
 
+def _layout(rows: list[list[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns to show and how wide, so a line fits in ``width`` columns: SCOPES is
+    capped, NAME shrinks down to a minimum, then whole columns go (:data:`_DROP_ORDER`)."""
+    widths = [
+        max([display_width(h)] + [display_width(r[i]) for r in rows])
+        for i, h in enumerate(_HEADERS)
+    ]
+    name, scopes = _HEADERS.index("NAME"), _HEADERS.index("SCOPES")
+    shown = list(range(len(_HEADERS)))
+
+    def total() -> int:
+        return sum(widths[i] for i in shown) + len(_GAP) * (len(shown) - 1)
+
+    if total() > width:
+        widths[scopes] = min(widths[scopes], _MAX_SCOPES)
+    for column in _DROP_ORDER:
+        if total() - widths[name] + min(widths[name], _MIN_NAME) <= width:
+            break
+        shown.remove(_HEADERS.index(column))
+    rest = total() - widths[name]
+    widths[name] = max(min(widths[name], width - rest), min(widths[name], _MIN_NAME))
+    return shown, widths
+
+
 def write_table(
     tokens: Sequence[Token],
     now: datetime,
@@ -262,34 +290,27 @@ def write_table(
     width: int | None = None,
     color: bool | None = None,
 ) -> None:
-    """A readable aligned table; the NAME column shrinks to fit the terminal width.
-
-    Plain (no colour) unless ``out`` is a terminal and ``NO_COLOR`` is unset.
-    """
+    """A readable aligned table that fits the terminal: the NAME column shrinks, then the
+    less useful columns go. Plain (no colour) unless ``out`` is a terminal and ``NO_COLOR``
+    is unset."""
     if color is None:
         color = use_color(out)
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
     rows = table_rows(tokens, now, kind)
-    headers = [h for h, _ in _COLUMNS]
-    widths = [
-        max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(headers)
-    ]
-    name_col = headers.index("NAME")
-    others = sum(w for i, w in enumerate(widths) if i != name_col) + 2 * (len(widths) - 1)
-    widths[name_col] = max(_COLUMNS[name_col][1], min(widths[name_col], width - others))
+    shown, widths = _layout(rows, width)
+    state_col = _HEADERS.index("STATE")
     buffer = io.StringIO()
-    header_line = "  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip()
+    header_line = _GAP.join(_pad(_HEADERS[i], widths[i]) for i in shown).rstrip()
     buffer.write(_color(header_line, "1", color) + "\n")
-    state_col = headers.index("STATE")
     for row in rows:
         cells = []
-        for i, cell in enumerate(row):
-            text = _pad(truncate(cell, widths[i]), widths[i])
+        for i in shown:
+            text = _pad(truncate(row[i], widths[i]), widths[i])
             if i == state_col:
-                text = _color(text, _STATE_COLORS.get(cell, "0"), color)
+                text = _color(text, _STATE_COLORS.get(row[i], "0"), color)
             cells.append(text)
-        buffer.write("  ".join(cells).rstrip() + "\n")
+        buffer.write(_GAP.join(cells).rstrip() + "\n")
     out.write(buffer.getvalue())
 
 
