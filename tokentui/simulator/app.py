@@ -89,17 +89,22 @@ class SimulatorApp(Starlette):
             self.sim._log(LoggedRequest(method, path, query, decision.status))
             await self._fault_response(decision.status, decision.retry_after)(scope, receive, send)
             return
-        status = 0
+        logged = False
 
         async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
+            nonlocal logged
+            if message["type"] == "http.response.start" and not logged:
+                # Logged before the answer leaves, so a client never sees an unlogged reply.
+                logged = True
+                self.sim._log(
+                    LoggedRequest(method, path, query, message["status"], decision.drop_after)
+                )
             if not decision.drop_after:
                 await send(message)
 
         await super().__call__(scope, receive, capture)
-        self.sim._log(LoggedRequest(method, path, query, status, dropped=decision.drop_after))
+        if not logged:
+            self.sim._log(LoggedRequest(method, path, query, 0, dropped=True))
         if decision.drop_after:
             await drop_connection(send)
 

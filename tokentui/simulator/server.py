@@ -42,7 +42,9 @@ class BackgroundServer:
     def start(self, timeout: float = 10.0) -> str:
         """Bind, start serving in a thread, wait until ready; returns the URL."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto is TCP
+        # (with proto 0 every keep-alive answer waits ~40 ms for a delayed ACK).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]

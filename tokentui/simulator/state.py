@@ -6,6 +6,7 @@ import base64
 import hashlib
 import threading
 from bisect import insort
+from collections.abc import Sequence
 from urllib.parse import unquote
 
 from tokentui.simulator.records import (
@@ -43,6 +44,8 @@ class State:
         self.by_digest: dict[str, int] = {}
         #: Bumped on every change; list caches key on it.
         self.version = 0
+        #: Filtered list results keyed by query and ``version`` (see routes.personal).
+        self.list_cache: dict[object, Sequence[TokenRecord]] = {}
         self.lock = threading.RLock()
         self._secret_counter = 0
         self._max_user_id = 0

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from tokentui.gitlab import scopes as sc
 from tokentui.simulator import entities, errors, services
 from tokentui.simulator.context import ANY_SCOPE, Ctx
-from tokentui.simulator.filters import filter_tokens, has_filters
+from tokentui.simulator.filters import FILTER_KEYS, filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import SERVICE_ACCOUNT, TokenRecord
@@ -15,6 +15,9 @@ from tokentui.simulator.routes import Reply, route
 
 SELF_ROTATE = ("api", "self_rotate")
 ACCESS_LEVEL_VALUES = ("10", "15", "20", "30", "40", "50")
+#: Lists longer than this cache their filtered result (small ones always filter afresh, so
+#: tests may poke records directly; for big ones call ``sim.state.touch()`` after that).
+CACHE_THRESHOLD = 2000
 
 
 def _id(value: str, name: str = "id") -> int:
@@ -47,8 +50,26 @@ def list_tokens(ctx: Ctx) -> Reply:
         base = services.IdView(state.by_user.get(user_id, []), state.tokens)
         if not ctx.is_admin:
             base = [t for t in base if not t.impersonation]
-    rows = filter_tokens(ctx, base) if has_filters(ctx) else base
+    rows: Sequence[TokenRecord] = base
+    if has_filters(ctx):
+        big = len(base) > CACHE_THRESHOLD
+        rows = _cached_filter(ctx, base, user_id) if big else filter_tokens(ctx, base)
     return 200, [entities.token_list_item(ctx, t) for t in paginate(ctx, rows)]
+
+
+def _cached_filter(
+    ctx: Ctx, base: Sequence[TokenRecord], user_id: int | None
+) -> Sequence[TokenRecord]:
+    """Filter once per (query, data version, day): walking the pages of a filtered 100k-token
+    list then costs one filter pass, not one per page."""
+    query = tuple(sorted((k, repr(ctx.params.raw(k))) for k in FILTER_KEYS if ctx.params.has(k)))
+    key = (ctx.is_admin, user_id, query, ctx.state.version, ctx.today)
+    cache = ctx.state.list_cache
+    if key not in cache:
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = filter_tokens(ctx, base)
+    return cache[key]
 
 
 @route("GET", "personal_access_tokens/self")
