@@ -593,7 +593,8 @@ def _confirm(token: Token, in_use: bool) -> bool:
     warning = " This is the token tokentui is using: it stops working at once." if in_use else ""
     sys.stderr.write(
         f"Revoke token {token.id} {output.safe_text(token.name)!r} "
-        f"({token_state(token, now)}, scopes {', '.join(token.scopes) or '-'})?{warning} "
+        f"(user {token.user_id}, {token_state(token, now)}, "
+        f"scopes {', '.join(token.scopes) or '-'})?{warning} "
         "Anything using it will fail. [y/N] "
     )
     sys.stderr.flush()
