@@ -670,3 +670,20 @@ def test_profile_default_source_applies_without_a_flag(sim, cli) -> None:
     assert {row["user_id"] for row in rows} == {1}
     everyone = cli("list", "--all", "--json", token="", url="").json()
     assert len({row["user_id"] for row in everyone}) > 1
+
+
+def test_list_search_and_last_used_filters(sim, cli) -> None:
+    every = cli("list", "--all", "--json").json()
+    found = cli("list", "--all", "--search", "deploy", "--json").json()
+    assert found
+    assert {row["id"] for row in found} == {
+        row["id"] for row in every if "deploy" in row["name"].casefold()
+    }
+    since = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = cli("list", "--all", "--last-used-after", since, "--json").json()
+    assert recent
+    assert {row["id"] for row in recent} == {
+        row["id"]
+        for row in every
+        if row["last_used_at"] is not None and row["last_used_at"] >= since[:-1] + ".000Z"
+    }
