@@ -71,7 +71,7 @@ def user(ctx: Ctx, record: UserRecord, *, private: bool = False) -> dict[str, An
         "state": record.state,
         "locked": False,
         "avatar_url": None,
-        "web_url": f"https://{ctx.config.host}/{record.username}",
+        "web_url": f"{ctx.base_url}/{record.username}",
         "created_at": timestamp(record.created_at),
         "bot": record.bot,
     }
@@ -97,7 +97,7 @@ def group(ctx: Ctx, record: GroupRecord) -> dict[str, Any]:
     """The fields of ``GET /groups/:id`` a client uses."""
     return {
         "id": record.id,
-        "web_url": f"https://{ctx.config.host}/groups/{record.full_path}",
+        "web_url": f"{ctx.base_url}/groups/{record.full_path}",
         "name": record.name,
         "path": record.path,
         "description": record.description,
@@ -123,7 +123,7 @@ def project(ctx: Ctx, record: ProjectRecord) -> dict[str, Any]:
         "path_with_namespace": record.path_with_namespace,
         "created_at": timestamp(record.created_at),
         "default_branch": "main",
-        "web_url": f"https://{ctx.config.host}/{record.path_with_namespace}",
+        "web_url": f"{ctx.base_url}/{record.path_with_namespace}",
         "visibility": record.visibility,
         "namespace": {
             "id": namespace.id,
@@ -132,6 +132,6 @@ def project(ctx: Ctx, record: ProjectRecord) -> dict[str, Any]:
             "kind": "group",
             "full_path": namespace.full_path,
             "parent_id": namespace.parent_id,
-            "web_url": f"https://{ctx.config.host}/groups/{namespace.full_path}",
+            "web_url": f"{ctx.base_url}/groups/{namespace.full_path}",
         },
     }

@@ -96,7 +96,7 @@ def self_associations(ctx: Ctx) -> Reply:
         "groups": [
             {
                 "id": g.id,
-                "web_url": f"https://{ctx.config.host}/groups/{g.full_path}",
+                "web_url": f"{ctx.base_url}/groups/{g.full_path}",
                 "name": g.name,
                 "parent_id": g.parent_id,
                 "organization_id": 1,
