@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -52,7 +52,7 @@ class UnauthorizedScreen(Screen[None]):
         self.profile = profile
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="unauthorized-box"):
+        with Vertical(id="unauthorized-box"):
             yield Static(
                 unauthorized_text(self.err, instance=self.instance, profile=self.profile),
                 id="unauthorized-text",

@@ -143,10 +143,11 @@ class FilterBar(Vertical):
             yield Label("used", classes="filter-label")
             yield DateField("from", id="used-from")
             yield DateField("to", id="used-to")
-            yield Label("", id="filter-message")
+        yield Label("", id="filter-message")
 
     def on_mount(self) -> None:
         self.query_one("#filter-days").display = False
+        self.query_one("#filter-message").display = False
 
     # -- reading the fields --------------------------------------------------------------------
     @property

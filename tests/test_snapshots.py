@@ -1,0 +1,57 @@
+"""Snapshots of the main screen (frozen clock, in-process demo simulator, fixed sizes).
+
+Plain sync tests, as ``snap_compare`` needs. Regenerate after an intended change with
+``pytest tests/test_snapshots.py --snapshot-update`` and look at the report.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from tui_helpers import press, settle_then, snapshot_app
+
+from tokentui.gitlab.errors import Unauthorized
+
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_list(snap_compare, size) -> None:
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=settle_then())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter_in_use(snap_compare, size) -> None:
+    steps = settle_then(press("slash", *"deploy"))
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_full_detail(snap_compare, size) -> None:
+    steps = settle_then(press("down", "down", "enter"))
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps)
+
+
+def test_sorted_by_name_descending(snap_compare) -> None:
+    steps = settle_then(press("s", "s", "S"))
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=steps)
+
+
+def test_bad_date_message(snap_compare) -> None:
+    async def type_bad_date(pilot: Pilot) -> None:
+        pilot.app.screen.query_one("#created-from").focus()
+        await pilot.press(*"2026-02-30", "enter")
+
+    steps = settle_then(type_bad_date)
+    assert snap_compare(snapshot_app(), terminal_size=(120, 40), run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_unauthorized(snap_compare, size) -> None:
+    async def revoked(pilot: Pilot) -> None:
+        pilot.app.show_unauthorized(
+            Unauthorized("401 Unauthorized - Token is revoked", status=401, reason="revoked")
+        )
+
+    steps = settle_then(revoked)
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps)
