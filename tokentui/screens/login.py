@@ -41,31 +41,46 @@ class LoginScreen(Screen[Connection | None]):
         align: center middle;
     }
     LoginScreen #login-box {
-        width: 80;
+        width: 84;
         max-width: 100%;
         height: auto;
         max-height: 100%;
         border: round $primary;
-        padding: 1 2;
-    }
-    LoginScreen Label.field {
-        margin-top: 1;
-        color: $text-muted;
+        padding: 0 1;
     }
     LoginScreen #login-title {
         text-style: bold;
+    }
+    LoginScreen .row {
+        height: auto;
+        margin-top: 1;
+    }
+    LoginScreen .row Label {
+        width: 14;
+        color: $text-muted;
+    }
+    LoginScreen .row Input {
+        width: 1fr;
+    }
+    LoginScreen Checkbox {
+        margin-top: 1;
     }
     LoginScreen #keyring-notice {
         margin-top: 1;
         color: $warning;
     }
     LoginScreen #login-error {
-        margin-top: 1;
         color: $error;
     }
     LoginScreen #login-status {
-        margin-top: 1;
         color: $text-muted;
+    }
+    LoginScreen .message {
+        margin-top: 1;
+        display: none;
+    }
+    LoginScreen .message.shown {
+        display: block;
     }
     LoginScreen #login-buttons {
         margin-top: 1;
@@ -93,17 +108,31 @@ class LoginScreen(Screen[Connection | None]):
                 "The token is checked with GitLab, then kept in the system keyring; the "
                 f"profile (never the token) goes to {config.config_path()}."
             )
-            yield Label("GitLab URL", classes="field")
-            yield Input(self._initial_url, placeholder="https://gitlab.example.com", id="url")
-            yield Label("Access token (hidden)", classes="field")
-            yield Input(placeholder="glpat-...", password=True, id="token")
-            yield Label("Profile name", classes="field")
-            yield Input(self._initial_profile, id="profile")
-            yield Label(
-                "CA bundle (optional, for a private certificate authority)", classes="field"
+            yield from self._row(
+                "GitLab URL",
+                Input(
+                    self._initial_url,
+                    placeholder="https://gitlab.example.com",
+                    id="url",
+                    compact=True,
+                ),
             )
-            yield Input(placeholder="/path/to/ca.pem", id="ca-bundle")
-            yield Checkbox("Do not verify the TLS certificate (dangerous)", id="no-verify")
+            yield from self._row(
+                "Token",
+                Input(placeholder="glpat-... (hidden)", password=True, id="token", compact=True),
+            )
+            yield from self._row(
+                "Profile", Input(self._initial_profile, id="profile", compact=True)
+            )
+            yield from self._row(
+                "CA bundle",
+                Input(
+                    placeholder="optional: PEM file of a private CA", id="ca-bundle", compact=True
+                ),
+            )
+            yield Checkbox(
+                "Do not verify the TLS certificate (dangerous)", id="no-verify", compact=True
+            )
             if not self._keyring.usable:
                 yield Static(
                     f"No system keyring here: {self._keyring.reason} (usual over SSH). Either "
@@ -111,12 +140,18 @@ class LoginScreen(Screen[Connection | None]):
                     f"the token in {credentials.credentials_path()} (plaintext, mode 0600).",
                     id="keyring-notice",
                 )
-                yield Checkbox("Store the token in that file", id="insecure-storage")
-            yield Static("", id="login-error")
-            yield Static("", id="login-status")
+                yield Checkbox("Store the token in that file", id="insecure-storage", compact=True)
+            yield Static("", id="login-error", classes="message")
+            yield Static("", id="login-status", classes="message")
             with Horizontal(id="login-buttons"):
-                yield Button("Log in", variant="primary", id="login")
-                yield Button("Cancel", id="cancel")
+                yield Button("Log in", variant="primary", id="login", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    @staticmethod
+    def _row(label: str, field: Input) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(label)
+            yield field
 
     def on_mount(self) -> None:
         self.query_one("#token" if self._initial_url else "#url", Input).focus()
@@ -124,13 +159,11 @@ class LoginScreen(Screen[Connection | None]):
     # -- input ------------------------------------------------------------------------------
     @on(Input.Submitted)
     def _next_or_submit(self, event: Input.Submitted) -> None:
-        order = ["url", "token", "profile", "ca-bundle"]
-        current = event.input.id or ""
-        for name in order[order.index(current) + 1 :] if current in order else []:
-            field = self.query_one(f"#{name}", Input)
-            if not field.value:
-                field.focus()
-                return
+        """Enter in the URL moves to an empty token; anywhere else it logs in."""
+        token = self.query_one("#token", Input)
+        if event.input.id == "url" and not token.value:
+            token.focus()
+            return
         self.action_login()
 
     @on(Button.Pressed, "#login")
@@ -159,8 +192,13 @@ class LoginScreen(Screen[Connection | None]):
         ).normalized()
 
     def _show_error(self, text: str) -> None:
-        self.query_one("#login-error", Static).update(text)
-        self.query_one("#login-status", Static).update("")
+        self._message("#login-error", text)
+        self._message("#login-status", "")
+
+    def _message(self, selector: str, text: str) -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(text)
+        widget.set_class(bool(text), "shown")
 
     def action_login(self) -> None:
         """Check the form, then check the token with GitLab in a worker."""
@@ -176,7 +214,7 @@ class LoginScreen(Screen[Connection | None]):
             self.query_one("#token", Input).focus()
             return
         self._show_error("")
-        self.query_one("#login-status", Static).update(f"Checking with {request.url} ...")
+        self._message("#login-status", f"Checking with {request.url} ...")
         self.query_one("#login", Button).disabled = True
         self._check(request)
 
@@ -194,6 +232,7 @@ class LoginScreen(Screen[Connection | None]):
         except (GitLabError, ValueError, config.ConfigError, credentials.CredentialError) as err:
             self._show_error(error_message(err))
             self.query_one("#login", Button).disabled = False
+            self.query_one("#token", Input).focus()
             return
         self.query_one("#token", Input).value = ""
         self.dismiss(
