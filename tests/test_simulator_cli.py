@@ -1,0 +1,60 @@
+"""``tokentui simulate``: prints its URL and credentials, serves GitLab-shaped answers, stops
+cleanly on Ctrl-C (SIGINT)."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import httpx
+
+from tokentui.cli import main
+
+
+def test_simulate_serves_until_interrupted() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokentui.cli", "simulate", "--tokens", "60", "--seed", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        text = "".join(lines)
+        url = re.search(r"http://127\.0\.0\.1:\d+", text)
+        admin = re.search(r"admin +\(root\): +(glpat-\S+)", text)
+        assert url and admin, text
+        assert re.search(r"user +\(alice\): +glpat-\S+", text)
+        assert re.search(r"maintainer \(bob\): +glpat-\S+", text)
+        r = httpx.get(
+            f"{url.group(0)}/api/v4/personal_access_tokens",
+            params={"per_page": 5},
+            headers={"PRIVATE-TOKEN": admin.group(1)},
+        )
+        assert r.status_code == 200 and len(r.json()) == 5
+        assert r.headers["X-Total"] == "60" and r.headers["X-Next-Page"] == "2"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "simulator stopped" in err and "Traceback" not in err
+
+
+def test_simulate_rejects_bad_flags(capsys) -> None:  # type: ignore[no-untyped-def]
+    for argv in (["--fail-rate", "2"], ["--tokens", "-1"], ["--latency-ms", "abc"]):
+        try:
+            main(["simulate", *argv])
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:  # pragma: no cover - argparse always exits
+            raise AssertionError(argv)
+    err = capsys.readouterr().err
+    assert "fraction between 0 and 1" in err and "expected 0 or more" in err
+    assert "expected a number" in err
