@@ -687,3 +687,15 @@ def test_list_search_and_last_used_filters(sim, cli) -> None:
         for row in every
         if row["last_used_at"] is not None and row["last_used_at"] >= since[:-1] + ".000Z"
     }
+
+
+def test_rotate_by_id_of_the_token_in_use_stores_it_like_self(sim, cli, work_profile) -> None:
+    from tokentui import credentials
+
+    in_use = sim.state.token_by_secret(sim.user_token).id
+    result = cli("rotate", str(in_use), "--json", token="", url="")
+    assert result.code == 0, result.err
+    row = result.json()
+    assert row["rotated_from_id"] == in_use and row["stored"] is True
+    assert credentials.file_get(work_profile).get_secret_value() == row["token"]
+    assert cli("show", "self", "--json", token="", url="").json()["id"] == row["id"]

@@ -21,6 +21,7 @@ from tokentui.commands.common import UsageError
 from tokentui.expiry import format_countdown, system_clock, token_state
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
+from tokentui.gitlab.errors import GitLabError
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -480,18 +481,30 @@ async def _rotate(args: argparse.Namespace) -> int:
     source = _item_source(args)
     connection = common.connect(args)
     self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
+    extra: dict[str, object] = {}
     async with _client(connection) as client:
         if token_id != av.SELF:
-            new = await client.rotate_token(source, int(token_id), expires_at=expires_at)
-            extra = {"rotated_from_id": int(token_id)}
-            _print_new(args, new, source.kind, f"rotated token {token_id} into", extra)
-            return common.EXIT_OK
+            extra["rotated_from_id"] = int(token_id)
+            if not await _is_in_use(client, int(token_id)):
+                new = await client.rotate_token(source, int(token_id), expires_at=expires_at)
+                _print_new(args, new, source.kind, f"rotated token {token_id} into", extra)
+                return common.EXIT_OK
+            # Rotating by id the very token tokentui uses would strand its stored credential:
+            # rotate it as "self", which stores the new value where the old one was.
         new, stored, note = await _rotate_self(client, connection, self_source, expires_at)
-    extra = {"stored": stored}
+    extra["stored"] = stored
     _print_new(args, new, source.kind, "rotated the token in use into", extra)
     if note:
         print(f"tokentui: warning: {note}", file=sys.stderr)
     return common.EXIT_OK
+
+
+async def _is_in_use(client: GitLabClient, token_id: int) -> bool:
+    """Whether ``token_id`` is the credential this client authenticates with."""
+    try:
+        return (await client.get_self_token()).id == token_id
+    except GitLabError:
+        return False  # a token that may not read itself is rotated by id, as asked
 
 
 async def _rotate_self(
