@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -16,11 +16,17 @@ from textual.widgets import Static
 def binding_rows(screen: Screen) -> list[tuple[str, str]]:
     """``(keys, description)`` for every described binding active on ``screen``.
 
-    Keys of one action (``d`` and ``delete``) share a row; the screen's own bindings come
-    before the app's, as Textual resolves them.
+    Keys of one action (``d`` and ``delete``) share a row. The screen's own bindings come
+    first, then those of the focused widget (moving around), then the app's.
     """
+
+    def rank(active: ActiveBinding) -> int:
+        if active.node is screen:
+            return 0
+        return 2 if active.node is screen.app else 1
+
     rows: dict[tuple[str, str], list[str]] = {}
-    for active in screen.active_bindings.values():
+    for active in sorted(screen.active_bindings.values(), key=rank):
         binding = active.binding
         description = binding.description or binding.tooltip
         if not description:
@@ -60,6 +66,10 @@ class HelpScreen(ModalScreen[None]):
                 "Every action is also in the command palette (ctrl+p). esc/?/q closes.",
                 classes="dialog-keys",
             )
+
+    def on_mount(self) -> None:
+        # Arrow keys scroll a long list.
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_close(self) -> None:
         """Back to where help was opened."""

@@ -105,7 +105,10 @@ class SourcePicker(ModalScreen[None]):
         with Vertical(id="source-dialog", classes="dialog"):
             yield Static("Show tokens from…", classes="dialog-title")
             yield OptionList(
-                *(Option(label, id=choice) for choice, label, *_ in self.choices),
+                *(
+                    Option(self._choice_label(choice, label), id=choice)
+                    for choice, label, *_ in self.choices
+                ),
                 id="source-choices",
             )
             yield Static("", id="source-prompt", classes="dialog-text")
@@ -118,6 +121,13 @@ class SourcePicker(ModalScreen[None]):
                 else "enter choose · esc cancel (listing other users' tokens needs an admin)",
                 classes="dialog-keys",
             )
+
+    def _choice_label(self, choice: str, label: str) -> Text:
+        text = Text(label)
+        if choice == self.current_choice:
+            current = f" {self.current_value}" if self.current_value else ""
+            text.append(f"  (now{current})", style="dim")
+        return text
 
     def on_mount(self) -> None:
         choices = [c[0] for c in self.choices]

@@ -20,8 +20,8 @@ CUSTOM = "custom"
 
 
 def preset_label(days: int, today: date) -> Text:
-    """`` 30 days  2026-12-23`` for the option list (plain text, spaces kept)."""
-    return Text(f"{days:>3} days  {preset_date(days, today).isoformat()}")
+    """``30 days   2026-12-23`` for the option list."""
+    return Text(f"{f'{days} days':<10}{preset_date(days, today).isoformat()}")
 
 
 class ExpiryPicker(Vertical):
