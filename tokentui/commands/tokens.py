@@ -584,7 +584,8 @@ async def _revoke(args: argparse.Namespace) -> int:
                 token = await client.get_self_token()
             else:
                 token = await client.get_token(source, int(token_id))
-            if not _confirm(token, token_id == av.SELF):
+            in_use = token_id == av.SELF or await _is_in_use(client, token.id)
+            if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
                 return common.EXIT_DECLINED
         if token_id == av.SELF:
