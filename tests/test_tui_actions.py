@@ -624,3 +624,41 @@ async def test_help_lists_the_screens_bindings(frozen_sim, app_factory) -> None:
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
         assert app.is_running
+
+
+async def test_create_outcome_unknown_says_so_and_reloads(frozen_sim, app_factory) -> None:
+    app = app_factory(frozen_sim.maintainer_token, source=("project", "platform/api"))
+    before = set(frozen_sim.state.tokens)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        wizard = app.screen
+        await fill_name(pilot, "answer-lost")
+        toggle_scopes(wizard, ("read_api",))
+        frozen_sim.faults.drop_after_action("POST", r"/access_tokens$")
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, CreateWizard | RevealScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("may have been created" in m for m in messages), messages
+        [record] = new_records(frozen_sim, before)
+        # The reload shows what the server has: the token, whose value nobody saw.
+        assert app.store.get(record.id) is not None
+    assert len([r for r in frozen_sim.request_log if r.method == "POST"]) == 1
+
+
+async def test_rotate_refused_by_gitlab_is_reported(frozen_sim, app_factory) -> None:
+    token_id = issue(frozen_sim, CAROL, "stale-view", expires_at=TODAY + timedelta(days=20))
+    app = app_factory(frozen_sim.admin_token, source=("user", str(CAROL)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await select(pilot, app, token_id)
+        # Someone revokes it on the web while the list still shows it active.
+        frozen_sim.state.tokens[token_id].revoked = True
+        await pilot.press("r", "y")
+        await settle(pilot, app)
+        assert app.is_running
+        assert not isinstance(app.screen, RevealScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("Token already revoked" in m for m in messages), messages
