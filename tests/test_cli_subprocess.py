@@ -161,3 +161,47 @@ def test_a_reader_that_goes_away_is_no_traceback(sim, env) -> None:
     proc.stderr.close()
     assert proc.wait(timeout=120) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def _run_on_a_terminal(env: dict[str, str], *argv: str) -> tuple[int, str]:
+    """Run tokentui with stdout on a pseudo-terminal; return its exit code and the screen."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokentui.cli", *argv],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=60)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_table_on_a_terminal_is_coloured_unless_no_color(sim, env) -> None:
+    sim.issue_token(2, name="hostile\x1b]0;owned\x07name", scopes=("read_api",))
+    code, screen = _run_on_a_terminal(env, "list", "--user", "2")
+    assert code == 0
+    assert "\x1b[32m" in screen or "\x1b[31m" in screen or "\x1b[33m" in screen
+    assert "\x1b]0;owned" not in screen and "hostile\\x1b]0;owned\\x07name" in screen
+    code, plain = _run_on_a_terminal({**env, "NO_COLOR": "1"}, "list", "--user", "2")
+    assert code == 0
+    assert "\x1b" not in plain
+    assert "ID" in plain and "STATE" in plain
