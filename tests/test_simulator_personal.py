@@ -171,3 +171,44 @@ def test_every_credential_channel(sim: Simulator, header: str) -> None:
         else:
             r = client.get("/user", params={"private_token": sim.user_token})
     assert r.status_code == 200 and r.json()["username"] == "alice"
+
+
+def test_read_api_cannot_write(sim: Simulator) -> None:
+    read_only = sim.issue_token(2, name="ro", scopes=["read_api"])
+    own = sim.token_record(sim.issue_token(2, name="target", scopes=["api"]))
+    with api(sim, read_only) as client:
+        r = client.delete(f"/personal_access_tokens/{own.id}")
+        assert r.status_code == 403 and r.json()["scope"] == "api"
+        head = client.head("/personal_access_tokens")
+        assert head.status_code == 200 and head.headers["X-Page"] == "1"
+    assert own.revoked is False
+    k8s = sim.issue_token(2, name="k8s", scopes=["k8s_proxy"])
+    with api(sim, k8s) as client:
+        denied = client.get("/user")
+        assert denied.status_code == 403 and denied.json()["scope"] == "api read_api read_user"
+        assert client.get("/personal_access_tokens/self").status_code == 200
+
+
+def test_filtered_links_keep_the_query(sim: Simulator) -> None:
+    with api(sim, sim.admin_token) as client:
+        r = client.get(
+            "/personal_access_tokens", params={"state": "active", "per_page": 3, "sort": "name_asc"}
+        )
+    links = r.headers["Link"]
+    next_url = (
+        f"{sim.url}/api/v4/personal_access_tokens?page=2&per_page=3&sort=name_asc&state=active"
+    )
+    assert f'<{next_url}>; rel="next"' in links and "private_token" not in links
+
+
+def test_blank_user_id_and_bad_association_level(sim: Simulator) -> None:
+    with api(sim, sim.admin_token) as client:
+        assert client.get("/personal_access_tokens?user_id=").json() == {"message": "404 Not Found"}
+        bad = client.get(
+            "/personal_access_tokens/self/associations", params={"min_access_level": 7}
+        )
+        assert bad.json() == {"error": "min_access_level does not have a valid value"}
+        owner_only = client.get(
+            "/personal_access_tokens/self/associations", params={"min_access_level": 50}
+        ).json()
+        assert [g["id"] for g in owner_only["groups"]] == [1, 2]
