@@ -32,8 +32,9 @@ class Ctx:
     config: SimulatorConfig
     method: str
     path: str
-    params: Params
-    headers: dict[str, str]
+    params: Params = field(repr=False)
+    #: Request headers, lower-case names. May hold the credential: never in a repr.
+    headers: dict[str, str] = field(repr=False)
     client_ip: str
     base_url: str
     raw_path: str
