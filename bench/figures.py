@@ -1,0 +1,230 @@
+"""The six figures of issue 6: how each is measured, and its target.
+
+P1 and P2 run tokentui and python-gitlab's CLI as separate processes against the same
+simulator, alternating which goes first. P3-P6 come from :mod:`tui_scale`, a driver that runs
+the app headless in its own process (the simulator in another) with 100,000 tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import harness
+from harness import BENCH_DIR, GITLAB_CLI, PYTHON, isolated_env, median, percentile
+
+
+@dataclass
+class Figure:
+    """One measured figure: its value, its target and whether it passes."""
+
+    key: str
+    title: str
+    value: str
+    target: str
+    passed: bool | None
+    runs: int
+    detail: dict = field(default_factory=dict)
+
+
+def _timed(cmd: list[str], env: dict[str, str], timeout: float = 600) -> tuple[float, str]:
+    """Run ``cmd``; returns (wall seconds, stdout). Raises on a non-zero exit."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=harness.REPO
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return elapsed, done.stdout
+
+
+def tokentui_first_paint(url: str, token: str) -> tuple[float, int]:
+    """Seconds from process start to the first rows painted by the TUI, and how many rows."""
+    with tempfile.TemporaryDirectory(prefix="p1-") as folder:
+        out = os.path.join(folder, "p1.json")
+        cmd = [PYTHON, str(BENCH_DIR / "tui_first_paint.py"), out, url, "--all"]
+        start = time.time()
+        subprocess.run(
+            cmd,
+            env=isolated_env(token),
+            check=True,
+            timeout=120,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=harness.REPO,
+        )
+        with open(out) as fh:
+            result = json.load(fh)
+    if "first_paint" not in result:
+        raise RuntimeError(f"the TUI painted no rows (exit code {result.get('exit_code')})")
+    return result["first_paint"] - start, int(result["rows"])
+
+
+def gitlab_cli(config: str, *args: str) -> list[str]:
+    """python-gitlab's CLI listing every personal access token, JSON output."""
+    return [GITLAB_CLI, "-c", config, "-o", "json", "personal-access-token", "list", *args]
+
+
+def p1_first_paint(sim: harness.SimProcess, runs: int, log: Callable[[str], None]) -> Figure:
+    """P1: TUI first paint vs python-gitlab printing the same first page (100 rows)."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    with harness.python_gitlab_config(sim.url, sim.admin_token) as config:
+        cmd = gitlab_cli(config, "--per-page", "100")
+        for run in range(runs):
+            order = ("tui", "gitlab") if run % 2 == 0 else ("gitlab", "tui")
+            for who in order:
+                if who == "tui":
+                    seconds, rows = tokentui_first_paint(sim.url, sim.admin_token)
+                    ours.append(seconds)
+                else:
+                    seconds, out = _timed(cmd, isolated_env())
+                    rows = len(json.loads(out))
+                    theirs.append(seconds)
+                log(f"  P1 run {run + 1}: {who} {seconds * 1000:.0f} ms ({rows} rows)")
+    mine, base = median(ours), median(theirs)
+    return Figure(
+        "P1",
+        "first paint (process start -> first page visible)",
+        f"{mine * 1000:.0f} ms vs python-gitlab {base * 1000:.0f} ms",
+        "<= python-gitlab",
+        mine <= base,
+        runs,
+        {"tokentui_s": ours, "python_gitlab_s": theirs},
+    )
+
+
+def p2_full_inventory(sim: harness.SimProcess, runs: int, log: Callable[[str], None]) -> Figure:
+    """P2: ``tokentui list --all --json`` vs ``gitlab ... list --get-all`` (per page 100)."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    expected = sim.tokens
+    with harness.python_gitlab_config(sim.url, sim.admin_token) as config:
+        base_cmd = gitlab_cli(config, "--get-all", "--per-page", "100")
+        our_cmd = [PYTHON, "-m", "tokentui.cli", "list", "--all", "--json", "--url", sim.url]
+        for run in range(runs):
+            order = ("tokentui", "gitlab") if run % 2 == 0 else ("gitlab", "tokentui")
+            for who in order:
+                if who == "tokentui":
+                    seconds, out = _timed(our_cmd, isolated_env(sim.admin_token))
+                    ours.append(seconds)
+                else:
+                    seconds, out = _timed(base_cmd, isolated_env())
+                    theirs.append(seconds)
+                count = len(json.loads(out))
+                if count != expected:
+                    raise RuntimeError(f"{who} listed {count} tokens, not {expected}")
+                log(f"  P2 run {run + 1}: {who} {seconds:.2f} s ({count} tokens)")
+    mine, base = median(ours), median(theirs)
+    speedup = base / mine if mine else float("inf")
+    return Figure(
+        "P2",
+        f"full inventory ({sim.tokens:,} tokens, {sim.latency_ms:g} ms latency)",
+        f"{mine:.2f} s vs python-gitlab {base:.2f} s = {speedup:.1f}x",
+        ">= 8x faster",
+        speedup >= 8,
+        runs,
+        {"tokentui_s": ours, "python_gitlab_s": theirs, "speedup": speedup},
+    )
+
+
+def run_scale_driver(
+    sim: harness.SimProcess, idle_seconds: float, log: Callable[[str], None]
+) -> dict:
+    """One run of :mod:`tui_scale` against ``sim``; returns its JSON result."""
+    with tempfile.TemporaryDirectory(prefix="scale-") as folder:
+        out = os.path.join(folder, "scale.json")
+        cmd = [
+            PYTHON,
+            str(BENCH_DIR / "tui_scale.py"),
+            out,
+            sim.url,
+            "--idle",
+            str(idle_seconds),
+            "--expect",
+            str(sim.tokens),
+        ]
+        done = subprocess.run(
+            cmd,
+            env=isolated_env(sim.admin_token),
+            timeout=900,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=harness.REPO,
+        )
+        if done.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f"tui_scale failed ({done.returncode}): {done.stderr[-1500:]}")
+        with open(out) as fh:
+            result = json.load(fh)
+    log(
+        "  scale run: loaded {loaded:,} in {load_s:.1f} s; filter median {filter_median_ms:.1f} ms"
+        " p95 {filter_p95_ms:.1f} ms; idle CPU {idle_cpu_pct:.2f}%; peak RSS {peak_rss_mb:.0f} MB;"
+        " max loop lag {max_lag_ms:.0f} ms; key max {key_max_ms:.0f} ms".format(**result)
+    )
+    return result
+
+
+def scale_figures(results: list[dict], tokens: int, idle_seconds: float) -> list[Figure]:
+    """P3-P6 from the runs of :mod:`tui_scale` (medians across runs)."""
+    n = len(results)
+    filt_all = [x for r in results for x in r["filter_ms"]]
+    f_med = median([r["filter_median_ms"] for r in results])
+    f_p95 = median([r["filter_p95_ms"] for r in results])
+    cpu = median([r["idle_cpu_pct"] for r in results])
+    rss = median([r["peak_rss_mb"] for r in results])
+    lag = median([r["max_lag_ms"] for r in results])
+    key_max = median([r["key_max_ms"] for r in results])
+    first_rows = median([r["first_rows_s"] for r in results])
+    first_key = median([r["first_key_ms"] for r in results])
+    stall = max(lag, key_max)
+    return [
+        Figure(
+            "P3",
+            f"filter keypress -> repainted list ({tokens:,} tokens)",
+            f"median {f_med:.1f} ms, p95 {f_p95:.1f} ms ({len(filt_all)} keys)",
+            "median <= 30 ms, p95 <= 60 ms",
+            f_med <= 30 and f_p95 <= 60,
+            n,
+            {"all_keys_median_ms": median(filt_all), "all_keys_p95_ms": percentile(filt_all, 95)},
+        ),
+        Figure(
+            "P4",
+            f"idle CPU, countdowns running ({tokens:,} tokens, {idle_seconds:g} s)",
+            f"{cpu:.2f}% of one core",
+            "<= 2%",
+            cpu <= 2,
+            n,
+            {"runs_pct": [r["idle_cpu_pct"] for r in results]},
+        ),
+        Figure(
+            "P5",
+            f"peak RSS of the app ({tokens:,} tokens loaded)",
+            f"{rss:.0f} MB",
+            "<= 250 MB",
+            rss <= 250,
+            n,
+            {"runs_mb": [r["peak_rss_mb"] for r in results]},
+        ),
+        Figure(
+            "P6",
+            f"responsiveness while {tokens:,} tokens stream in",
+            f"max loop lag {lag:.0f} ms, slowest key {key_max:.0f} ms; first rows at "
+            f"{first_rows * 1000:.0f} ms, first key after them {first_key:.0f} ms",
+            "no stall > 100 ms; first page usable at once",
+            stall <= 100,
+            n,
+            {
+                "load_s": [r["load_s"] for r in results],
+                "lag_p99_ms": [r["lag_p99_ms"] for r in results],
+                "key_median_ms": [r["key_median_ms"] for r in results],
+                "keys": [r["keys"] for r in results],
+            },
+        ),
+    ]
