@@ -699,3 +699,12 @@ def test_rotate_by_id_of_the_token_in_use_stores_it_like_self(sim, cli, work_pro
     assert row["rotated_from_id"] == in_use and row["stored"] is True
     assert credentials.file_get(work_profile).get_secret_value() == row["token"]
     assert cli("show", "self", "--json", token="", url="").json()["id"] == row["id"]
+
+
+def test_top_level_flags_before_the_command_apply(sim, cli) -> None:
+    mine = cli("--url", sim.url, "--mine", "list", "--json", url="http://127.0.0.1:9")
+    assert mine.code == 0, mine.err
+    assert {row["user_id"] for row in mine.json()} == {1}
+    # The command's own flags still win.
+    both = cli("--mine", "list", "--user", "2", "--json")
+    assert {row["user_id"] for row in both.json()} == {2}

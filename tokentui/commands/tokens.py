@@ -83,6 +83,19 @@ def _parser(
     return parser
 
 
+def _inherit_from_top_level(parser: argparse.ArgumentParser) -> None:
+    """Let ``tokentui --url U --mine list`` work like ``tokentui list --url U --mine``.
+
+    argparse copies every default of a subcommand over the top-level values, so the flags the
+    top level also has (``--url``, ``--profile``, the source) get no default here: unset, they
+    leave the top-level value (itself None by default) alone.
+    """
+    for action in parser._actions:
+        if action.dest in ("url", "profile", "source"):
+            action.default = argparse.SUPPRESS
+    parser._defaults.pop("source", None)
+
+
 def _add_output_flags(parser: argparse.ArgumentParser, *, csv: bool = False) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
@@ -144,6 +157,7 @@ def _register_list(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--reverse", action="store_true", help="reverse the sort order")
     _add_output_flags(parser, csv=True)
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_list)
 
 
@@ -158,6 +172,7 @@ def _register_show(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_show)
 
 
@@ -188,6 +203,7 @@ def _register_create(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--description", metavar="TEXT", help="description (at most 255 chars)")
     common.add_source_flags(parser, default="--mine, your own token")
     _add_output_flags(parser)
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_create)
 
 
@@ -204,6 +220,7 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
     _add_expiry_flags(parser, "GitLab's, 7 days from today")
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_rotate)
 
 
@@ -219,6 +236,7 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     common.add_source_flags(parser, default="a personal token, by id")
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_revoke)
 
 
@@ -236,6 +254,7 @@ def _register_expiring(sub: argparse._SubParsersAction) -> None:
     )
     common.add_source_flags(parser)
     _add_output_flags(parser)
+    _inherit_from_top_level(parser)
     parser.set_defaults(handler=run_expiring)
 
 
