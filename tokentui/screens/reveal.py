@@ -76,6 +76,9 @@ class RevealScreen(ModalScreen[None]):
                 yield key_button("Done (enter)", "done")
             yield Static("y copy · enter/esc done", classes="dialog-keys")
 
+    def on_mount(self) -> None:
+        self.query_one("#reveal-status", Static).display = False
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "copy":
@@ -91,7 +94,9 @@ class RevealScreen(ModalScreen[None]):
         self.copied = True
         status = Text("Copied to the clipboard. ", style="bold green")
         status.append(COPY_HINT)
-        self.query_one("#reveal-status", Static).update(status)
+        status_widget = self.query_one("#reveal-status", Static)
+        status_widget.update(status)
+        status_widget.display = True
 
     def action_leave(self) -> None:
         """Leave; before a copy, ask first (the value cannot be shown again)."""

@@ -134,6 +134,7 @@ class SourcePicker(ModalScreen[None]):
         option_list = self.query_one("#source-choices", OptionList)
         if self.current_choice in choices:
             option_list.highlighted = choices.index(self.current_choice)
+        self.query_one("#source-prompt", Static).display = False
         self.query_one("#source-value", Input).display = False
         self.query_one("#service-accounts", OptionList).display = False
         option_list.focus()
@@ -157,12 +158,14 @@ class SourcePicker(ModalScreen[None]):
         accounts = self.query_one("#service-accounts", OptionList)
         accounts.display = False
         value_input = self.query_one("#source-value", Input)
+        prompt_widget = self.query_one("#source-prompt", Static)
         if not needs_value:
             value_input.display = False
-            self.query_one("#source-prompt", Static).update("")
+            prompt_widget.display = False
             self._submit(choice, None)
             return
-        self.query_one("#source-prompt", Static).update(Text(prompt))
+        prompt_widget.update(Text(prompt))
+        prompt_widget.display = True
         value_input.placeholder = prompt
         if self.current_choice == choice and not value_input.value:
             value_input.value = self.current_value.split(":")[0]
