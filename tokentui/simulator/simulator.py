@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+
+from starlette.types import Receive, Scope, Send
 
 from tokentui.gitlab.models import TokenKind
 from tokentui.simulator import seed
@@ -60,7 +63,7 @@ class Simulator:
             f"Simulator(seed={self.config.seed}, tokens={len(self.state.tokens)}, url={self.url!r})"
         )
 
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The simulator is itself an ASGI app (its :attr:`app`)."""
         await self.app(scope, receive, send)
 
@@ -140,8 +143,6 @@ class Simulator:
         user at ``access_level``; returns its value."""
         if resource_type not in ("project", "group"):
             raise ValueError("resource_type must be 'project' or 'group'")
-        import random
-
         with self.state.lock:
             bot = seed.add_bot(
                 self.state,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tokentui.simulator import entities, errors
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.params import parse_int
@@ -70,7 +72,8 @@ def visible_project(ctx: Ctx, id_or_path: str) -> ProjectRecord:
     return project
 
 
-def _can_see(ctx: Ctx, visibility: str, access) -> bool:  # type: ignore[no-untyped-def]
+def _can_see(ctx: Ctx, visibility: str, access: Callable[[int], int]) -> bool:
+    """GitLab visibility: internal/public for any signed-in user, private for members."""
     if ctx.is_admin or visibility in ("public", "internal"):
         return True
     return ctx.user is not None and access(ctx.user.id) > 0

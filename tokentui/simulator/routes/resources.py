@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from tokentui.gitlab import scopes as sc
 from tokentui.gitlab.models import TokenKind
 from tokentui.simulator import entities, errors, seed, services
@@ -133,9 +135,8 @@ def _create(ctx: Ctx, kind: str, id: str) -> Reply:
     return 201, entities.with_value(entities.resource_token(ctx, record), value)
 
 
-def _bot_rng(ctx: Ctx):  # type: ignore[no-untyped-def]
-    import random
-
+def _bot_rng(ctx: Ctx) -> random.Random:
+    """Deterministic randomness for the next bot's username."""
     return random.Random(f"{ctx.state.seed}:bot:{ctx.state.next_user_id()}")
 
 
