@@ -104,7 +104,7 @@ async def test_without_a_keyring_the_file_must_be_chosen(sim: Simulator, config_
         assert "GITLAB_TOKEN" in notice
         await submit(pilot, sim.user_token)
         assert isinstance(app.screen, LoginScreen)
-        assert "--insecure-storage" in error_text(app)
+        assert "tick “Store the token in that file”" in error_text(app)
         assert not credentials.credentials_path().exists()
         app.screen.query_one("#insecure-storage", Checkbox).value = True
         await submit(pilot, sim.user_token)

@@ -181,8 +181,9 @@ def _abs(path: Path | None) -> Path | None:
 async def _login(args: argparse.Namespace) -> int:
     try:
         settings = config.load_settings()
+        # Before asking anything: say at once when the token could not be stored.
+        check_storage("file" if args.insecure_storage else "keyring")
         request = _login_request(args, settings)
-        check_storage(request.storage)
         tls = request.tls_options()
     except (config.ConfigError, credentials.CredentialError) as err:
         raise UsageError(str(err)) from None
@@ -315,6 +316,8 @@ async def _status_profile(
 
 
 def _tls_text(profile: Profile) -> str:
+    if profile.url.startswith("http://"):
+        return "none (plain HTTP: the token crosses the network unencrypted)"
     if not profile.verify:
         text = f"!! certificate verification OFF !! {config.VERIFY_OFF_WARNING}"
     elif profile.ca_bundle is not None:

@@ -104,9 +104,10 @@ class LoginScreen(Screen[Connection | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="login-box"):
             yield Static("Log in to GitLab", id="login-title")
+            where = "in the system keyring" if self._keyring.usable else "as you choose below"
             yield Static(
-                "The token is checked with GitLab, then kept in the system keyring; the "
-                f"profile (never the token) goes to {config.config_path()}."
+                f"The token is checked with GitLab, then stored {where}; the profile (never "
+                f"the token) goes to {config.config_path()}."
             )
             yield from self._row(
                 "GitLab URL",
@@ -206,6 +207,13 @@ class LoginScreen(Screen[Connection | None]):
             request = self._request()
             check_storage(request.storage)
             request.tls_options()
+        except credentials.NoKeyring:
+            self._show_error(
+                "There is no system keyring to keep the token in: tick “Store the token in "
+                "that file”, or cancel and set GITLAB_HOST and GITLAB_TOKEN."
+            )
+            self.query_one("#insecure-storage", Checkbox).focus()
+            return
         except (config.ConfigError, credentials.CredentialError) as err:
             self._show_error(str(err))
             return
