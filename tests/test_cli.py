@@ -708,3 +708,35 @@ def test_top_level_flags_before_the_command_apply(sim, cli) -> None:
     # The command's own flags still win.
     both = cli("--mine", "list", "--user", "2", "--json")
     assert {row["user_id"] for row in both.json()} == {2}
+
+
+def test_access_level_above_the_creators_is_gitlabs_refusal(sim, cli) -> None:
+    dave = sim.issue_token(5, name="dave-cli", scopes=("api",))  # Maintainer of platform/web
+    result = cli(
+        "create",
+        "--project",
+        "platform/web",
+        "--name",
+        "too-strong",
+        "--scope",
+        "api",
+        "--access-level",
+        "owner",
+        token=dave,
+    )
+    assert result.code == 2
+    assert result.err.startswith("tokentui: error: ") and "access level" in result.err.lower()
+    assert_no_traceback(result)
+    ok = cli(
+        "create",
+        "--project",
+        "platform/web",
+        "--name",
+        "fine",
+        "--scope",
+        "api",
+        "--access-level",
+        "maintainer",
+        token=dave,
+    )
+    assert ok.code == 0, ok.err
