@@ -368,3 +368,19 @@ def test_credentials_are_active_tokens_of_the_cast(sim: Simulator, who: str) -> 
     assert record.user_id == {"admin": 1, "user": 2, "maintainer": 3}[who]
     assert record.active(sim.today()) and "api" in record.scopes
     assert value not in repr(sim) and value not in repr(record)
+
+
+def test_blank_name_and_scopes_are_model_errors(sim: Simulator) -> None:
+    with api(sim, sim.admin_token) as client:
+        blank = client.post("/users/2/personal_access_tokens", json={"name": "", "scopes": []})
+        assert blank.status_code == 422
+        assert blank.json() == {"message": "Name can't be blank, Scopes can't be blank"}
+        long = client.post(
+            "/users/2/personal_access_tokens", json={"name": "n" * 256, "scopes": ["api"]}
+        )
+        assert long.json() == {"message": "Name is too long (maximum is 255 characters)"}
+        imp = client.post(
+            "/users/2/impersonation_tokens",
+            json={"name": "", "scopes": ["api"], "expires_at": sim.today().isoformat()},
+        )
+        assert imp.json() == {"message": {"name": ["can't be blank"]}}

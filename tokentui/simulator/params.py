@@ -60,12 +60,15 @@ class Params:
 
     # -- coercions -------------------------------------------------------------------------
     def string(self, name: str, *, required: bool = False) -> str | None:
-        """A string (``required``: missing or blank -> "<name> is missing")."""
-        value = self.values.get(name)
-        if value is None or (required and isinstance(value, str) and value == ""):
+        """A string. ``required`` is Grape's presence check: only an absent key is
+        "<name> is missing"; a blank or null value comes back as "" for the model to refuse."""
+        if name not in self.values:
             if required:
                 self.errors.append(f"{name} is missing")
             return None
+        value = self.values[name]
+        if value is None:
+            return "" if required else None
         if isinstance(value, list | dict):
             self.errors.append(f"{name} is invalid")
             return None
@@ -134,12 +137,16 @@ class Params:
         comma: bool = True,
         allowed: tuple[str, ...] | None = None,
     ) -> list[str] | None:
-        """An ``Array[String]`` (JSON list, ``name[]`` fields or, with ``comma``, "a,b")."""
-        value = self.values.get(name)
-        if value is None or value == "" or value == []:
+        """An ``Array[String]`` (JSON list, ``name[]`` fields or, with ``comma``, "a,b").
+
+        ``required``: an absent key is "<name> is missing"; an empty value comes back as []."""
+        if name not in self.values:
             if required:
                 self.errors.append(f"{name} is missing")
             return None
+        value = self.values[name]
+        if value is None or value == "" or value == []:
+            return [] if required else None
         if isinstance(value, str):
             items = [v.strip() for v in value.split(",")] if comma else [value]
             items = [v for v in items if v]

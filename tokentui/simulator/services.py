@@ -19,10 +19,22 @@ def max_expiry(today: date) -> date:
 
 
 def model_errors(
-    ctx: Ctx, *, name: str | None, description: str | None, expires_at: date | None
+    ctx: Ctx,
+    *,
+    name: str | None,
+    description: str | None,
+    expires_at: date | None,
+    scopes: list[str] | None = None,
 ) -> dict[str, list[str]]:
-    """``PersonalAccessToken`` validation errors as ``{attribute: [message, ...]}``."""
+    """``PersonalAccessToken`` validation errors as ``{attribute: [message, ...]}``.
+
+    ``name == ""`` and ``scopes == []`` are blank values sent explicitly (None: not checked).
+    """
     found: dict[str, list[str]] = {}
+    if name == "":
+        found.setdefault("name", []).append("can't be blank")
+    if scopes is not None and not scopes:
+        found.setdefault("scopes", []).append("can't be blank")
     if name is not None and len(name) > sc.MAX_NAME_LENGTH:
         found.setdefault("name", []).append(
             f"is too long (maximum is {sc.MAX_NAME_LENGTH} characters)"
@@ -38,7 +50,12 @@ def model_errors(
     return found
 
 
-_HUMAN = {"name": "Name", "description": "Description", "expires_at": "Expiration date"}
+_HUMAN = {
+    "name": "Name",
+    "scopes": "Scopes",
+    "description": "Description",
+    "expires_at": "Expiration date",
+}
 
 
 def full_messages(found: dict[str, list[str]]) -> str:

@@ -214,7 +214,9 @@ def create_personal(
     assert name is not None and scopes is not None
     if expires_at is None and default_days is not None:
         expires_at = services.max_expiry(ctx.today)
-    found = services.model_errors(ctx, name=name, description=description, expires_at=expires_at)
+    found = services.model_errors(
+        ctx, name=name, description=description, expires_at=expires_at, scopes=scopes
+    )
     if found:
         raise errors.message_error(422, services.full_messages(found))
     owner = ctx.state.users[user_id]

@@ -109,7 +109,9 @@ def _create(ctx: Ctx, kind: str, id: str) -> Reply:
         raise errors.bad_request(
             "Access level of the token contains permissions not held by the creating user"
         )
-    found = services.model_errors(ctx, name=name, description=description, expires_at=expires_at)
+    found = services.model_errors(
+        ctx, name=name, description=description, expires_at=expires_at, scopes=scopes
+    )
     if found:
         raise errors.bad_request(services.full_messages(found))
     bot = seed.add_bot(
