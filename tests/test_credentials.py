@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,3 +135,21 @@ def test_delete_removes_from_every_store(config_home: Path, memory_keyring: Memo
     credentials.save_token("work", "file", SecretStr(SECRET))
     assert credentials.delete_token("work") == ["keyring", "file"]
     assert memory_keyring.passwords == {}
+
+
+def test_credentials_code_imports_neither_textual_nor_keyring_at_cli_start() -> None:
+    code = (
+        "import sys, tokentui.cli, tokentui.config, tokentui.login, tokentui.self_rotation\n"
+        "assert 'textual' not in sys.modules, 'textual'\n"
+        "import tokentui.credentials\n"
+        "assert 'textual' not in sys.modules, 'textual'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    started = subprocess.run(
+        [sys.executable, "-c", "import sys, tokentui.cli; print('keyring' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert started.stdout.strip() == "False"

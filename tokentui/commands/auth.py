@@ -2,7 +2,8 @@
 
 The token is never a flag: ``login`` reads it with hidden input from the terminal, or one line
 from standard input when that is not a terminal (``tokentui auth login --url URL < file``).
-Reports go to stdout, prompts and warnings to stderr. No Textual import.
+Reports go to stdout, prompts and warnings to stderr. No Textual import; the keyring is
+imported only when an ``auth`` command runs (every ``tokentui`` start imports this module).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from tokentui import config, credentials
+from tokentui import config
 from tokentui.commands import arguments as av
 from tokentui.commands import common
 from tokentui.commands.common import UsageError
@@ -26,7 +28,9 @@ from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import Forbidden, GitLabError, InsufficientScope
 from tokentui.gitlab.sources import SOURCE_CHOICES
-from tokentui.login import Identity, LoginRequest, check_login, check_storage, save_login
+
+if TYPE_CHECKING:
+    from tokentui.login import Identity, LoginRequest
 
 #: Below this much time left, ``status`` and ``login`` warn.
 WARN_WITHIN = timedelta(days=30)
@@ -146,6 +150,8 @@ def read_token() -> SecretStr:
 
 
 def _login_request(args: argparse.Namespace, settings: config.Settings) -> LoginRequest:
+    from tokentui.login import LoginRequest
+
     name = args.profile or settings.default_profile or config.DEFAULT_PROFILE
     config.check_profile_name(name)
     existing = settings.profiles.get(name)
@@ -179,6 +185,9 @@ def _abs(path: Path | None) -> Path | None:
 
 
 async def _login(args: argparse.Namespace) -> int:
+    from tokentui import credentials
+    from tokentui.login import check_login, check_storage, save_login
+
     try:
         settings = config.load_settings()
         # Before asking anything: say at once when the token could not be stored.
@@ -210,6 +219,8 @@ async def _login(args: argparse.Namespace) -> int:
 
 
 def _storage_text(profile: Profile) -> str:
+    from tokentui import credentials
+
     if profile.storage == "file":
         return f"credentials file {credentials.credentials_path()} (mode 0600)"
     return f"system keyring ({credentials.keyring_status().backend})"
@@ -289,6 +300,8 @@ async def _status_environment(args: argparse.Namespace, now: datetime) -> bool:
 async def _status_profile(
     profile: Profile, settings: config.Settings, now: datetime, *, env_token: bool
 ) -> bool:
+    from tokentui import credentials
+
     default = " (default)" if settings.default_profile == profile.name else ""
     print(f"profile {profile.name}{default}")
     print(f"  url: {profile.url}")
@@ -331,6 +344,8 @@ def _tls_text(profile: Profile) -> str:
 
 
 async def _check_and_print(conn: common.Connection, now: datetime) -> bool:
+    from tokentui.login import check_login
+
     try:
         async with conn.client() as client:
             identity = await check_login(client)
@@ -360,6 +375,8 @@ def run_logout(args: argparse.Namespace) -> int:
 
 
 async def _logout(args: argparse.Namespace) -> int:
+    from tokentui import credentials
+
     try:
         settings = config.load_settings()
         if args.profile:
@@ -397,6 +414,8 @@ async def _logout(args: argparse.Namespace) -> int:
 
 
 async def _revoke_stored(profile: Profile) -> None:
+    from tokentui import credentials
+
     try:
         token = credentials.load_token(profile.name, profile.storage)
         tls = profile.tls_options()
@@ -418,6 +437,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 async def _rotate(args: argparse.Namespace) -> int:
+    from tokentui import credentials
     from tokentui.self_rotation import resource_source, rotate_in_use
 
     expires_at: date | None = av.new_expiry(

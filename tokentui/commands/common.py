@@ -215,6 +215,12 @@ def connect(args: argparse.Namespace) -> Connection:
     return conn
 
 
+def connect_profile(name: str | None = None) -> Connection:
+    """:func:`connect` for a profile by name (None: the default), as the TUI's profile switcher
+    needs it. The names come from ``tokentui.config.load_settings().profiles``."""
+    return connect(argparse.Namespace(profile=name, url=None))
+
+
 def _not_configured(settings: Settings, url: str | None) -> NotConfigured:
     if url:
         return NotConfigured(
