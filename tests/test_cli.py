@@ -740,3 +740,30 @@ def test_access_level_above_the_creators_is_gitlabs_refusal(sim, cli) -> None:
         token=dave,
     )
     assert ok.code == 0, ok.err
+
+
+def test_service_account_tokens_for_a_group_owner(sim, cli) -> None:
+    bob = sim.maintainer_token  # Owner of group platform, which provisioned user 6
+    made = cli(
+        "create",
+        "--service-account",
+        "platform:6",
+        "--name",
+        "sa-cli",
+        "--scope",
+        "api",
+        "--json",
+        token=bob,
+    ).json()
+    assert made["kind"] == "service_account" and made["user_id"] == 6
+    shown = cli("show", str(made["id"]), "--service-account", "platform:6", "--json", token=bob)
+    assert shown.code == 0, shown.err
+    assert shown.json()["name"] == "sa-cli"
+    rotated = cli("rotate", str(made["id"]), "--service-account", "platform:6", token=bob)
+    assert rotated.code == 0, rotated.err
+    new_id = sim.state.token_by_secret(rotated.out.strip()).id
+    revoked = cli("revoke", str(new_id), "--service-account", "platform:6", "--yes", token=bob)
+    assert revoked.code == 0, revoked.err
+    assert sim.state.tokens[new_id].revoked
+    missing = cli("show", "99999", "--service-account", "platform:6", token=bob)
+    assert missing.code == 2 and "no token 99999" in missing.err

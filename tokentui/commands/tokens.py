@@ -21,13 +21,14 @@ from tokentui.commands.common import UsageError
 from tokentui.expiry import format_countdown, system_clock, token_state
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
-from tokentui.gitlab.errors import GitLabError
+from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
     ImpersonationTokens,
     PersonalTokens,
     ProjectTokens,
+    ServiceAccountTokens,
     TokenFilters,
     TokenSource,
     resolve_source,
@@ -399,7 +400,7 @@ async def _show(args: argparse.Namespace) -> int:
         if token_id == av.SELF:
             token = await client.get_self_token()
         else:
-            token = await client.get_token(source, int(token_id))
+            token = await _get_token(client, source, int(token_id))
     now = _now()
     with common.closed_stdout_tolerated():
         if args.json:
@@ -407,6 +408,21 @@ async def _show(args: argparse.Namespace) -> int:
         else:
             output.write_detail(token, now, sys.stdout, kind=source.kind)
     return common.EXIT_OK
+
+
+async def _get_token(client: GitLabClient, source: TokenSource, token_id: int) -> Token:
+    """One token by id. A group service account's token has no GET under the group (only
+    ``/personal_access_tokens/:id``, which GitLab answers for an administrator or the owner):
+    for a group owner it is found in the service account's list instead."""
+    try:
+        return await client.get_token(source, token_id)
+    except (Unauthorized, Forbidden, NotFound):
+        if not isinstance(source, ServiceAccountTokens):
+            raise
+    for token in await client.list_tokens(source):
+        if token.id == token_id:
+            return token
+    raise UsageError(f"there is no token {token_id} in {source.label}")
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -602,7 +618,7 @@ async def _revoke(args: argparse.Namespace) -> int:
             if token_id == av.SELF:
                 token = await client.get_self_token()
             else:
-                token = await client.get_token(source, int(token_id))
+                token = await _get_token(client, source, int(token_id))
             in_use = token_id == av.SELF or await _is_in_use(client, token.id)
             if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
