@@ -355,3 +355,17 @@ def test_rotate_when_rotation_is_refused(sim: Simulator, config_home: Path, cli_
     assert out == ""
     assert "tokentui: error:" in err
     assert accepted(sim, value)
+
+
+def test_login_notes_that_gitlab_token_comes_first(
+    sim: Simulator,
+    config_home: Path,
+    memory_keyring: MemoryKeyring,
+    cli_run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token)
+    code, _, err = cli_run("auth", "login", "--url", sim.url, stdin=sim.user_token)
+    assert code == 0
+    assert "GITLAB_TOKEN is set in this environment and is used before the stored token" in err
+    assert memory_keyring.passwords == {("tokentui", "default"): sim.user_token}

@@ -334,7 +334,8 @@ def write_atomic(path: Path, data: bytes, *, mode: int) -> None:
     over the target, so the file is never partly written nor briefly more readable."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the user profile's ACLs apply
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -215,6 +215,12 @@ async def _login(args: argparse.Namespace) -> int:
         f"Token stored in the {where}; profile {profile.name!r}{default} saved in {settings.path}."
     )
     _warn_expiry(identity, now)
+    if os.environ.get("GITLAB_TOKEN", "").strip():
+        print(
+            "tokentui: note: GITLAB_TOKEN is set in this environment and is used before the "
+            "stored token; unset it to use this profile's token.",
+            file=sys.stderr,
+        )
     return common.EXIT_OK
 
 
