@@ -19,9 +19,10 @@ from textual.widgets import Input, OptionList, Static
 from tokentui.app import TokenApp, make_app
 from tokentui.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.errors import NotFound, ValidationFailed
 from tokentui.gitlab.models import NewToken
 from tokentui.screens.confirm import ConfirmDialog, RevokeDialog, RotateDialog
-from tokentui.screens.create import CreateWizard
+from tokentui.screens.create import CreateWizard, step_for_error
 from tokentui.screens.help import HelpScreen
 from tokentui.screens.reveal import RevealScreen
 from tokentui.screens.source_picker import SourcePicker
@@ -662,3 +663,50 @@ async def test_rotate_refused_by_gitlab_is_reported(frozen_sim, app_factory) -> 
         assert not isinstance(app.screen, RevealScreen)
         messages = [n.message for n in app._notifications]
         assert any("Token already revoked" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("kind", ["impersonation", "service-account"])
+async def test_admin_creates_impersonation_and_service_account_tokens(
+    frozen_sim, app_factory, kind
+) -> None:
+    if kind == "impersonation":
+        owner, value = CAROL, str(CAROL)
+    else:
+        owner = min(u.id for u in frozen_sim.state.users.values() if u.provisioned_by_group_id == 1)
+        value = f"platform:{owner}"
+    app = app_factory(frozen_sim.admin_token, source=(kind, value))
+    before = set(frozen_sim.state.tokens)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("n")
+        await pilot.pause()
+        wizard = app.screen
+        assert wizard.steps == ("name", "scopes", "expiry", "review")
+        await fill_name(pilot, f"{kind}-token")
+        toggle_scopes(wizard, ("read_api",))
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RevealScreen)
+    [record] = new_records(frozen_sim, before)
+    assert (record.user_id, record.scopes) == (owner, ("read_api",))
+    assert record.impersonation == (kind == "impersonation")
+    assert record.kind.value == kind.replace("-", "_")
+
+
+@pytest.mark.parametrize(
+    ("err", "step"),
+    [
+        (ValidationFailed("x", status=400, field_errors={"scopes": ["is invalid"]}), "scopes"),
+        (ValidationFailed("GitLab refused the input: name is missing", status=400), "name"),
+        (ValidationFailed("Expiration date must be before 2027-11-23", status=422), "expiry"),
+        (
+            ValidationFailed("x", status=400, field_errors={"expires_at": ["can't be blank"]}),
+            "expiry",
+        ),
+        (NotFound("404 User Not Found", status=404), "target"),
+        (ValidationFailed("Access token limit reached", status=400), "review"),
+    ],
+)
+def test_errors_map_to_their_step(err, step) -> None:
+    steps = ("target", "name", "scopes", "expiry", "review")
+    assert step_for_error(err, steps) == step
