@@ -185,6 +185,10 @@ def test_service_accounts(sim: Simulator) -> None:
         assert client.get("/groups/1/service_accounts/2/personal_access_tokens").json() == {
             "message": "404 User Not Found"
         }
+        keyset = client.get("/groups/1/service_accounts", params={"pagination": "keyset"})
+        assert keyset.status_code == 405 and keyset.json() == {
+            "error": "Keyset pagination is not yet available for this type of request"
+        }
         new_sa = client.post("/groups/1/service_accounts", json={"name": "Nightly"})
         assert new_sa.status_code == 201 and new_sa.json()["name"] == "Nightly"
     with api(sim, sim.user_token) as client:
@@ -246,6 +250,7 @@ def test_lookups(sim: Simulator) -> None:
         assert client.get("/users/99999").json() == {"message": "404 User Not Found"}
         version = client.get("/version").json()
         assert version["version"].startswith("19.")
+        assert client.get("/metadata").json()["version"] == version["version"]
         assoc = client.get("/personal_access_tokens/self/associations").json()
         assert {g["id"] for g in assoc["groups"]} == {1, 2}
         assert {p["id"] for p in assoc["projects"]} == {1, 2}

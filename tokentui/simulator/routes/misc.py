@@ -35,9 +35,10 @@ def get_user(ctx: Ctx, id: str) -> Reply:
     return 200, entities.user(ctx, user, private=private)
 
 
+@route("GET", "metadata")
 @route("GET", "version")
 def version(ctx: Ctx) -> Reply:
-    """Server version."""
+    """Server version (``/metadata`` answers the same fields)."""
     ctx.authenticate()
     return 200, {
         "version": ctx.config.version,

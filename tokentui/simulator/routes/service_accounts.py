@@ -49,6 +49,12 @@ def _token(ctx: Ctx, user: UserRecord, token_id: str) -> TokenRecord | None:
 def list_accounts(ctx: Ctx, id: str) -> Reply:
     """Service accounts provisioned by the group (default order: id descending)."""
     group = _group(ctx, id)
+    if ctx.params.raw("pagination") == "keyset":
+        raise errors.message_error(
+            405,
+            "405 Method Not Allowed - Keyset pagination is not yet available for this type "
+            "of request",
+        )
     order_by = ctx.params.choice("order_by", ("id", "username")) or "id"
     sort = ctx.params.choice("sort", ("asc", "desc")) or "desc"
     ctx.params.check()
