@@ -50,10 +50,9 @@ def list_accounts(ctx: Ctx, id: str) -> Reply:
     """Service accounts provisioned by the group (default order: id descending)."""
     group = _group(ctx, id)
     if ctx.params.raw("pagination") == "keyset":
-        raise errors.message_error(
-            405,
-            "405 Method Not Allowed - Keyset pagination is not yet available for this type "
-            "of request",
+        # ``error!(..., 405)`` in GitLab's pagination strategies: the Grape ``error`` shape.
+        raise errors.grape_error(
+            "Keyset pagination is not yet available for this type of request", 405
         )
     order_by = ctx.params.choice("order_by", ("id", "username")) or "id"
     sort = ctx.params.choice("sort", ("asc", "desc")) or "desc"
