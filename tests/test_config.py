@@ -275,7 +275,10 @@ def test_profile_without_a_stored_token(config_home: Path, memory_keyring: Memor
 @pytest.mark.usefixtures("no_keyring")
 def test_keyring_gone_since_login_is_a_usage_error(config_home: Path) -> None:
     save_profile(Profile("work", "https://work.example"), token=None)
-    with pytest.raises(UsageError, match="--insecure-storage"):
+    with pytest.raises(
+        UsageError,
+        match=r"cannot read the token of profile .work. from the system keyring.*--insecure-stor",
+    ):
         connect(args())
 
 

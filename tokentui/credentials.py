@@ -91,11 +91,14 @@ def keyring_status() -> KeyringStatus:
     return KeyringStatus(True, name)
 
 
-def no_keyring_message(status: KeyringStatus | None = None) -> str:
-    """The plain explanation and the two ways forward when there is no keyring."""
+def no_keyring_message(
+    status: KeyringStatus | None = None, *, action: str = "store the token in"
+) -> str:
+    """The plain explanation and the two ways forward when there is no keyring; ``action``
+    says what could not be done (``"store the token in"``, ``"read the token from"``)."""
     status = status or keyring_status()
     return (
-        f"cannot store the token in the system keyring: {status.reason} "
+        f"cannot {action} the system keyring: {status.reason} "
         f"(backend {status.backend}; usual over SSH and on headless machines, which lack "
         "D-Bus/Secret Service). Either set GITLAB_TOKEN (and GITLAB_HOST) in the environment, "
         "or run 'tokentui auth login --insecure-storage' to keep it in "
@@ -125,11 +128,15 @@ def keyring_get(profile: str) -> SecretStr | None:
     """The token stored in the keyring for ``profile``, or None when there is none."""
     status = keyring_status()
     if not status.usable:
-        raise NoKeyring(no_keyring_message(status))
+        raise NoKeyring(
+            no_keyring_message(status, action=f"read the token of profile {profile!r} from")
+        )
     try:
         value = keyring.get_password(KEYRING_SERVICE, profile)
     except keyring.errors.NoKeyringError:
-        raise NoKeyring(no_keyring_message(status)) from None
+        raise NoKeyring(
+            no_keyring_message(status, action=f"read the token of profile {profile!r} from")
+        ) from None
     except Exception as err:  # dbus, locked collection, backend bugs: all user-facing
         raise CredentialError(
             _keyring_failure(f"read the token of profile {profile!r}", err)
