@@ -33,7 +33,7 @@ def env(sim, tmp_path) -> dict[str, str]:
     return clean
 
 
-def tokentui(env: dict[str, str], *argv: str, token: str | None = None):
+def tokentui(env: dict[str, str], *argv: str, token: str | None = None, encoding: str = "utf-8"):
     run_env = dict(env)
     if token is not None:
         run_env["GITLAB_TOKEN"] = token
@@ -41,7 +41,7 @@ def tokentui(env: dict[str, str], *argv: str, token: str | None = None):
         [sys.executable, "-m", "tokentui.cli", *argv],
         env=run_env,
         capture_output=True,
-        text=True,
+        encoding=encoding,
         timeout=120,
         stdin=subprocess.DEVNULL,
     )
@@ -205,3 +205,15 @@ def test_table_on_a_terminal_is_coloured_unless_no_color(sim, env) -> None:
     assert code == 0
     assert "\x1b" not in plain
     assert "ID" in plain and "STATE" in plain
+
+
+def test_a_non_utf8_stdout_gets_escapes_not_a_traceback(sim, env) -> None:
+    sim.issue_token(2, name="clé 🔑 ключ", scopes=("read_api",))
+    latin = {**env, "PYTHONIOENCODING": "latin-1"}
+    as_json = tokentui(latin, "list", "--user", "2", "--json", encoding="latin-1")
+    assert as_json.returncode == 0, as_json.stderr
+    assert "clé 🔑 ключ" in {row["name"] for row in json.loads(as_json.stdout)}
+    table = tokentui(latin, "list", "--user", "2", encoding="latin-1")
+    assert table.returncode == 0, table.stderr
+    assert "Traceback" not in table.stderr
+    assert "clé \\U0001f511 \\u043a" in table.stdout

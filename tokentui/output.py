@@ -118,17 +118,24 @@ def _escape_json_unsafe(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def dumps_json(data: Any) -> str:
-    """JSON text, readable (UTF-8 kept) but with every control or bidi character escaped, so
-    printing it to a terminal can never emit an escape sequence. Outside strings JSON text is
-    plain ASCII and whitespace, so escaping these characters anywhere keeps it valid."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
+def dumps_json(data: Any, *, ascii_only: bool = False) -> str:
+    """JSON text, readable (UTF-8 kept unless ``ascii_only``) but with every control or bidi
+    character escaped, so printing it to a terminal can never emit an escape sequence.
+    Outside strings JSON text is plain ASCII and whitespace, so escaping these characters
+    anywhere keeps it valid."""
+    text = json.dumps(data, ensure_ascii=ascii_only, indent=2)
+    return text if ascii_only else _JSON_UNSAFE.sub(_escape_json_unsafe, text)
+
+
+def is_utf8(out: TextIO) -> bool:
+    """Whether ``out`` encodes any text (else JSON goes out as ASCII with ``\\u`` escapes)."""
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "")
+    return encoding in ("utf8", "utf8sig")
 
 
 def write_json(data: Any, out: TextIO) -> None:
-    """Write ``data`` as JSON followed by a newline."""
-    out.write(dumps_json(data))
+    """Write ``data`` as JSON followed by a newline (ASCII-only when ``out`` is not UTF-8)."""
+    out.write(dumps_json(data, ascii_only=not is_utf8(out)))
     out.write("\n")
 
 

@@ -280,6 +280,10 @@ def closed_stdout_tolerated() -> Iterator[StdoutState]:
     """Write data to stdout; if the reader has gone (``tokentui list | head``), stop quietly
     instead of a BrokenPipeError traceback, and keep the command's own exit code."""
     state = StdoutState()
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        # A non-UTF-8 locale must not turn an emoji in a token name into a traceback.
+        reconfigure(errors="backslashreplace")
     try:
         yield state
         sys.stdout.flush()
