@@ -14,22 +14,26 @@ from starlette.types import Receive, Scope, Send
 
 
 class BackgroundServer:
-    """uvicorn in a daemon thread; :meth:`start` returns ``http://HOST:PORT``."""
+    """uvicorn in a daemon thread; :meth:`start` returns ``http://HOST:PORT``.
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    Extra keyword arguments go to ``uvicorn.Config`` (e.g. ``ssl_certfile``/``ssl_keyfile``
+    for HTTPS; the URL then starts with ``https://``).
+    """
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
         self.host = host
         self.port = port
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=2,
-        )
+        self.scheme = "https" if options.get("ssl_certfile") else "http"
+        settings: dict[str, Any] = {
+            "log_level": "warning",
+            "access_log": False,
+            "lifespan": "off",
+            "proxy_headers": False,
+            "server_header": False,
+            "timeout_graceful_shutdown": 2,
+        }
+        settings.update(options)
+        config = uvicorn.Config(app, host=host, port=port, **settings)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -37,7 +41,8 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         """Base URL of the running server."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> str:
         """Bind, start serving in a thread, wait until ready; returns the URL."""
@@ -78,9 +83,10 @@ class BackgroundServer:
 
 
 @contextmanager
-def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``app`` for the duration of the ``with`` block; yields the URL."""
-    server = BackgroundServer(app, host, port)
+def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
+    """Serve ``app`` for the duration of the ``with`` block; yields the URL. ``options`` go
+    to ``uvicorn.Config`` (see :class:`BackgroundServer`)."""
+    server = BackgroundServer(app, host, port, **options)
     url = server.start()
     try:
         yield url

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
@@ -179,9 +180,12 @@ class Simulator:
 
     # -- serving ---------------------------------------------------------------------------
     @contextmanager
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve on ``host:port`` (0 = a free port) in a background thread; yields the URL."""
-        with serve_app(self.app, host, port) as url:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
+        """Serve on ``host:port`` (0 = a free port) in a background thread; yields the URL.
+
+        ``options`` go to ``uvicorn.Config``: ``ssl_certfile=..., ssl_keyfile=...`` serve HTTPS.
+        """
+        with serve_app(self.app, host, port, **options) as url:
             self.url = url
             try:
                 yield url
