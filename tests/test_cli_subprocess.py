@@ -217,3 +217,33 @@ def test_a_non_utf8_stdout_gets_escapes_not_a_traceback(sim, env) -> None:
     assert table.returncode == 0, table.stderr
     assert "Traceback" not in table.stderr
     assert "clé \\U0001f511 \\u043a" in table.stdout
+
+
+def test_progress_on_a_terminal_stderr_while_a_long_list_loads(sim, env) -> None:
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokentui.cli", "list", "--all", "--json"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    try:
+        out, _ = proc.communicate(timeout=120)
+        screen = b""
+        while select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    rows = json.loads(out)
+    text = screen.decode()
+    assert f"of {len(rows):,} tokens" in text and "tokentui: loaded" in text
+    assert text.endswith("\r\x1b[K")  # the progress line is erased at the end

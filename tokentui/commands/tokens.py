@@ -318,9 +318,21 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters) -> list[Token]:
+    """Every token of ``source`` (pages fetched concurrently); on a terminal, stderr shows
+    how many have arrived while a long list loads."""
     tokens: list[Token] = []
+    progress = sys.stderr.isatty()
+    shown = False
     async for page in client.iter_token_pages(source, server):
         tokens.extend(page.items)
+        if progress and page.next_page is not None:
+            of = f" of {page.total:,}" if page.total is not None else ""
+            sys.stderr.write(f"\rtokentui: loaded {len(tokens):,}{of} tokens")
+            sys.stderr.flush()
+            shown = True
+    if shown:
+        sys.stderr.write("\r\x1b[K")  # erase the progress line
+        sys.stderr.flush()
     return tokens
 
 
