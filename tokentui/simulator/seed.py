@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tokentui.gitlab.models import TokenKind
+from tokentui.simulator.demo_data import (
+    ADMIN_EXTRA_SCOPES,
+    FIRST_NAMES,
+    IMPERSONATION_NAMES,
+    IPS,
+    PERSONAL_NAMES,
+    PERSONAL_SCOPES,
+    RESOURCE_NAMES,
+    RESOURCE_SCOPES,
+    SERVICE_NAMES,
+)
 from tokentui.simulator.records import (
     HUMAN,
     PROJECT_BOT,
@@ -23,134 +34,6 @@ from tokentui.simulator.records import (
 from tokentui.simulator.state import State
 
 GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
-
-PERSONAL_NAMES = (
-    "ci-deploy",
-    "renovate-bot",
-    "terraform-state",
-    "grafana-datasource",
-    "laptop-cli",
-    "glab-cli",
-    "vscode-gitlab",
-    "backup-script",
-    "release-tools",
-    "danger-review",
-    "sentry-integration",
-    "jira-sync",
-    "helm-charts",
-    "docker-pull",
-    "argocd-repo",
-    "prometheus-exporter",
-    "slack-notifier",
-    "dependency-scan",
-    "mirror-sync",
-    "pages-deploy",
-    "api-smoke-tests",
-    "migration-2025",
-    "incident-bot",
-    "datadog-ci",
-    "semantic-release",
-    "changelog-gen",
-    "package-publish",
-    "runner-registration",
-    "local-dev",
-    "jupyter-notebook",
-)
-RESOURCE_NAMES = (
-    "ci-deploy",
-    "release-bot",
-    "registry-push",
-    "docs-publisher",
-    "terraform-state",
-    "renovate-bot",
-    "sast-reporter",
-    "helm-release",
-    "nightly-build",
-    "artifact-cleanup",
-    "merge-train",
-    "k8s-agent",
-    "deploy-staging",
-    "deploy-production",
-    "audit-export",
-)
-SERVICE_NAMES = (
-    "vault-engine",
-    "nightly-sync",
-    "backup-exporter",
-    "compliance-scan",
-    "ldap-sync",
-    "metrics-collector",
-    "terraform-cloud",
-    "sonar-analysis",
-)
-IMPERSONATION_NAMES = (
-    "support-debug",
-    "migration-impersonation",
-    "admin-investigation",
-    "sso-repair",
-    "data-fix",
-)
-FIRST_NAMES = (
-    "erin",
-    "frank",
-    "grace",
-    "heidi",
-    "ivan",
-    "judy",
-    "mallory",
-    "niaj",
-    "olivia",
-    "peggy",
-    "rupert",
-    "sybil",
-    "trent",
-    "victor",
-    "walter",
-    "yolanda",
-    "zoe",
-    "quentin",
-    "uma",
-    "xena",
-)
-
-PERSONAL_SCOPES = (
-    ("api",),
-    ("read_api",),
-    ("read_api", "read_user"),
-    ("read_repository",),
-    ("read_repository", "write_repository"),
-    ("api", "read_user"),
-    ("read_registry",),
-    ("read_registry", "write_registry"),
-    ("k8s_proxy",),
-    ("self_rotate",),
-    ("create_runner", "manage_runner"),
-    ("ai_features",),
-    ("read_api", "read_repository", "read_registry"),
-    ("api", "self_rotate"),
-)
-ADMIN_EXTRA_SCOPES = (("api", "sudo"), ("api", "admin_mode"), ("read_service_ping",))
-RESOURCE_SCOPES = (
-    ("api",),
-    ("read_api",),
-    ("read_repository",),
-    ("read_repository", "write_repository"),
-    ("read_registry", "write_registry"),
-    ("api", "self_rotate"),
-    ("create_runner",),
-    ("read_api", "read_registry"),
-    ("k8s_proxy",),
-)
-IPS = (
-    "10.0.4.17",
-    "10.0.4.23",
-    "192.168.1.50",
-    "172.16.8.3",
-    "203.0.113.7",
-    "198.51.100.24",
-    "2001:db8::15",
-    "10.12.0.9",
-)
 
 #: Expiry categories: (label, weight). Offsets are days from today.
 EXPIRY_CATEGORIES = (
@@ -355,7 +238,7 @@ class _Generator:
             else:
                 exp = (moments[i + 1] + timedelta(days=7)).date()
                 until = moments[i + 1]
-            if (exp is not None and not last) or exp is not None:
+            if exp is not None:
                 until = min(until, datetime.combine(exp, datetime.min.time(), self.now.tzinfo))
             used, ips = self._last_used(born, until)
             record = TokenRecord(
