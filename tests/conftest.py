@@ -115,7 +115,13 @@ async def maintainer_client(sim: Simulator):
 
 
 # ---- credential fixtures (owned by credentials: tokentui/config.py, tokentui/credentials.py) -
-# ``config_home`` (TOKENTUI_CONFIG_DIR in tmp_path, no GITLAB_* variables), ``memory_keyring``
-# (an in-memory keyring backend that can be told to fail), ``no_keyring`` (the ``fail`` backend,
-# as on a headless machine). No test touches the real keyring or config directory.
-from credential_fixtures import config_home, memory_keyring, no_keyring  # noqa: E402, F401
+# Autouse: every test gets TOKENTUI_CONFIG_DIR in tmp_path and an in-memory keyring, so no test
+# touches the real keyring or config directory. ``config_home`` (also no GITLAB_* variables),
+# ``memory_keyring`` (the in-memory backend, can be told to fail), ``no_keyring`` (the ``fail``
+# backend, as on a headless machine).
+from credential_fixtures import (  # noqa: E402, F401
+    _isolated_credentials,
+    config_home,
+    memory_keyring,
+    no_keyring,
+)

@@ -63,6 +63,21 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _isolated_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test: tokentui's config directory in ``tmp_path`` and an in-memory keyring, so no
+    test reads or writes the developer's real profiles or keyring (and the keyring's state does
+    not depend on the machine). ``config_home`` / ``memory_keyring`` / ``no_keyring`` refine it.
+    """
+    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "tokentui-config"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     """Install an in-memory keyring for the test; the previous backend comes back after."""
