@@ -212,3 +212,22 @@ def test_blank_user_id_and_bad_association_level(sim: Simulator) -> None:
             "/personal_access_tokens/self/associations", params={"min_access_level": 50}
         ).json()
         assert [g["id"] for g in owner_only["groups"]] == [1, 2]
+
+
+def test_sudo(sim: Simulator) -> None:
+    sudo = sim.issue_token(1, name="sudo", scopes=["api", "sudo"])
+    with api(sim, sudo) as client:
+        assert client.get("/user", headers={"Sudo": "alice"}).json()["username"] == "alice"
+        mine = client.get(
+            "/personal_access_tokens", headers={"Sudo": "2"}, params={"per_page": 100}
+        )
+        assert {t["user_id"] for t in mine.json()} == {2}
+        missing = client.get("/user", headers={"Sudo": "123456"})
+        assert missing.status_code == 404
+        assert missing.json() == {"message": "404 User with ID or username '123456' Not Found"}
+    with api(sim, sim.admin_token) as client:  # admin token without the sudo scope
+        r = client.get("/user", headers={"Sudo": "alice"})
+        assert r.status_code == 403 and r.json()["scope"] == "sudo"
+    with api(sim, sim.user_token) as client:
+        r = client.get("/user", params={"sudo": "root"})
+        assert r.json() == {"message": "403 Forbidden - Must be admin to use sudo"}

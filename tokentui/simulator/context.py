@@ -95,7 +95,25 @@ class Ctx:
             raise errors.forbidden(f"Your account has been {user.state}.")
         self._mark_used(token)
         self.user, self.token = user, token
-        return user
+        sudo = self.headers.get("sudo") or self.params.raw("sudo")
+        if isinstance(sudo, str | int) and not isinstance(sudo, bool) and str(sudo).strip():
+            self.user = self._sudo(str(sudo).strip(), user, token)
+        return self.user
+
+    def _sudo(self, identifier: str, user: UserRecord, token: TokenRecord) -> UserRecord:
+        """GitLab's ``sudo!``: an admin's token with the ``sudo`` scope acts as another user."""
+        if not user.is_admin:
+            raise errors.forbidden("Must be admin to use sudo")
+        if "sudo" not in token.scopes:
+            raise errors.insufficient_scope(("sudo",))
+        target = (
+            self.state.users.get(int(identifier))
+            if identifier.isdigit()
+            else self.state.user_by_username(identifier)
+        )
+        if target is None:
+            raise errors.not_found(f"User with ID or username '{identifier}'")
+        return target
 
     def revoke_family(self, token: TokenRecord) -> None:
         """Reuse detection: revoke every active descendant of ``token``."""
