@@ -1,21 +1,33 @@
-"""Snapshots of the action dialogs: the demo app (simulator in process), a frozen clock, two
-terminal sizes. Plain sync tests, as ``snap_compare`` needs. Update with
-``pytest tests/test_snapshots_dialogs.py --snapshot-update`` and look at the SVGs.
+"""Snapshots of the action dialogs at 120x40 and 80x24, with a frozen clock.
+
+The dialogs are shown over a small stand-in for the main screen (with the app's dialog styles),
+so these pictures change only when a dialog changes, not when the main screen does; the
+dialogs inside the real app are covered by ``test_tui_actions.py``. Plain sync tests, as
+``snap_compare`` needs. Update with ``pytest tests/test_snapshots_dialogs.py --snapshot-update``
+and look at the SVGs.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 from pydantic import SecretStr
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
 
-from tokentui.demo import make_demo_app
-from tokentui.expiry import FrozenClock
-from tokentui.gitlab.models import NewToken
+from tokentui.gitlab.models import NewToken, Token
+from tokentui.gitlab.sources import ProjectTokens
+from tokentui.resources import styles_dir
+from tokentui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.screens.create import CreateWizard
+from tokentui.screens.help import HelpScreen, binding_rows
 from tokentui.screens.reveal import RevealScreen
+from tokentui.screens.source_picker import SourcePicker
 from tokentui.widgets.scope_picker import ScopePicker
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -24,16 +36,55 @@ SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24"
 #: A made-up value in GitLab's format, for the reveal screen (no real token anywhere).
 DEMO_VALUE = "glpat-DEMO0nlyN0tARealT0ken.01.0w1fxq8zd"
 
+TOKEN = Token(
+    id=42,
+    name="ci-deploy",
+    description="Deploys platform/api from CI",
+    created_at=NOW - timedelta(days=300),
+    scopes=("api", "read_repository"),
+    user_id=3,
+    last_used_at=NOW - timedelta(hours=5, minutes=12),
+    last_used_ips=("10.12.0.9", "203.0.113.7"),
+    expires_at=date(2026, 12, 1),
+)
 
-def demo_app(source: tuple[str, str | None] | None = None):
-    return make_demo_app(clock=FrozenClock(NOW), tokens=120, source_choice=source)
+
+class StandIn(Screen[None]):
+    """A main screen with the main screen's keys, so help has something real to list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "noop", "New", id="tokens.new"),
+        Binding("r", "noop", "Rotate", id="tokens.rotate"),
+        Binding("d,delete", "noop", "Revoke", id="tokens.revoke"),
+        Binding("t", "noop", "Source", id="tokens.source"),
+        Binding("slash", "noop", "Filter", id="tokens.filter"),
+        Binding("s", "noop", "Sort", id="tokens.sort"),
+        Binding("S", "noop", "Reverse sort", show=False, id="tokens.reverse_sort"),
+        Binding("ctrl+r", "noop", "Reload", show=False, id="tokens.reload"),
+        Binding("y", "noop", "Copy name", show=False, id="tokens.copy_name"),
+        Binding("question_mark", "noop", "Help", id="tokens.help"),
+        Binding("q", "noop", "Quit", id="tokens.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("tokentui — the token list would be here", id="stand-in")
+        yield Footer()
+
+    def action_noop(self) -> None:
+        """Nothing: the keys are only listed."""
 
 
-async def settle(pilot: Pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+class DialogHost(App[None]):
+    """Just enough app to show one dialog."""
+
+    CSS_PATH: ClassVar = [styles_dir() / "dialogs.tcss"]
+
+    def on_mount(self) -> None:
+        self.push_screen(StandIn())
+
+
+def no_submit(*_: object) -> None:
+    """The snapshots never submit."""
 
 
 async def no_blink(pilot: Pilot) -> None:
@@ -45,31 +96,32 @@ async def no_blink(pilot: Pilot) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_wizard_scope_step(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+        wizard = CreateWizard(
+            source=ProjectTokens(resource="platform/api"),
+            viewer_id=1,
+            viewer_is_admin=True,
+            today=NOW.date(),
+            base_url="https://gitlab.example.com",
+            on_submit=no_submit,
+        )
+        await pilot.app.push_screen(wizard)
         await no_blink(pilot)
         await pilot.press(*"ci-deploy", "enter", *"deploys platform/api", "enter")
-        picker = pilot.app.screen.query_one(ScopePicker)
+        picker = wizard.query_one(ScopePicker)
         picker.select("read_api")
         picker.select("read_repository")
         await pilot.press("down")
         await pilot.pause()
 
-    assert snap_compare(
-        demo_app(("project", "platform/api")), terminal_size=size, run_before=run_before
-    )
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_reveal_screen(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
         new = NewToken(
+            **TOKEN.model_dump(exclude={"id", "expires_at", "last_used_at", "last_used_ips"}),
             id=401,
-            name="ci-deploy",
-            created_at=NOW,
-            scopes=("read_api", "read_repository"),
             expires_at=date(2026, 12, 23),
             token=SecretStr(DEMO_VALUE),
         )
@@ -77,48 +129,50 @@ def test_reveal_screen(snap_compare, size) -> None:
         await pilot.press("y")
         await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_rotate_dialog(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
-        await pilot.press("r")
+        dialog = RotateDialog(TOKEN, now=NOW, owner="bob (user 3)", kind="personal")
+        await pilot.app.push_screen(dialog)
         await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_revoke_dialog(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
-        await pilot.press("d")
+        dialog = RevokeDialog(TOKEN, now=NOW, owner="bob (user 3)", kind="personal")
+        await pilot.app.push_screen(dialog)
         await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_help_screen(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
-        await pilot.press("question_mark")
+        rows = binding_rows(pilot.app.screen)
+        await pilot.app.push_screen(HelpScreen(rows, title="Keys on this screen"))
         await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_source_picker(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
-        await pilot.press("t")
-        await pilot.pause()
-        await pilot.press("down", "down", "down", "enter")  # project: asks for the path
+        picker = SourcePicker(
+            current=ProjectTokens(resource="platform/api"),
+            viewer_is_admin=True,
+            on_submit=no_submit,
+            on_list_accounts=no_submit,
+        )
+        await pilot.app.push_screen(picker)
+        await pilot.press("enter")  # project: asks for the path, prefilled with the current one
         await no_blink(pilot)
-        await pilot.press(*"platform/api")
-        await pilot.pause()
 
-    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)

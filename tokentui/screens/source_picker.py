@@ -123,10 +123,11 @@ class SourcePicker(ModalScreen[None]):
             )
 
     def _choice_label(self, choice: str, label: str) -> Text:
-        text = Text(label)
-        if choice == self.current_choice:
-            current = f" {self.current_value}" if self.current_value else ""
-            text.append(f"  (now{current})", style="dim")
+        if choice != self.current_choice:
+            return Text(label)
+        current = f" {self.current_value}" if self.current_value else ""
+        text = Text(f"{label} · now{current}")
+        text.stylize("dim", len(label))
         return text
 
     def on_mount(self) -> None:
