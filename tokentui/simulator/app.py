@@ -82,11 +82,11 @@ class SimulatorApp(Starlette):
         if decision.latency_s:
             await asyncio.sleep(decision.latency_s)
         if decision.drop_before:
-            self.sim._log(LoggedRequest(method, path, query, 0, dropped=True))
+            self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
             await drop_connection(send)
             return
         if decision.status is not None:
-            self.sim._log(LoggedRequest(method, path, query, decision.status))
+            self.sim.log_request(LoggedRequest(method, path, query, decision.status))
             await self._fault_response(decision.status, decision.retry_after)(scope, receive, send)
             return
         logged = False
@@ -96,7 +96,7 @@ class SimulatorApp(Starlette):
             if message["type"] == "http.response.start" and not logged:
                 # Logged before the answer leaves, so a client never sees an unlogged reply.
                 logged = True
-                self.sim._log(
+                self.sim.log_request(
                     LoggedRequest(method, path, query, message["status"], decision.drop_after)
                 )
             if not decision.drop_after:
@@ -104,7 +104,7 @@ class SimulatorApp(Starlette):
 
         await super().__call__(scope, receive, capture)
         if not logged:
-            self.sim._log(LoggedRequest(method, path, query, 0, dropped=True))
+            self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
         if decision.drop_after:
             await drop_connection(send)
 

@@ -77,7 +77,8 @@ class Simulator:
         """Today's UTC date."""
         return self.now().date()
 
-    def _log(self, entry: LoggedRequest) -> None:
+    def log_request(self, entry: LoggedRequest) -> None:
+        """Append to :attr:`request_log` (thread-safe; called by the app)."""
         with self._log_lock:
             self.request_log.append(entry)
 
