@@ -175,6 +175,8 @@ def test_service_accounts(sim: Simulator) -> None:
         assert made.status_code == 201
         record = sim.state.tokens[made.json()["id"]]
         assert record.kind is TokenKind.SERVICE_ACCOUNT and record.user_id == sa
+        by_id = client.get(f"/personal_access_tokens/{record.id}")  # sources.py get_path
+        assert by_id.status_code == 200 and by_id.json()["user_id"] == sa
         rotated = client.post(f"{base}/{record.id}/rotate")
         assert rotated.status_code == 200 and record.revoked
         assert client.delete(f"{base}/{rotated.json()['id']}").status_code == 204
@@ -192,6 +194,7 @@ def test_service_accounts(sim: Simulator) -> None:
         new_sa = client.post("/groups/1/service_accounts", json={"name": "Nightly"})
         assert new_sa.status_code == 201 and new_sa.json()["name"] == "Nightly"
     with api(sim, sim.user_token) as client:
+        assert client.get(f"/personal_access_tokens/{record.id}").status_code == 401
         r = client.get("/groups/1/service_accounts")
         assert r.status_code == 403 and r.json() == {"message": "403 Forbidden"}
 

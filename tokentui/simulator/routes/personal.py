@@ -122,14 +122,27 @@ def self_associations(ctx: Ctx) -> Reply:
 @route("GET", "personal_access_tokens/:id")
 def get_token(ctx: Ctx, id: str) -> Reply:
     """One token: the owner or an admin; others get 401 (even for a missing id)."""
-    user = ctx.authenticate()
+    ctx.authenticate()
     token = ctx.state.tokens.get(_id(id))
     if ctx.is_admin:
         if token is None:
             raise errors.not_found()
-    elif token is None or token.user_id != user.id:
+    elif token is None or not (_owns(ctx, token) or _manages_service_account(ctx, token)):
         raise errors.unauthorized()
     return 200, entities.token(ctx, token, ips=True)
+
+
+def _owns(ctx: Ctx, token: TokenRecord) -> bool:
+    return ctx.user is not None and token.user_id == ctx.user.id
+
+
+def _manages_service_account(ctx: Ctx, token: TokenRecord) -> bool:
+    """An Owner of the group that provisioned the token's service account (EE policy)."""
+    owner = ctx.state.users.get(token.user_id)
+    if ctx.user is None or owner is None or owner.user_type != SERVICE_ACCOUNT:
+        return False
+    group = ctx.state.groups.get(owner.provisioned_by_group_id or 0)
+    return bool(group and ctx.state.group_access(ctx.user.id, group) >= 50)
 
 
 def may_revoke(ctx: Ctx, token: TokenRecord) -> bool:
@@ -140,11 +153,7 @@ def may_revoke(ctx: Ctx, token: TokenRecord) -> bool:
         return True
     if token.user_id == user.id:
         return not token.impersonation
-    owner = ctx.state.users.get(token.user_id)
-    if owner and owner.user_type == SERVICE_ACCOUNT and owner.provisioned_by_group_id:
-        group = ctx.state.groups.get(owner.provisioned_by_group_id)
-        return bool(group and ctx.state.group_access(user.id, group) >= 50)
-    return False
+    return _manages_service_account(ctx, token)
 
 
 @route("DELETE", "personal_access_tokens/self")
