@@ -7,7 +7,7 @@ clock gives byte-identical data for a given seed and size.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from tokentui.gitlab.models import TokenKind
@@ -59,9 +59,9 @@ KINDS = (
 class Credentials:
     """Values of the three credential tokens the simulator prints."""
 
-    admin: str
-    user: str
-    maintainer: str
+    admin: str = field(repr=False)
+    user: str = field(repr=False)
+    maintainer: str = field(repr=False)
 
 
 def seed_cast(state: State, now: datetime, host: str) -> None:
