@@ -450,6 +450,7 @@ async def test_self_rotation_switches_the_client(frozen_sim, app_factory) -> Non
         [value] = saved
         new = frozen_sim.state.token_by_secret(value.get_secret_value())
         assert app.self_token.id == new.id
+        assert app.row_context.self_token_id == new.id  # the new row is marked "in use"
         await pilot.press("y", "enter")
         # The app goes on working with the new value.
         app.reload()

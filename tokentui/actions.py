@@ -303,6 +303,10 @@ class TokenActions:
                 )
                 new = result.new_token
                 self.app.self_token = new.public()
+                # The table and detail pane mark the token in use by id.
+                row_context = getattr(self.app, "row_context", None)
+                if row_context is not None:
+                    row_context.self_token_id = new.id
                 warning = _self_rotation_warning(result)
             else:
                 new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
