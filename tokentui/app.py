@@ -43,6 +43,7 @@ from tokentui.gitlab.errors import (
 from tokentui.gitlab.models import Associations, Token, User
 from tokentui.gitlab.sources import resolve_source
 from tokentui.resources import styles_dir
+from tokentui.screens.profiles import ProfileCommands
 from tokentui.self_rotation import SaveCredential
 from tokentui.store import TokenStore
 from tokentui.widgets.token_table import RowContext
@@ -138,7 +139,7 @@ class TokenApp(App[int]):
 
     TITLE = "tokentui"
     CSS_PATH: ClassVar[list[str | Path]] = _css_paths()
-    COMMANDS: ClassVar = App.COMMANDS | {TokenCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {TokenCommands, ProfileCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -217,6 +218,38 @@ class TokenApp(App[int]):
         if connection.token_origin in ("keyring", "file"):
             self.save_credential = connection.save_token
         self._open_main()
+
+    def switch_connection(self, connection: Any) -> None:
+        """Use another profile's connection (the palette's profile switch, a second login):
+        everything known about the old instance and credential is dropped and the list loads
+        again for the new one."""
+        old = self.client
+        self.store.cancel()
+        for group in (GROUP_STARTUP, GROUP_USERS, GROUP_ASSOCIATIONS):
+            self.workers.cancel_group(self, group)
+        self.client = connection.client()
+        self.store.client = self.client
+        self.profile_name = connection.profile
+        self.insecure = connection.insecure
+        self.save_credential = (
+            connection.save_token if connection.token_origin in ("keyring", "file") else None
+        )
+        self.viewer = None
+        self.self_token = None
+        self.associations = None
+        self.associations_error = None
+        self.startup_error = None
+        self.user_names.clear()
+        self._users_pending.clear()
+        self._users_disabled = False
+        self._unauthorized_shown = False
+        self.row_context.self_token_id = None
+        self.source_choice = None
+        self.store.source = None
+        self.store.reload()  # clears the old instance's rows
+        self.reload()  # no viewer yet: connects again, then loads the default source
+        if old is not None and old is not self.client:
+            self.run_worker(old.aclose(), group="close client", exit_on_error=False)
 
     async def _start(self) -> None:
         first = not self._started_once

@@ -95,10 +95,13 @@ class LoginScreen(Screen[Connection | None]):
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
     ]
 
-    def __init__(self, *, url: str | None = None, profile: str | None = None) -> None:
+    def __init__(
+        self, *, url: str | None = None, profile: str | None = None, make_default: bool = True
+    ) -> None:
         super().__init__()
         self._initial_url = url or env_url() or ""
         self._initial_profile = profile or config.DEFAULT_PROFILE
+        self._make_default = make_default
         self._keyring = credentials.keyring_status()
 
     def compose(self) -> ComposeResult:
@@ -189,7 +192,7 @@ class LoginScreen(Screen[Connection | None]):
             storage="file" if insecure and insecure.first().value else "keyring",
             verify=not self.query_one("#no-verify", Checkbox).value,
             ca_bundle=Path(ca).expanduser().resolve() if ca else None,
-            make_default=True,
+            make_default=self._make_default,
         ).normalized()
 
     def _show_error(self, text: str) -> None:
