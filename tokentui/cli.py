@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tokentui import __version__
+from tokentui import __version__, logging_setup
 from tokentui.commands import auth, common, simulate, tokens, tui
 
 
@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
         "The token comes from GITLAB_TOKEN or the profile's credential store, never a flag.",
     )
     parser.add_argument("--version", action="version", version=f"tokentui {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write a debug log (token values redacted) to the user log directory; "
+        "also TOKENTUI_DEBUG=1",
+    )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (tokens, auth, simulate):
@@ -35,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or tui.run
+    if logging_setup.debug_requested(getattr(args, "debug", False)):
+        try:
+            path = logging_setup.enable_debug_log()
+            print(f"tokentui: debug log: {path}", file=sys.stderr)
+        except OSError as err:
+            print(f"tokentui: warning: no debug log ({err})", file=sys.stderr)
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
