@@ -369,3 +369,18 @@ def test_login_notes_that_gitlab_token_comes_first(
     assert code == 0
     assert "GITLAB_TOKEN is set in this environment and is used before the stored token" in err
     assert memory_keyring.passwords == {("tokentui", "default"): sim.user_token}
+
+
+def test_status_with_a_keyring_that_fails_to_read(
+    sim: Simulator, config_home: Path, memory_keyring: MemoryKeyring, cli_run
+) -> None:
+    assert cli_run("auth", "login", "--url", sim.url, stdin=sim.user_token)[0] == 0
+    memory_keyring.read_error = RuntimeError("org.freedesktop.Secret.Error.IsLocked")
+    code, out, err = cli_run("auth", "status")
+    assert code == 2
+    assert "! the system keyring could not read the token of profile 'default'" in out
+    assert "IsLocked" in out
+    assert "Traceback" not in out + err
+    code, _, err = cli_run("list", "--mine")
+    assert code == 2
+    assert "could not read the token of profile 'default'" in err
