@@ -711,3 +711,20 @@ async def test_admin_creates_impersonation_and_service_account_tokens(
 def test_errors_map_to_their_step(err, step) -> None:
     steps = ("target", "name", "scopes", "expiry", "review")
     assert step_for_error(err, steps) == step
+
+
+async def test_closing_the_picker_during_a_check_keeps_the_source(frozen_sim, app_factory) -> None:
+    app = app_factory(frozen_sim.admin_token, source=("all", None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.choose("project")
+        await pilot.pause()
+        frozen_sim.faults.latency_ms = 300  # the check is still out when esc arrives
+        await pilot.press(*"platform/api", "enter", "escape")
+        await settle(pilot, app)
+        frozen_sim.faults.latency_ms = 0
+        assert not isinstance(app.screen, SourcePicker)
+        assert app.store.source.label == "all tokens"
+        assert not [n for n in app._notifications if n.severity == "error"]

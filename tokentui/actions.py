@@ -402,6 +402,23 @@ class TokenActions:
         )
 
     async def _check_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
+        source, problem = await self._checked_source(choice, value)
+        if picker not in self.app.screen_stack:
+            return  # closed while the check ran: keep the current source
+        if source is None:
+            picker.show_error(problem)
+            return
+        picker.dismiss(None)
+        self.app.store.set_source(source)
+        self.app.notify(f"Showing {source.label}.", title="Token source", markup=False)
+
+    async def _checked_source(
+        self, choice: str, value: str | None
+    ) -> tuple[TokenSource | None, str | None]:
+        """The source a picker choice names, checked on the server; else why not.
+
+        A 401 is raised (the app's handler shows the credential screen).
+        """
         viewer = self.app.viewer
         client = self.app.client
         try:
@@ -409,8 +426,7 @@ class TokenActions:
                 choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
             )
         except ValueError as err:
-            picker.show_error(str(err).replace(f"--{choice} takes", f"{choice} needs"))
-            return
+            return None, str(err).replace(f"--{choice} takes", f"{choice} needs")
         try:
             if isinstance(source, ProjectTokens):
                 project = await client.get_project(source.resource)
@@ -423,31 +439,27 @@ class TokenActions:
             ):
                 await client.get_user(source.user_id)  # type: ignore[arg-type]
         except NotFound:
-            picker.show_error(_not_found_text(choice, value or ""))
-            return
+            return None, _not_found_text(choice, value or "")
         except Unauthorized:
-            picker.show_error(None)
             raise
         except GitLabError as err:
-            picker.show_error(err.message)
-            return
-        picker.dismiss(None)
-        self.app.store.set_source(source)
-        self.app.notify(f"Showing {source.label}.", title="Token source", markup=False)
+            return None, err.message
+        return source, None
 
     async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
         try:
             accounts = await self.app.client.list_service_accounts(group)
-        except NotFound:
-            picker.show_error(f"There is no group {group!r} (or you cannot see it).")
-            return
         except Unauthorized:
-            picker.show_error(None)
             raise
         except GitLabError as err:
-            picker.show_error(err.message)
+            if picker in self.app.screen_stack:
+                if isinstance(err, NotFound):
+                    picker.show_error(f"There is no group {group!r} (or you cannot see it).")
+                else:
+                    picker.show_error(err.message)
             return
-        picker.show_accounts(group, accounts)
+        if picker in self.app.screen_stack:
+            picker.show_accounts(group, accounts)
 
     # -- help -----------------------------------------------------------------------------
     def show_help(self) -> None:
