@@ -224,3 +224,22 @@ def test_index_put_replaces_in_place_and_invalidates_order() -> None:
     assert index.get(1).name == "0-first" and index.position(2) == 1 and index.get(99) is None
     index.clear()
     assert len(index) == 0 and index.get(1) is None
+
+
+@pytest.mark.parametrize("key", list(SortKey))
+@pytest.mark.parametrize("descending", [False, True])
+def test_orders_stay_right_as_pages_are_appended(key, descending) -> None:
+    tokens = random_tokens(500, seed=11)
+    streamed = TokenIndex()
+    for start in range(0, len(tokens), 70):  # sort after every "page"
+        streamed.extend(tokens[start : start + 70])
+        streamed.order(key, descending, NOW)
+    streamed.put(tokens[3].model_copy(update={"name": "zzz", "revoked": True}))
+    expected = sort_tokens(
+        [*tokens[:3], tokens[3].model_copy(update={"name": "zzz", "revoked": True}), *tokens[4:]],
+        key,
+        descending,
+        now=NOW,
+    )
+    got = [streamed.tokens[i].id for i in streamed.order(key, descending, NOW)]
+    assert got == ids(expected)

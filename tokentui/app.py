@@ -402,7 +402,7 @@ class TokenApp(App[int]):
             if detail is not None and hasattr(detail, "associations"):
                 detail.associations = self.associations
                 detail.associations_error = self.associations_error
-                detail.refresh_time()
+                detail.refresh_time(layout=True)
 
     def _refresh_main(self) -> None:
         from tokentui.screens.tokens import TokensScreen
@@ -417,7 +417,7 @@ class TokenApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, TokensScreen) and screen.is_mounted:
                 screen.table.refresh_visible()
-                screen.detail.refresh_time()
+                screen.detail.refresh_time(layout=True)
 
     # -- errors: the one place -------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

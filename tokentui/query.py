@@ -250,7 +250,10 @@ class TokenIndex:
         self._expiry_ord: list[float] = []
         self._created_ts: list[float] = []
         self._last_used_ts: list[float] = []
-        self._orders: dict[tuple[SortKey, bool], list[int]] = {}
+        #: Cached orders by (column name, descending).
+        self._orders: dict[tuple[str, bool], list[int]] = {}
+        self._shared_fields: dict[frozenset[str], set[str]] = {}
+        self._shared_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: The instant the cached urgency orders were computed for.
         self._urgency_ts: float | None = None
 
@@ -277,6 +280,7 @@ class TokenIndex:
 
     def put(self, token: Token) -> None:
         """Add ``token`` or replace the one with the same id."""
+        self._compact(token)
         pos = self._by_id.get(token.id)
         columns = self._columns(token)
         if pos is None:
@@ -298,8 +302,23 @@ class TokenIndex:
                 self._created_ts[pos],
                 self._last_used_ts[pos],
             ) = columns
-        self._orders.clear()
+            # A changed row may move anywhere: sort afresh next time (rare: after an action).
+            self._orders.clear()
         self._urgency_ts = None
+
+    def _compact(self, token: Token) -> None:
+        """Share what 100,000 tokens repeat (issue 6, memory): pydantic's per-instance set of
+        field names (~700 bytes each) and equal scope / IP tuples. Values are unchanged;
+        pydantic copies the field set before changing it (``model_copy``)."""
+        fields = token.__pydantic_fields_set__
+        shared = self._shared_fields.setdefault(frozenset(fields), fields)
+        if shared is not fields:
+            object.__setattr__(token, "__pydantic_fields_set__", shared)
+        values = token.__dict__
+        for name in ("scopes", "last_used_ips"):
+            value = values.get(name)
+            if value:
+                values[name] = self._shared_tuples.setdefault(value, value)
 
     @staticmethod
     def _columns(token: Token) -> tuple[str, int, float, float, float, float]:
@@ -314,10 +333,7 @@ class TokenIndex:
             token.last_used_at.timestamp() if token.last_used_at else -_NEVER,
         )
 
-    def _column(self, key: SortKey, now_ts: float) -> Sequence[object]:
-        if key is SortKey.URGENCY:
-            revoked, expiry = self._revoked, self._expiry_ts
-            return [_urgency(bool(revoked[i]), expiry[i], now_ts) for i in range(len(expiry))]
+    def _column(self, key: SortKey) -> Sequence[object]:
         return {
             SortKey.EXPIRY: self._expiry_ord,
             SortKey.NAME: self._names,
@@ -325,27 +341,69 @@ class TokenIndex:
             SortKey.LAST_USED: self._last_used_ts,
         }[key]
 
+    def _sorted(self, name: str, column: Sequence[object], descending: bool) -> list[int]:
+        """Positions sorted by ``column`` (stable), cached; tokens appended since the last
+        call are merged in (Timsort finds the sorted run), a replaced token re-sorts."""
+        count = len(column)
+        cached = self._orders.get((name, descending))
+        if cached is not None and len(cached) == count:
+            return cached
+        if cached is None:
+            items: list[int] = list(range(count))
+        else:
+            # Positions are arrival order, so merging keeps ties exactly as a full sort would.
+            items = cached + list(range(len(cached), count))
+        result = sorted(items, key=column.__getitem__, reverse=descending)
+        self._orders[(name, descending)] = result
+        return result
+
     def order(
         self, key: SortKey, descending: bool = False, now: datetime | None = None
     ) -> list[int]:
-        """Positions sorted by ``key`` (cached). Ties keep arrival order in both directions.
+        """Positions sorted by ``key``; ties keep arrival order in both directions.
 
-        Urgency orders depend on ``now``; they are recomputed when a cached one is more than
-        a minute old (tokens expire at midnight, so a minute's drift is harmless).
+        Orders are cached and kept up to date cheaply as pages are appended. Urgency orders
+        depend on ``now`` and are rebuilt from the expiry orders when a minute old.
         """
+        if key is not SortKey.URGENCY:
+            return self._sorted(key.value, self._column(key), descending)
         now_ts = (now or datetime.now(UTC)).timestamp()
-        if key is SortKey.URGENCY and (
-            self._urgency_ts is None or abs(now_ts - self._urgency_ts) > 60
+        cache_key = ("urgency", descending)
+        cached = self._orders.get(cache_key)
+        if (
+            cached is not None
+            and len(cached) == len(self.tokens)
+            and self._urgency_ts is not None
+            and abs(now_ts - self._urgency_ts) <= 60
         ):
-            self._orders.pop((key, False), None)
-            self._orders.pop((key, True), None)
-            self._urgency_ts = now_ts
-        cached = self._orders.get((key, descending))
-        if cached is None:
-            column = self._column(key, self._urgency_ts or now_ts)
-            cached = sorted(range(len(column)), key=column.__getitem__, reverse=descending)
-            self._orders[(key, descending)] = cached
-        return cached
+            return cached
+        self._urgency_ts = now_ts
+        result = self._urgency_order(descending, now_ts)
+        self._orders[cache_key] = result
+        return result
+
+    def _urgency_order(self, descending: bool, now_ts: float) -> list[int]:
+        """The urgency order (see :class:`SortKey`) by partitioning the expiry orders; the
+        same as sorting by ``_urgency`` (``test_index_agrees_with_reference`` checks it)."""
+        asc = self._sorted("expiry_ts", self._expiry_ts, False)
+        desc = self._sorted("expiry_ts", self._expiry_ts, True)
+        rev, exp, never = self._revoked, self._expiry_ts, _NEVER
+        revoked_undated = [i for i in range(len(exp)) if rev[i] and not math.isfinite(exp[i])]
+        if not descending:
+            return [
+                *[i for i in asc if not rev[i] and now_ts < exp[i] < never],
+                *[i for i in asc if not rev[i] and exp[i] == never],
+                *[i for i in desc if not rev[i] and exp[i] <= now_ts],
+                *[i for i in desc if rev[i] and math.isfinite(exp[i])],
+                *revoked_undated,
+            ]
+        return [
+            *revoked_undated,
+            *[i for i in asc if rev[i] and math.isfinite(exp[i])],
+            *[i for i in asc if not rev[i] and exp[i] <= now_ts],
+            *[i for i in asc if not rev[i] and exp[i] == never],
+            *[i for i in desc if not rev[i] and now_ts < exp[i] < never],
+        ]
 
     def select(
         self,

@@ -51,7 +51,7 @@ class TokenDetailScreen(ModalScreen[None]):
         pane = self.query_one(TokenDetail)
         pane.associations = app.associations
         pane.associations_error = app.associations_error
-        pane.refresh_time()
+        pane.refresh_time(layout=True)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -7,6 +7,7 @@ arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -28,8 +29,9 @@ from tokentui.widgets.token_table import TokenTable, clean
 if TYPE_CHECKING:
     from tokentui.app import TokenApp
 
-#: Coalesce repaints while pages stream in (seconds).
+#: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
 PAGE_REPAINT_INTERVAL = 0.1
+MAX_REPAINT_INTERVAL = 1.0
 #: Countdown tick: every second while a visible countdown shows seconds, else every SLOW_TICKS.
 SLOW_TICKS = 30
 #: Bands whose countdown text shows seconds.
@@ -60,6 +62,10 @@ class TokensScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="tokens")
         self._repaint_timer: Timer | None = None
+        self._repaint_interval = PAGE_REPAINT_INTERVAL
+        self._header_text: Text | None = None
+        self._last_bands: set[Band] = set()
+        self._detail_band: Band | None = None
         self._ticks = 0
         self._unsubscribe = None
 
@@ -108,9 +114,10 @@ class TokensScreen(Screen):
     # -- store -> screen -----------------------------------------------------------------------
     def _store_changed(self, change: Change) -> None:
         if change is Change.PAGE and self.table.rows:
-            # More rows streaming in: repaint at most every PAGE_REPAINT_INTERVAL.
+            # More rows streaming in: repaint the rows at most every _repaint_interval (which
+            # grows with the cost of a repaint, so keys stay answered during a long load).
             if self._repaint_timer is None:
-                self._repaint_timer = self.set_timer(PAGE_REPAINT_INTERVAL, self._timed_repaint)
+                self._repaint_timer = self.set_timer(self._repaint_interval, self._timed_repaint)
             self.refresh_header()
             return
         self.refresh_rows()
@@ -121,12 +128,15 @@ class TokensScreen(Screen):
 
     def refresh_rows(self) -> None:
         """Show the store's current view and header."""
+        started = time.perf_counter()
         app = self.token_app
         app.row_context.source = app.store.source
         self.table.set_rows(app.store.view)
         self.refresh_header()
         self.detail.show(self.table.cursor_token)
         app.want_user_names(self.table.visible_tokens())
+        cost = time.perf_counter() - started
+        self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
 
     def refresh_header(self) -> None:
         """Instance, viewer, source, marker, load progress, sort."""
@@ -143,8 +153,8 @@ class TokensScreen(Screen):
         if store.source is not None:
             header.append(f" {clean(store.source.label)}", style="bold cyan")
         header.append(f" │ {store.progress_text()}")
-        if store.loaded and len(store.view) != store.loaded:
-            header.append(f", {len(store.view):,} shown", style="bold")
+        if not store.client_filters.is_empty:
+            header.append(f", {len(self.table.rows):,} shown", style="bold")
         arrow = "↓" if store.descending else "↑"
         header.append(f" │ sort {store.sort_key.value} {arrow}", style="dim")
         header.append(" │ ")
@@ -158,7 +168,10 @@ class TokensScreen(Screen):
             header.append(" (admin)")
         if app.profile_name:
             header.append(f" (profile {clean(app.profile_name)})", style="dim")
-        self.query_one("#header", Static).update(header)
+        if header != self._header_text:
+            # A fixed one-line header: no layout pass (it changes with every page of a load).
+            self._header_text = header
+            self.query_one("#header", Static).update(header, layout=False)
 
     def _empty_text(self) -> str:
         app = self.token_app
@@ -177,15 +190,20 @@ class TokensScreen(Screen):
     def tick(self) -> None:
         """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
         self._ticks += 1
-        detail_token = self.detail.token
-        fast = not SECOND_BANDS.isdisjoint(self.table.visible_bands()) or (
-            detail_token is not None
-            and self.detail.display
-            and band(detail_token, self.token_app.clock()) in SECOND_BANDS
-        )
-        if fast or self._ticks % SLOW_TICKS == 0:
+        # Rows scrolled or resized into view get their owners' names (cheap when known).
+        self.token_app.want_user_names(self.table.visible_tokens())
+        slow_tick = self._ticks % SLOW_TICKS == 0
+        bands = self.table.visible_bands()
+        # Repaint when a countdown shows seconds, when a row changed band (it expired), or
+        # on the slow beat; each repaint recomputes from the clock, never from tick counts.
+        if slow_tick or bands != self._last_bands or not SECOND_BANDS.isdisjoint(bands):
+            self._last_bands = bands
             self.table.refresh_visible()
-            if self.detail.display:
+        token = self.detail.token
+        if self.detail.display and token is not None:
+            detail_band = band(token, self.token_app.clock())
+            if slow_tick or detail_band in SECOND_BANDS or detail_band != self._detail_band:
+                self._detail_band = detail_band
                 self.detail.refresh_time()
 
     # -- table -> screen -----------------------------------------------------------------------

@@ -124,12 +124,15 @@ class TokenDetail(VerticalScroll, can_focus=False):
         yield self._body
 
     def show(self, token: Token | None) -> None:
-        """Show ``token`` (None: an empty hint)."""
+        """Show ``token`` (None: an empty hint); nothing to do when it is already shown."""
+        if token is self.token and token is not None:
+            return
         self.token = token
-        self.refresh_time()
+        self.refresh_time(layout=True)
 
-    def refresh_time(self) -> None:
-        """Re-render at the clock's current time."""
+    def refresh_time(self, *, layout: bool = False) -> None:
+        """Re-render at the clock's current time (``layout`` when the content's height may
+        have changed: another token, associations arrived)."""
         if self.token is None:
             self._renderable = Text("no token selected", style="dim")
         else:
@@ -139,7 +142,7 @@ class TokenDetail(VerticalScroll, can_focus=False):
                 associations=self.associations,
                 associations_error=self.associations_error,
             )
-        self._body.update(self._renderable)
+        self._body.update(self._renderable, layout=layout)
 
     @property
     def plain_text(self) -> str:
