@@ -243,3 +243,24 @@ def test_orders_stay_right_as_pages_are_appended(key, descending) -> None:
     )
     got = [streamed.tokens[i].id for i in streamed.order(key, descending, NOW)]
     assert got == ids(expected)
+
+
+def test_typing_and_erasing_agree_with_reference() -> None:
+    tokens = random_tokens(600, seed=5)
+    index = TokenIndex()
+    index.extend(tokens)
+    server = TokenFilters(state="active")
+    typed = ["d", "de", "dep", "depl", "dep", "de", "d", "", "m", "me", "-1", "cr", "c", "ci-"]
+    for text in typed:
+        client = ClientFilters(text=text)
+        got = [index.tokens[i].id for i in index.select(server, client, NOW, SortKey.URGENCY)]
+        expected = select_tokens(tokens, server, client, NOW, SortKey.URGENCY)
+        assert got == ids(expected), text
+    # New data invalidates what was kept.
+    index.put(
+        tokens[0].model_copy(
+            update={"name": "dddd", "expires_at": None, "revoked": False, "active": True}
+        )
+    )
+    got = index.select(server, ClientFilters(text="dddd"), NOW, SortKey.URGENCY)
+    assert [index.tokens[i].name for i in got] == ["dddd"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 
@@ -253,6 +253,10 @@ class TokenIndex:
         #: Cached orders by (column name, descending).
         self._orders: dict[tuple[str, bool], list[int]] = {}
         self._shared_fields: dict[frozenset[str], set[str]] = {}
+        #: Bumped on every change of the tokens (invalidates kept selections).
+        self._version = 0
+        self._memo_signature: object = None
+        self._memo: dict[str, list[int]] = {}
         self._shared_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: The instant the cached urgency orders were computed for.
         self._urgency_ts: float | None = None
@@ -281,6 +285,7 @@ class TokenIndex:
     def put(self, token: Token) -> None:
         """Add ``token`` or replace the one with the same id."""
         self._compact(token)
+        self._version += 1
         pos = self._by_id.get(token.id)
         columns = self._columns(token)
         if pos is None:
@@ -413,7 +418,46 @@ class TokenIndex:
         key: SortKey = SortKey.EXPIRY,
         descending: bool = False,
     ) -> list[int]:
-        """Positions of the tokens passing every filter, in sort order."""
+        """Positions of the tokens passing every filter, in sort order.
+
+        Typing in the filter box is the hot path (issue 6): the rows passing every other
+        filter are kept, and each text's result too, so a longer text narrows the result of a
+        shorter one it contains, and erasing back returns a kept result at once.
+        """
+        now_ts = now.timestamp()
+        signature = (
+            self._version,
+            server,
+            replace(client, text=""),
+            key,
+            descending,
+            # Expiry instants are midnights: minute buckets never blur an expiry.
+            int(now_ts // 60),
+        )
+        if signature != self._memo_signature:
+            self._memo_signature = signature
+            self._memo = {"": self._select_base(server, client, now, key, descending)}
+        text = client.text.strip().casefold()
+        hit = self._memo.get(text)
+        if hit is not None:
+            return hit
+        source = max((t for t in self._memo if t in text), key=len)
+        names = self._names
+        result = [i for i in self._memo[source] if text in names[i]]
+        if len(self._memo) > 24:  # bounded: each kept result is a list of positions
+            self._memo = {"": self._memo[""]}
+        self._memo[text] = result
+        return result
+
+    def _select_base(
+        self,
+        server: TokenFilters,
+        client: ClientFilters,
+        now: datetime,
+        key: SortKey,
+        descending: bool,
+    ) -> list[int]:
+        """Positions passing every filter but the text, in sort order."""
         rows = self.order(key, descending, now)
         now_ts = now.timestamp()
         tokens = self.tokens
@@ -427,10 +471,6 @@ class TokenIndex:
                 rows = [i for i in rows if not revoked[i] and expiry[i] > now_ts]
             else:
                 rows = [i for i in rows if revoked[i] or expiry[i] <= now_ts]
-        text = client.text.strip().casefold()
-        if text:
-            names = self._names
-            rows = [i for i in rows if text in names[i]]
         if client.expiring_within_days is not None:
             expiry = self._expiry_ts
             limit = now_ts + client.expiring_within_days * 86_400

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 from tokentui.expiry import Clock, system_clock
 from tokentui.gitlab.client import GitLabClient
@@ -227,6 +227,10 @@ class TokenStore:
             self._view = [self.index.tokens[i] for i in self.view_rows]
         return self._view
 
+    def view_sequence(self) -> ViewRows:
+        """The view as a lazy sequence (no list of 100,000 tokens built per keystroke)."""
+        return ViewRows(self.index.tokens, self.view_rows, self.index)
+
     @property
     def view_rows(self) -> list[int]:
         """Positions in ``index`` of the view's tokens, in view order."""
@@ -283,6 +287,39 @@ class TokenStore:
         self.index.put(_public(token))
         self._invalidate()
         self._emit(Change.VIEW)
+
+
+class ViewRows(Sequence[Token]):
+    """The view's tokens, read through the index positions on demand."""
+
+    __slots__ = ("_index", "_positions", "_tokens")
+
+    def __init__(self, tokens: list[Token], positions: list[int], index: TokenIndex) -> None:
+        self._tokens = tokens
+        self._positions = positions
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, item: int) -> Token: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Token]: ...
+    def __getitem__(self, item: int | slice) -> Token | list[Token]:
+        if isinstance(item, slice):
+            return [self._tokens[i] for i in self._positions[item]]
+        return self._tokens[self._positions[item]]
+
+    def row_of(self, token_id: int) -> int | None:
+        """The row showing the token with ``token_id``, or None (fast: compares ints)."""
+        position = self._index.position(token_id)
+        if position is None:
+            return None
+        try:
+            return self._positions.index(position)
+        except ValueError:
+            return None
 
 
 def _public(token: Token) -> Token:

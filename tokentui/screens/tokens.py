@@ -131,7 +131,7 @@ class TokensScreen(Screen):
         started = time.perf_counter()
         app = self.token_app
         app.row_context.source = app.store.source
-        self.table.set_rows(app.store.view)
+        self.table.set_rows(app.store.view_sequence())
         self.refresh_header()
         self.detail.show(self.table.cursor_token)
         app.want_user_names(self.table.visible_tokens())

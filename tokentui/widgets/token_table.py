@@ -274,12 +274,19 @@ class TokenTable(ScrollView, can_focus=True):
             if self.cursor < len(rows) and rows[self.cursor].id == current.id:
                 index = self.cursor
             else:
-                index = next((i for i, t in enumerate(rows) if t.id == current.id), None)
+                index = self._row_of(rows, current.id)
                 if index is None:
                     index = min(self.cursor, max(len(rows) - 1, 0))
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         self._set_cursor(index)
         self.refresh()
+
+    @staticmethod
+    def _row_of(rows: Sequence[Token], token_id: int) -> int | None:
+        finder = getattr(rows, "row_of", None)
+        if finder is not None:
+            return finder(token_id)
+        return next((i for i, t in enumerate(rows) if t.id == token_id), None)
 
     @property
     def cursor_token(self) -> Token | None:
@@ -290,11 +297,11 @@ class TokenTable(ScrollView, can_focus=True):
 
     def select_token(self, token_id: int) -> bool:
         """Move the cursor to the token with ``token_id``; False when it is not shown."""
-        for i, token in enumerate(self.rows):
-            if token.id == token_id:
-                self._set_cursor(i)
-                return True
-        return False
+        index = self._row_of(self.rows, token_id)
+        if index is None:
+            return False
+        self._set_cursor(index)
+        return True
 
     def visible_range(self) -> range:
         """Row indexes currently on screen."""
