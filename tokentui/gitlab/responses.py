@@ -351,6 +351,15 @@ def _is_tls(exc: BaseException) -> bool:
     return False
 
 
+def _is_plain_http(exc: BaseException) -> bool:
+    """An HTTPS request to a server speaking plain HTTP (OpenSSL reads "HTTP/1.1 400" as a
+    bad TLS record)."""
+    markers = ("WRONG_VERSION_NUMBER", "record layer failure")
+    return any(
+        isinstance(c, ssl.SSLError) and any(m in str(c) for m in markers) for c in _chain(exc)
+    )
+
+
 def _is_dns(exc: BaseException) -> bool:
     markers = (
         "name or service not known",
@@ -407,6 +416,13 @@ def _transport_error(
             f"The connection to {host} was lost after {where} was sent, so its outcome is "
             "unknown: the change may have happened (a rotate may have replaced the token); "
             "check the token list before trying again.",
+            **kw,
+        )
+    if _is_plain_http(exc):
+        return TLSFailed(
+            f"{host}:{port} answered the TLS handshake in plain HTTP: the server does not speak "
+            f"HTTPS there. If that is intended, write the URL as http://{host}:{port} (a URL "
+            "without a scheme means https://).",
             **kw,
         )
     if _is_tls(exc):
