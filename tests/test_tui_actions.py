@@ -367,6 +367,7 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
         text = screen_text(app)
         assert "rotate-me" in text and "stops working at once" in text
         assert "carol" in text and "2h ago" in text
+        assert "It was used 2h ago" in text  # recent use is called out
         # Default: 7 days (GitLab's default); pick 30.
         assert dialog.query_one(ExpiryPicker).chosen()[0] == TODAY + timedelta(days=7)
         await pilot.press("down", "y")

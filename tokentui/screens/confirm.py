@@ -7,7 +7,7 @@ in an App-level worker once the dialog is dismissed (see :mod:`tokentui.actions`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -34,19 +34,30 @@ def facts_table(rows: Sequence[tuple[str, str]], width: int = 12) -> Text:
     return text
 
 
+#: A token used this recently is probably in use right now by something.
+RECENT_USE = timedelta(days=1)
+
+
+def recent_use_text(token: Token, now: datetime, advice: str) -> str | None:
+    """A warning (ending in ``advice``) when the token was used in the last day, else None."""
+    if token.last_used_at is None or now - token.last_used_at > RECENT_USE:
+        return None
+    return f"It was used {format_ago(token.last_used_at, now)}: {advice}."
+
+
 def last_used_text(token: Token, now: datetime) -> str:
-    """``2026-11-20 14:02 UTC (3d ago)`` or ``never``."""
+    """``2026-11-20 14:02 UTC (3d ago) from 10.0.0.1, 10.0.0.2`` or ``never``.
+
+    The IPs are GitLab's last few distinct addresses; servers that do not report them
+    (19.2 without its feature flag) get none.
+    """
     if token.last_used_at is None:
         return "never"
     moment = token.last_used_at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"{moment} ({format_ago(token.last_used_at, now)})"
-
-
-def ips_text(token: Token) -> str:
-    """The last IPs GitLab recorded, or why there are none."""
-    if token.last_used_ips is None:
-        return "not reported by this server"
-    return ", ".join(token.last_used_ips) or "none recorded"
+    text = f"{moment} ({format_ago(token.last_used_at, now)})"
+    if token.last_used_ips:
+        text += f" from {', '.join(token.last_used_ips)}"
+    return text
 
 
 def expires_text(token: Token, now: datetime) -> str:
@@ -164,21 +175,22 @@ class RotateDialog(_Dialog):
                         ("Owner", self.owner),
                         ("Scopes", ", ".join(token.scopes) or "none"),
                         ("Last used", last_used_text(token, self.now)),
-                        ("Last IPs", ips_text(token)),
                         ("Expires", expires_text(token, self.now)),
                     ]
                 ),
                 classes="dialog-facts",
             )
             warning = (
-                "The old value stops working at once: everything that uses it fails "
-                "until it gets the new value."
+                "The old value stops working at once: whatever uses it fails until it gets "
+                "the new one."
             )
             if self.in_use:
                 warning += (
                     " This is the token tokentui itself uses: tokentui saves the new value "
                     "where the old one was and switches to it."
                 )
+            elif recent := recent_use_text(token, self.now, "hand out the new value right away"):
+                warning += f" {recent}"
             yield Static(Text(warning), classes="warning")
             yield Static("New expiry (GitLab's default is 7 days):", classes="dialog-text")
             yield ExpiryPicker(
@@ -247,6 +259,8 @@ class RevokeDialog(_Dialog):
                 classes="dialog-facts",
             )
             warning = "Anything using this token fails from now on. This cannot be undone."
+            if recent := recent_use_text(token, self.now, "make sure nothing still needs it"):
+                warning += f" {recent}"
             if self.in_use:
                 warning += (
                     " This is the token tokentui itself uses: tokentui stops working until "
