@@ -417,7 +417,7 @@ class TokenApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, TokensScreen) and screen.is_mounted:
                 screen.table.refresh_visible()
-                screen.detail.refresh_time(layout=True)
+                screen.detail.refresh_time()
 
     # -- errors: the one place -------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

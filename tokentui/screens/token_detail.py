@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
@@ -32,7 +33,8 @@ class TokenDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         app = cast("TokenApp", self.app)
-        yield TokenDetail(app.row_context, id="full-detail")
+        with VerticalScroll(id="full-detail-scroll"):
+            yield TokenDetail(app.row_context, auto_height=True, id="full-detail")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -13,8 +13,7 @@ from rich.console import Console, RenderableType
 from rich.console import Group as RenderGroup
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tokentui.expiry import band, format_ago, format_countdown, token_state
 from tokentui.gitlab.models import Associations, Token
@@ -108,20 +107,26 @@ def render_detail(
     return RenderGroup(*parts)
 
 
-class TokenDetail(VerticalScroll, can_focus=False):
-    """The detail pane: shows the token under the cursor; ``refresh_time`` on clock ticks."""
+class TokenDetail(Widget, can_focus=False):
+    """Every field of one token; ``refresh_time`` re-renders on clock ticks.
 
-    def __init__(self, context: RowContext, **kwargs) -> None:
+    As the pane under the table it has a fixed height (what does not fit is in the full
+    detail, ``enter``), so re-rendering never needs a layout pass: the cursor moves and the
+    filter is typed without one. With ``auto_height`` (the full detail screen, inside a
+    scrolling container) it grows with its content.
+    """
+
+    def __init__(self, context: RowContext, *, auto_height: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.context = context
+        self.auto_height = auto_height
         self.token: Token | None = None
         self.associations: Associations | None = None
         self.associations_error: str | None = None
-        self._body = Static("", id="detail-body")
         self._renderable: RenderableType = Text("")
 
-    def compose(self):
-        yield self._body
+    def render(self) -> RenderableType:
+        return self._renderable
 
     def show(self, token: Token | None) -> None:
         """Show ``token`` (None: an empty hint); nothing to do when it is already shown."""
@@ -131,8 +136,8 @@ class TokenDetail(VerticalScroll, can_focus=False):
         self.refresh_time(layout=True)
 
     def refresh_time(self, *, layout: bool = False) -> None:
-        """Re-render at the clock's current time (``layout`` when the content's height may
-        have changed: another token, associations arrived)."""
+        """Re-render at the clock's current time (``layout``: the content's height may have
+        changed; only matters with ``auto_height``)."""
         if self.token is None:
             self._renderable = Text("no token selected", style="dim")
         else:
@@ -142,11 +147,11 @@ class TokenDetail(VerticalScroll, can_focus=False):
                 associations=self.associations,
                 associations_error=self.associations_error,
             )
-        self._body.update(self._renderable, layout=layout)
+        self.refresh(layout=layout and self.auto_height)
 
     @property
     def plain_text(self) -> str:
-        """What the pane shows, as plain text (tests, accessibility)."""
+        """What the detail shows, as plain text (tests, accessibility)."""
         console = Console(width=max(self.size.width, 80), record=True, file=io.StringIO())
         console.print(self._renderable)
         return console.export_text()

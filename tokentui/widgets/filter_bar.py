@@ -117,6 +117,7 @@ class FilterBar(Vertical):
         self.errors: dict[str, str] = {}
         self._server = TokenFilters()
         self._client = ClientFilters()
+        self._shown_error = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row-1"):
@@ -201,7 +202,9 @@ class FilterBar(Vertical):
         state = self.query_one("#filter-state", CycleField).value
         revoked = self.query_one("#filter-revoked", CycleField).value
         expiring = self.query_one("#filter-expiring", CycleField).value
-        self.query_one("#filter-days", Input).display = expiring == "c"
+        days_field = self.query_one("#filter-days", Input)
+        if days_field.display != (expiring == "c"):
+            days_field.display = expiring == "c"
         window_part = _part(self._server, _EXPIRY_FIELDS)
         if expiring == "c":
             days = self._days()
@@ -247,9 +250,13 @@ class FilterBar(Vertical):
         return TokenFilters(**ranges) if ok else None
 
     def _show_errors(self) -> None:
+        text = next(iter(self.errors.values()), "")
+        if text == self._shown_error:
+            return  # the common case while typing a name: no update, no layout pass
+        self._shown_error = text
         message = self.query_one("#filter-message", Label)
-        message.update(Text(next(iter(self.errors.values()), ""), style="bold red"))
-        message.display = bool(self.errors)
+        message.update(Text(text, style="bold red"))
+        message.display = bool(text)
 
     # -- events --------------------------------------------------------------------------------
     @on(Input.Changed, "#filter-text")
