@@ -159,11 +159,14 @@ def _csv_cell(value: Any) -> str:
         return str(value)
     if isinstance(value, list):
         value = " ".join(str(v) for v in value)
-    return neutralise_cell(str(value))
+    # CSV has no escape syntax: control and bidi characters become visible escapes (as in the
+    # table), so ``list --csv`` on a terminal never plays an escape sequence (OSC 52...).
+    return neutralise_cell(safe_text(str(value)))
 
 
 def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    """CSV with a header row (:data:`FIELDS`); lists are space-separated in one cell."""
+    """CSV with a header row (:data:`FIELDS`); lists are space-separated in one cell; control
+    characters are escaped and formula-like cells neutralised (``--json`` keeps exact text)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
     for record in records:
