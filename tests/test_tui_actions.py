@@ -729,3 +729,34 @@ async def test_closing_the_picker_during_a_check_keeps_the_source(frozen_sim, ap
         assert not isinstance(app.screen, SourcePicker)
         assert app.store.source.label == "all tokens"
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_self_rotation_with_a_token_from_the_environment(frozen_sim, app_factory) -> None:
+    # No profile to save into (GITLAB_TOKEN): the reveal says where the value must go.
+    app = app_factory(frozen_sim.admin_token, source=("mine", None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        old_id = app.self_token.id
+        await select(pilot, app, old_id)
+        await pilot.press("r", "y")
+        await settle(pilot, app)
+        warning = str(app.screen.query_one("#reveal-warning", Static).render())
+        assert "NOT SAVED" in warning and "GITLAB_TOKEN" in warning
+        assert frozen_sim.state.tokens[old_id].revoked
+        assert app.self_token.id != old_id
+
+
+async def test_self_rotation_in_the_demo_needs_no_warning() -> None:
+    from tokentui.demo import make_demo_app
+
+    app = make_demo_app(clock=FrozenClock(FROZEN_NOW), tokens=30, source_choice=("mine", None))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        old_id = app.self_token.id
+        await select(pilot, app, old_id)
+        await pilot.press("r", "y")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RevealScreen)
+        assert not app.screen.query("#reveal-warning")
+        assert app.simulator.state.tokens[old_id].revoked
+    await app.client.aclose()

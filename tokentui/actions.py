@@ -295,9 +295,10 @@ class TokenActions:
 
                 # Only a project/group token rotates itself through its resource's path.
                 resource = source if isinstance(source, ProjectTokens | GroupTokens) else None
+                save = getattr(self.app, "save_credential", None)
                 result = await rotate_in_use(
                     self.app.client,
-                    getattr(self.app, "save_credential", None),
+                    save,
                     source=resource,
                     expires_at=expires_at,
                 )
@@ -307,7 +308,9 @@ class TokenActions:
                 row_context = getattr(self.app, "row_context", None)
                 if row_context is not None:
                     row_context.self_token_id = new.id
-                warning = _self_rotation_warning(result)
+                warning = _self_rotation_warning(
+                    result, saving=save is not None, demo=bool(getattr(self.app, "demo", False))
+                )
             else:
                 new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
         except OutcomeUnknown:
@@ -490,17 +493,25 @@ def _new_token_details(new: Token) -> str:
     return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
 
 
-def _self_rotation_warning(result: Any) -> str | None:
-    """The loud warning of a self-rotation whose new value was not saved or verified."""
-    if result.store_error:
+def _self_rotation_warning(result: Any, *, saving: bool, demo: bool) -> str | None:
+    """The loud warning of a self-rotation whose new value was not saved or verified.
+
+    ``saving`` is False when the session has nowhere to save a credential (the demo, or a
+    token from ``GITLAB_TOKEN``).
+    """
+    if not saving:
+        if demo:
+            return None
         return (
-            f"NOT SAVED: tokentui could not store the new value ({result.store_error}). Copy "
-            "it now and save it yourself (tokentui auth login); the old value no longer works."
+            "NOT SAVED: this session's token came from GITLAB_TOKEN, not a profile. Copy the "
+            "new value now and put it where GITLAB_TOKEN comes from; the old value no longer "
+            "works."
         )
-    if not result.stored:
+    if result.store_error or not result.stored:
+        reason = result.store_error or "unknown error"
         return (
-            "This session keeps its credential nowhere (demo or GITLAB_TOKEN): tokentui uses "
-            "the new value until it quits. Copy it now and update wherever you keep the token."
+            f"NOT SAVED: tokentui could not store the new value ({reason}). Copy it now and "
+            "save it yourself (tokentui auth login); the old value no longer works."
         )
     if not result.verified and result.verify_error:
         return f"Saved, but checking the new value failed: {result.verify_error}"
