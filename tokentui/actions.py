@@ -99,7 +99,10 @@ class TokenActions:
         return f"{name} (user {token.user_id})" if name else f"user {token.user_id}"
 
     def kind_label(self, token: Token) -> str:
-        """The token's kind in words."""
+        """The token's kind in words (as the table says it, when the app has one)."""
+        row_context = getattr(self.app, "row_context", None)
+        if row_context is not None:
+            return row_context.kind(token).label
         return token_kind(token, self.source).label
 
     # -- refusals (also usable from ``check_action``) ---------------------------------------
