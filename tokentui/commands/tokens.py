@@ -550,6 +550,10 @@ async def _is_in_use(client: GitLabClient, token_id: int) -> bool:
     """Whether ``token_id`` is the credential this client authenticates with."""
     try:
         return (await client.get_self_token()).id == token_id
+    except Unauthorized:
+        # The credential itself is rejected: stop before the write. Presenting a revoked
+        # (rotated-away) value to a rotate endpoint makes GitLab revoke its whole family.
+        raise
     except GitLabError:
         return False  # a token that may not read itself is rotated by id, as asked
 
