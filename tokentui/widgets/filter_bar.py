@@ -17,8 +17,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 from textual.widgets import Input, Label
 
@@ -86,6 +87,17 @@ class CycleField(Widget, can_focus=True):
         self.action_next()
 
 
+class FilterInput(Input):
+    """The name filter: a fixed-size input whose typing never triggers a layout pass.
+
+    Textual's Input grows its virtual size with the text, and a virtual size change lays the
+    whole screen out again (~10 ms a key with 100,000 rows, issue 6). This input's size is
+    fixed by the stylesheet, so the virtual size only drives its own horizontal scrolling.
+    """
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+
 class DateField(Input):
     """A ``YYYY-MM-DD`` input that is checked when left or submitted."""
 
@@ -122,7 +134,7 @@ class FilterBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row-1"):
             yield Label("/", id="filter-slash")
-            yield Input(placeholder="filter by name", id="filter-text")
+            yield FilterInput(placeholder="filter by name", id="filter-text")
             yield CycleField(
                 "state",
                 [("all", None), ("active", "active"), ("inactive", "inactive")],
