@@ -17,7 +17,6 @@ from tokentui.expiry import today as today_of
 from tokentui.expiry import token_state
 from tokentui.gitlab.client import CreateTokenRequest
 from tokentui.gitlab.errors import (
-    ApiError,
     GitLabError,
     NotFound,
     OutcomeUnknown,
@@ -171,7 +170,7 @@ class TokenActions:
         self.app.notify(reason, title="Not possible", severity="warning", markup=False)
 
     def _asks_for_user(self, source: TokenSource) -> bool:
-        """ "All tokens" as an admin: the wizard first asks for whom."""
+        """For an admin's list of every user's tokens, the wizard first asks for whom."""
         return (
             isinstance(source, PersonalTokens)
             and source.user_id is None
@@ -237,9 +236,6 @@ class TokenActions:
             raise
         except TransportError as err:
             wizard.show_server_error(err, hint="check the connection, then ctrl+n to try again")
-            return
-        except ApiError as err:
-            wizard.show_server_error(err)
             return
         except GitLabError as err:
             wizard.show_server_error(err)
