@@ -722,7 +722,7 @@ async def test_closing_the_picker_during_a_check_keeps_the_source(frozen_sim, ap
         await pilot.pause()
         app.screen.choose("project")
         await pilot.pause()
-        frozen_sim.faults.latency_ms = 300  # the check is still out when esc arrives
+        frozen_sim.faults.latency_ms = 1500  # the check is still out when esc arrives
         await pilot.press(*"platform/api", "enter", "escape")
         await settle(pilot, app)
         frozen_sim.faults.latency_ms = 0
