@@ -293,6 +293,8 @@ async def test_admin_creates_for_a_user_from_all_tokens(frozen_sim, app_factory)
         toggle_scopes(wizard, ("read_user",))
         await pilot.press("ctrl+n", "ctrl+n")  # default expiry: 30 days
         assert wizard.step == "review"
+        review = str(wizard.query_one("#review").render())
+        assert "personal tokens of" in review and "user 4" in review
         await pilot.press("ctrl+n")
         await settle(pilot, app)
         [record] = new_records(frozen_sim, before)

@@ -83,19 +83,23 @@ class TokenActions:
         self_token = getattr(self.app, "self_token", None)
         return self_token is not None and self_token.id == token.id
 
+    def user_label(self, user_id: int) -> str:
+        """``alice (user 2)``, ``root (you, user 1)`` or ``user 7`` when the name is unknown."""
+        viewer = getattr(self.app, "viewer", None)
+        if viewer is not None and user_id == viewer.id:
+            return f"{viewer.username} (you, user {user_id})"
+        names: dict[int, str] = getattr(self.app, "user_names", None) or {}
+        name = names.get(user_id)
+        return f"{name} (user {user_id})" if name else f"user {user_id}"
+
     def owner_label(self, token: Token) -> str:
         """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
         source = self.source
-        names: dict[int, str] = getattr(self.app, "user_names", None) or {}
         if isinstance(source, ProjectTokens | GroupTokens):
             return f"bot user {token.user_id} of {source.label}"
         if token.user_id is None:
             return "unknown"
-        viewer = getattr(self.app, "viewer", None)
-        if viewer is not None and token.user_id == viewer.id:
-            return f"{viewer.username} (you, user {token.user_id})"
-        name = names.get(token.user_id)
-        return f"{name} (user {token.user_id})" if name else f"user {token.user_id}"
+        return self.user_label(token.user_id)
 
     def kind_label(self, token: Token) -> str:
         """The token's kind in words (as the table says it, when the app has one)."""
@@ -201,6 +205,7 @@ class TokenActions:
                 base_url=self.app.client.base_url,
                 on_submit=self._submit_create,
                 ask_user=self._asks_for_user(source),
+                describe_user=self.user_label,
             )
         )
 

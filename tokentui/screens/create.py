@@ -126,6 +126,7 @@ class CreateWizard(ModalScreen[None]):
         base_url: str,
         on_submit: SubmitCreate,
         ask_user: bool = False,
+        describe_user: Callable[[int], str] | None = None,
     ) -> None:
         super().__init__(id="create-wizard")
         self.viewer_id = viewer_id
@@ -134,6 +135,7 @@ class CreateWizard(ModalScreen[None]):
         self.base_url = base_url
         self.on_submit = on_submit
         self.ask_user = ask_user
+        self.describe_user = describe_user or (lambda user_id: f"user {user_id}")
         self.busy = False
         self._source = source
         route = source.create_route(viewer_is_admin=viewer_is_admin)
@@ -404,7 +406,10 @@ class CreateWizard(ModalScreen[None]):
         """The summary shown on the review step."""
         target = self.chosen_target()
         request = self.build_request()
-        rows: list[tuple[str, str]] = [("Where", target.source.label)]
+        where = target.source.label
+        if self.ask_user and isinstance(target.source, PersonalTokens) and target.source.user_id:
+            where = f"personal tokens of {self.describe_user(target.source.user_id)}"
+        rows: list[tuple[str, str]] = [("Where", where)]
         rows.append(("Name", request.name or "—"))
         rows.append(("Description", request.description or "—"))
         rows.append(("Scopes", ", ".join(request.scopes) or "—"))
