@@ -86,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         log(f"simulator: {args.tokens:,} tokens, {args.latency_ms:g} ms latency")
         with harness.simulator(args.tokens, args.latency_ms) as sim:
             if "P1" in args.only:
-                figures.append(p1_first_paint(sim, args.p1_runs, log))
+                figures.extend(p1_first_paint(sim, args.p1_runs, log))
             if "P2" in args.only:
-                figures.append(p2_full_inventory(sim, args.p2_runs, log))
+                figures.extend(p2_full_inventory(sim, args.p2_runs, log))
     if args.only & {"P3", "P4", "P5", "P6"}:
         log(f"simulator: {args.scale_tokens:,} tokens, no added latency")
         with harness.simulator(args.scale_tokens, 0.0) as sim:
             results = [run_scale_driver(sim, args.idle, log) for _ in range(args.scale_runs)]
-        wanted = [f for f in scale_figures(results, args.scale_tokens, args.idle)]
+        wanted = scale_figures(results, args.scale_tokens, args.idle)
         figures.extend(f for f in wanted if f.key in args.only)
     figures.sort(key=lambda f: f.key)
     print()

@@ -7,10 +7,13 @@ set. The parent measures from just before it started this process.
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
 import time
+
+STARTED = time.time()
+
+import functools  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
 
 
 def main() -> int:
@@ -19,9 +22,10 @@ def main() -> int:
 
     from tokentui import cli
     from tokentui.app import TokenApp
+    from tokentui.store import Change
 
     tui_probe.install()
-    result: dict[str, float] = {}
+    result: dict[str, float] = {"interpreter": STARTED, "imported": time.time()}
     apps: list[TokenApp] = []
 
     original_init = TokenApp.__init__
@@ -31,7 +35,20 @@ def main() -> int:
         original_init(self, *args, **kwargs)
         apps.append(self)
 
+        def changed(change: Change) -> None:
+            if change is Change.PAGE:
+                result.setdefault("first_page", time.time())
+
+        self.store.subscribe(changed)
+
     TokenApp.__init__ = init  # type: ignore[method-assign]
+    original_mount = TokenApp.on_mount
+
+    def on_mount(self: TokenApp) -> None:
+        result.setdefault("mounted", time.time())
+        original_mount(self)
+
+    TokenApp.on_mount = on_mount  # type: ignore[method-assign]
     TokenApp.run = functools.partialmethod(  # type: ignore[method-assign]
         TokenApp.run, headless=True, size=(120, 40)
     )

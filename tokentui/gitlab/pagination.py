@@ -18,8 +18,10 @@ import httpx
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?', re.IGNORECASE)
 
-#: Pages fetched ahead by number while the total is unknown and pages come back full.
-UNKNOWN_TOTAL_PREFETCH = 3
+#: Pages fetched ahead by number while the total is unknown and pages come back full (GitLab
+#: drops X-Total above 10,000 rows, so every large inventory is fetched this way). At most
+#: this many requests beyond the last page are wasted (and cancelled).
+UNKNOWN_TOTAL_PREFETCH = 8
 
 
 @dataclass(frozen=True, slots=True)
