@@ -77,6 +77,13 @@ async def settle(pilot: Pilot) -> None:
         busy = any(w.is_running for w in app.workers)
         if app.viewer is not None and not app.store.loading and not busy:
             break
+    # The clock tick fetches the owners' names of rows that came into view: run one now.
+    from tokentui.screens.tokens import TokensScreen
+
+    for screen in app.screen_stack:
+        if isinstance(screen, TokensScreen):
+            screen.tick()
+    await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -82,6 +82,13 @@ async def settle(pilot: Pilot, *, rounds: int = 400) -> None:
             break
     else:
         raise AssertionError(f"app did not settle: {app.store.progress_text()}")
+    # The clock tick fetches the owners' names of rows that came into view: run one now.
+    from tokentui.screens.tokens import TokensScreen
+
+    for screen in app.screen_stack:
+        if isinstance(screen, TokensScreen):
+            screen.tick()
+    await pilot.pause()
     await app.workers.wait_for_complete()
     for field in app.screen.query(Input):
         field.cursor_blink = False

@@ -65,6 +65,7 @@ class TokensScreen(Screen):
         self._repaint_interval = PAGE_REPAINT_INTERVAL
         self._header_text: Text | None = None
         self._last_bands: set[Band] = set()
+        self._typing = False
         self._detail_band: Band | None = None
         self._ticks = 0
         self._unsubscribe = None
@@ -126,15 +127,17 @@ class TokensScreen(Screen):
         self._repaint_timer = None
         self.refresh_rows()
 
-    def refresh_rows(self) -> None:
-        """Show the store's current view and header."""
+    def refresh_rows(self, *, names: bool = True) -> None:
+        """Show the store's current view and header (``names``: also fetch the owners' names
+        of the visible rows now; otherwise the next clock tick does)."""
         started = time.perf_counter()
         app = self.token_app
         app.row_context.source = app.store.source
         self.table.set_rows(app.store.view_sequence())
         self.refresh_header()
         self.detail.show(self.table.cursor_token)
-        app.want_user_names(self.table.visible_tokens())
+        if names and not self._typing:
+            app.want_user_names(self.table.visible_tokens())
         cost = time.perf_counter() - started
         self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
 
@@ -213,7 +216,6 @@ class TokensScreen(Screen):
         app = self.token_app
         if event.token is not None and app.is_self_token(event.token):
             app.want_associations()
-        app.want_user_names(self.table.visible_tokens())
 
     @on(TokenTable.Chosen)
     def _chosen(self, event: TokenTable.Chosen) -> None:
@@ -224,7 +226,12 @@ class TokensScreen(Screen):
     @on(FilterBar.Changed)
     def _filters_changed(self, event: FilterBar.Changed) -> None:
         store = self.token_app.store
-        store.set_client_filters(event.client)
+        # Keystrokes repaint only; the owners' names of the new rows follow on the next tick.
+        self._typing = True
+        try:
+            store.set_client_filters(event.client)
+        finally:
+            self._typing = False
         store.set_server_filters(event.server)
 
     @on(FilterBar.Leave)
