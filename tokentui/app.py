@@ -259,7 +259,7 @@ class TokenApp(App[int]):
         except (TransportError, NotGitLab) as err:
             if first:
                 # Nothing useful can be shown: leave, and let the CLI say why on stderr.
-                self.exit_message = f"{err} ({error_hint(err).rstrip('.')})"
+                self.exit_message = str(err)
                 self.exit(return_code=2)
                 return
             self.startup_error = err
