@@ -354,3 +354,36 @@ async def test_countdown_text_and_colour_at_each_band(frozen_sim, left, text, ex
         cells = [seg for seg in table.render_line(1) if text in seg.text]
         assert cells and band_style.color is not None
         assert cells[0].style.color == band_style.color
+
+
+async def test_an_api_error_becomes_a_notification_with_a_next_step(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock, source_choice=("project", "platform/nothing-here"))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause()
+            if app.store.error is not None and app._notifications:
+                break
+        messages = [n.message for n in app._notifications]
+        assert any("Not Found" in m and "ctrl+r" in m for m in messages), messages
+        assert isinstance(app.screen, TokensScreen)  # no crash, still usable
+        table = app.screen.query_one(TokenTable)
+        assert "loading failed" in table.render_line(1).text
+
+
+async def test_every_main_action_is_in_the_command_palette(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(list_requests(frozen_sim))
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Reload tokens")
+        await pilot.pause(0.3)  # the palette searches in a worker
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(list_requests(frozen_sim)) > before
+        from tokentui.app import TokenCommands
+
+        actions = {action for _, _, action in TokenCommands.COMMANDS}
+        bindings = {b.action for b in TokensScreen.BINDINGS if b.action != "quit"}
+        assert bindings <= actions
