@@ -387,3 +387,38 @@ async def test_every_main_action_is_in_the_command_palette(frozen_sim, clock) ->
         actions = {action for _, _, action in TokenCommands.COMMANDS}
         bindings = {b.action for b in TokensScreen.BINDINGS if b.action != "quit"}
         assert bindings <= actions
+
+
+async def test_nothing_configured_opens_the_login_screen_then_the_list(frozen_sim, clock) -> None:
+    from tokentui.app import make_app
+    from tokentui.screens.login import LoginScreen
+
+    app = make_app(None, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        app.screen.query_one("#url", Input).value = frozen_sim.url
+        app.screen.query_one("#token", Input).value = frozen_sim.user_token
+        app.screen.query_one("#token", Input).focus()
+        await pilot.press("enter")
+        for _ in range(300):
+            await pilot.pause()
+            if isinstance(app.screen, TokensScreen) and app.viewer is not None:
+                break
+        await settle(pilot)
+        assert app.viewer.username == "alice" and app.profile_name
+        assert app.save_credential is not None  # a stored credential can be self-rotated
+        assert table_names(app) and {t.user_id for t in app.store.view} == {2}
+
+
+async def test_giving_up_on_login_exits_with_a_message(clock) -> None:
+    from tokentui.app import make_app
+    from tokentui.screens.login import LoginScreen
+
+    app = make_app(None, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_code == 2 and "tokentui auth login" in app.exit_message
