@@ -172,3 +172,19 @@ async def test_apply_created_rotated_revoked_update_without_reload(
     # The server agrees with what the store shows.
     server_side = await admin_client.get_token(store.source, rotated.id)
     assert server_side.revoked
+
+
+async def test_a_filter_the_endpoint_ignores_is_applied_locally(frozen_sim, admin_client) -> None:
+    from tokentui.gitlab.sources import ImpersonationTokens
+
+    for revoked in (True, False, False):
+        frozen_sim.issue_token(
+            4, name=f"imp-{revoked}", scopes=["api"], impersonation=True, revoked=revoked
+        )
+    store = TokenStore(admin_client, FrozenClock(frozen_sim.now()))
+    store.source = ImpersonationTokens(user_id=4)
+    store.server_filters = TokenFilters(revoked=True)  # impersonation lists only take state
+    await store.load()
+    assert "revoked=" not in frozen_sim.requests("GET", "impersonation_tokens")[-1].query
+    assert store.loaded > len(store.view) > 0
+    assert all(t.revoked for t in store.view)

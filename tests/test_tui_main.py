@@ -422,3 +422,23 @@ async def test_giving_up_on_login_exits_with_a_message(clock) -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.return_code == 2 and "tokentui auth login" in app.exit_message
+
+
+async def test_with_the_active_filter_a_token_leaves_when_it_expires(frozen_sim) -> None:
+    clock = FrozenClock(FROZEN_NOW)
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#filter-state", CycleField).focus()
+        await pilot.press("enter")  # active
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        first = table.rows[0]
+        midnight = FROZEN_NOW.replace(hour=0) + timedelta(days=1)
+        assert first.expires_at == midnight.date()
+        app.screen.tick()
+        clock.set(midnight)
+        app.screen.tick()
+        await pilot.pause()
+        assert first.id not in {t.id for t in table.rows}
+        assert all(token_state(t, clock()) == "active" for t in table.rows)

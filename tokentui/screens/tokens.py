@@ -200,7 +200,11 @@ class TokensScreen(Screen):
         # Repaint when a countdown shows seconds, when a row changed band (it expired), or
         # on the slow beat; each repaint recomputes from the clock, never from tick counts.
         if slow_tick or bands != self._last_bands or not SECOND_BANDS.isdisjoint(bands):
+            crossed = Band.EXPIRED in bands and Band.EXPIRED not in self._last_bands
             self._last_bands = bands
+            if crossed and self._filters_depend_on_time():
+                # A visible token just expired: a state or expiry filter may drop it now.
+                self.token_app.store.refilter()
             self.table.refresh_visible()
         token = self.detail.token
         if self.detail.display and token is not None:
@@ -208,6 +212,15 @@ class TokensScreen(Screen):
             if slow_tick or detail_band in SECOND_BANDS or detail_band != self._detail_band:
                 self._detail_band = detail_band
                 self.detail.refresh_time()
+
+    def _filters_depend_on_time(self) -> bool:
+        store = self.token_app.store
+        server = store.server_filters
+        return (
+            server.state is not None
+            or server.expires_after is not None
+            or store.client_filters.expiring_within_days is not None
+        )
 
     # -- table -> screen -----------------------------------------------------------------------
     @on(TokenTable.CursorMoved)
