@@ -187,7 +187,7 @@ CASES: dict[str, Case] = {
     # -- what you point at -----------------------------------------------------------------
     "404-project-path": Case(("list", "--project", "no/such-project"), ("Not Found", "--project")),
     "404-group-path": Case(("list", "--group", "no-such-group"), ("Not Found",)),
-    "404-user-id": Case(("list", "--user", "999999"), ("Not Found",)),
+    "404-user-id": Case(("list", "--user", "999999"), ("there is no user 999999",)),
     "404-token-id": Case(("show", "999999"), ("Not Found", "Check the id")),
     "rotate-a-revoked-token": Case(("rotate", "REVOKED"), ("revoked",)),
 }

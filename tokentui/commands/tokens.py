@@ -320,6 +320,20 @@ async def _list(args: argparse.Namespace) -> int:
 async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters) -> list[Token]:
     """Every token of ``source`` (pages fetched concurrently); on a terminal, stderr shows
     how many have arrived while a long list loads."""
+    try:
+        return await _fetch_pages(client, source, server)
+    except NotFound:
+        user_id = getattr(source, "user_id", None)
+        if isinstance(source, PersonalTokens | ImpersonationTokens) and user_id:
+            raise UsageError(
+                f"there is no user {user_id} (or you cannot see them): check the user id"
+            ) from None
+        raise
+
+
+async def _fetch_pages(
+    client: GitLabClient, source: TokenSource, server: TokenFilters
+) -> list[Token]:
     tokens: list[Token] = []
     progress = sys.stderr.isatty()
     shown = False
