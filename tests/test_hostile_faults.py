@@ -429,3 +429,23 @@ def test_cli_rotate_with_a_credential_rotated_elsewhere_sends_no_rotate(
     assert len(sim.requests("POST")) == posts
     assert sim.token_record(elsewhere).active(sim.today())
     assert not sim.state.tokens[target].revoked
+
+
+async def test_tui_stays_responsive_while_a_slow_server_streams_pages(sim_factory) -> None:
+    sim = sim_factory(tokens=3_000)
+    expected = all_ids(sim, sim.admin_token)
+    sim.faults.latency_ms = 200
+    app = fault_app(sim, sim.admin_token, Sleeps())
+    async with app.run_test(size=SIZE) as pilot:
+        # The first page is on screen while the rest is still loading...
+        await wait_for(pilot, lambda: app.store.loaded > 0, 2000)
+        assert app.store.loading
+        assert " of " in header_text(app)  # "100 of 3,xxx"
+        # ...and keys work meanwhile: the sort changes before the load ends.
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.store.sort_key.value != "urgency"
+        assert app.store.loading
+        await wait_for(pilot, lambda: app.store.complete, 4000)
+        await settle(pilot, app)
+        assert sorted(t.id for t in app.store.index.tokens) == sorted(expected)

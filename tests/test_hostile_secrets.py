@@ -290,3 +290,36 @@ async def test_tui_header_is_loud_when_tls_verification_is_off(frozen_sim) -> No
         await settle(pilot, app)
         header = str(app.screen.query_one("#header", Static).render())
         assert "TLS NOT VERIFIED" in header
+
+
+def test_a_real_process_with_the_debug_log_prints_the_value_only_on_stdout(
+    sim, private_dirs
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITLAB_", "TOKENTUI_"))}
+    env.update(
+        GITLAB_HOST=sim.url,
+        GITLAB_TOKEN=sim.admin_token,
+        TOKENTUI_DEBUG="1",
+        TOKENTUI_CONFIG_DIR=str(private_dirs["config"] / "tokentui"),
+        HOME=str(private_dirs["home"]),
+        XDG_STATE_HOME=str(private_dirs["state"]),
+        XDG_CACHE_HOME=str(private_dirs["cache"]),
+        XDG_CONFIG_HOME=str(private_dirs["config"]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "tokentui.cli", "create", "--user", str(CAROL), "--name", "proc",
+         "--scope", "read_api"],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    value = done.stdout.strip()
+    assert sim.token_record(value).name == "proc"
+    assert value not in done.stderr and "debug log:" in done.stderr
+    log = private_dirs["state"] / "tokentui" / "log" / logging_setup.LOG_FILE
+    assert log.is_file() and "POST" in log.read_text()
+    for root in private_dirs.values():
+        assert files_holding(root, [value, sim.admin_token]) == []
