@@ -222,7 +222,8 @@ def run_scale_driver(
     log(
         "  scale run: loaded {loaded:,} in {load_s:.1f} s; filter median {filter_median_ms:.1f} ms"
         " p95 {filter_p95_ms:.1f} ms; idle CPU {idle_cpu_pct:.2f}%; peak RSS {peak_rss_mb:.0f} MB;"
-        " max loop lag {max_lag_ms:.0f} ms; key max {key_max_ms:.0f} ms".format(**result)
+        " max loop lag {max_lag_ms:.0f} ms; key max {key_max_ms:.0f} ms;"
+        " longest GC pause {gc:.0f} ms".format(gc=max(result["gc_longest_ms"]), **result)
     )
     return result
 
@@ -281,6 +282,7 @@ def scale_figures(results: list[dict], tokens: int, idle_seconds: float) -> list
                 "lag_p99_ms": [r["lag_p99_ms"] for r in results],
                 "key_median_ms": [r["key_median_ms"] for r in results],
                 "keys": [r["keys"] for r in results],
+                "gc_longest_ms_by_generation": [r["gc_longest_ms"] for r in results],
             },
         ),
     ]

@@ -6,8 +6,8 @@ Usage: ``python bench/tui_scale.py OUT_JSON URL [--idle SECONDS] [--expect N]`` 
 Phases, in one process:
 
 1. Load (P6): from app start until every page is in the store. Meanwhile an asyncio task
-   sleeping 10 ms records the event loop's lag, and a cursor key is sent every 100 ms once rows
-   are on screen, timed from the key's arrival to the paint that follows its handling.
+   sleeping 10 ms records the event loop's lag, and a cursor key is sent as soon as the first
+   rows are painted, then every 100 ms, timed from its arrival to the paint after its handling.
 2. Filter (P3): ``/`` then a name typed and erased one key at a time; each key is timed from its
    arrival to the paint of the re-filtered rows.
 3. Idle (P4): back on the list, nothing pressed, the countdown timer running; CPU time of the
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -72,8 +73,28 @@ async def lag_monitor(samples: list[float], period: float = 0.01) -> None:
         samples.append((time.perf_counter() - start - period) * 1000)
 
 
+class GCPauses:
+    """The longest pause of the cyclic garbage collector per generation (ms), and counts."""
+
+    def __init__(self) -> None:
+        self.longest = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+            return
+        generation = info["generation"]
+        pause = (time.perf_counter() - self._start) * 1000
+        self.count[generation] += 1
+        self.longest[generation] = max(self.longest[generation], pause)
+
+
 async def run(out: str, url: str, idle: float, expect: int | None) -> int:
     started = time.perf_counter()
+    pauses = GCPauses()
+    gc.callbacks.append(pauses)
     tui_probe.install()
     from tokentui.app import make_app
     from tokentui.gitlab.client import GitLabClient
@@ -108,16 +129,19 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
         keys: list[float] = []
         first_key_ms: float | None = None
         direction = "j"
-        while not done.is_set():
-            await asyncio.sleep(KEY_INTERVAL)
-            if "first_rows" not in marks or done.is_set():
+        while not (done.is_set() and (keys or not store.loaded)):
+            if "first_rows" not in marks:
+                # The first key goes in as soon as the first rows are painted.
+                await asyncio.sleep(0.005)
                 continue
             direction = "k" if direction == "j" else "j"
             ms = await timed_key(app, direction, "key")
             keys.append(ms)
             if first_key_ms is None:
                 first_key_ms = ms
+            await asyncio.sleep(KEY_INTERVAL)
         monitor.cancel()
+        gc.callbacks.remove(pauses)
         if store.error is not None:
             raise SystemExit(f"loading failed: {store.error!r}")
         if expect is not None and store.loaded != expect:
@@ -136,6 +160,8 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
             lag_p99_ms=percentile(lags, 99),
             lag_over_100ms=sum(1 for x in lags if x > 100),
             rss_loaded_mb=rss_loaded,
+            gc_longest_ms=pauses.longest,
+            gc_count=pauses.count,
         )
         await pilot.pause()
 
