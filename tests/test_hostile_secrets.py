@@ -197,6 +197,19 @@ async def settle(pilot, app: TokenApp) -> None:
     await pilot.pause()
 
 
+def record_workers(app: TokenApp) -> list:
+    """Every worker the app or any of its screens starts (``run_worker`` and ``@work``)."""
+    workers: list = []
+    add_worker = app.workers.add_worker
+
+    def recording(worker, *args, **kwargs):
+        workers.append(worker)
+        return add_worker(worker, *args, **kwargs)
+
+    app.workers.add_worker = recording  # type: ignore[method-assign]
+    return workers
+
+
 async def take_value(pilot, app: TokenApp) -> str:
     """Copy the value from the reveal screen, then leave it."""
     assert isinstance(app.screen, RevealScreen)
@@ -214,15 +227,7 @@ async def test_tui_create_and_rotate_leave_no_value_anywhere(frozen_sim, private
     logging_setup.enable_debug_log()
     client = GitLabClient(sim.url, sim.maintainer_token, sleep=Sleeps())
     app = make_app(client, clock=FrozenClock(FROZEN_NOW), source_choice=("project", "platform/api"))
-    workers = []
-    run_worker = app.run_worker
-
-    def recording_run_worker(*args, **kwargs):
-        worker = run_worker(*args, **kwargs)
-        workers.append(worker)
-        return worker
-
-    app.run_worker = recording_run_worker  # type: ignore[method-assign]
+    workers = record_workers(app)
     values: list[str] = []
     shots = private_dirs["screenshots"]
     async with app.run_test(size=(120, 40)) as pilot:
@@ -323,3 +328,41 @@ def test_a_real_process_with_the_debug_log_prints_the_value_only_on_stdout(
     assert log.is_file() and "POST" in log.read_text()
     for root in private_dirs.values():
         assert files_holding(root, [value, sim.admin_token]) == []
+
+
+async def test_tui_login_keeps_the_value_in_the_keyring_only(sim, private_dirs) -> None:
+    """Logging in from the TUI (nothing configured): the typed value reaches the keyring (where
+    the user asked) and nowhere else: no file, no log line, no worker description."""
+    import keyring
+    from textual.widgets import Input
+
+    from tokentui.screens.login import LoginScreen
+
+    logging_setup.enable_debug_log()
+    value = sim.issue_token(CAROL, name="typed-in", scopes=("api",))
+    app = make_app(None, clock=sim.now, login_url=sim.url)
+    workers = record_workers(app)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        screen.query_one("#profile", Input).value = "work"
+        screen.query_one("#token", Input).value = value
+        screen.query_one("#token", Input).focus()
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause()
+            if app.viewer is not None and not app.store.loading:
+                break
+        await app.workers.wait_for_complete()
+        assert app.viewer is not None and app.viewer.id == CAROL
+        assert any(w.group == "login" for w in workers)
+        described = [f"{w!r} {w.name} {w.description} {w.result!r}" for w in workers]
+        painted = "\n".join(s.text for s in app.screen._compositor.render_strips())
+    logging_setup.disable_debug_log()
+    assert keyring.get_password("tokentui", "work") == value
+    assert all(value not in d for d in described)
+    assert value not in painted
+    assert debug_log().stat().st_size > 0
+    for root in private_dirs.values():
+        assert files_holding(root, [value]) == []
