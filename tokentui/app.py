@@ -10,7 +10,9 @@ credential (401), the full unauthorized screen.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import os
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,7 +47,7 @@ from tokentui.gitlab.sources import resolve_source
 from tokentui.resources import styles_dir
 from tokentui.screens.profiles import ProfileCommands
 from tokentui.self_rotation import SaveCredential
-from tokentui.store import TokenStore
+from tokentui.store import Change, TokenStore
 from tokentui.widgets.token_table import RowContext
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,37 @@ GROUP_STARTUP = "startup"
 GROUP_LOAD = "load"
 GROUP_USERS = "users"
 GROUP_ASSOCIATIONS = "associations"
+
+
+#: Screen updates per second. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms between a
+#: key and its paint; 120 halves the wait for a filtered list (issue 6, P3) and costs nothing
+#: idle (the update timer only runs while something is dirty).
+SCREEN_FPS = 120
+
+
+def _faster_screen_updates() -> None:
+    """Apply :data:`SCREEN_FPS` unless the user set ``TEXTUAL_FPS``.
+
+    Textual reads its frame period when a screen first schedules an update, from
+    ``textual.screen.UPDATE_PERIOD``; setting it here works whatever was imported first.
+    """
+    if "TEXTUAL_FPS" in os.environ:
+        return
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / SCREEN_FPS  # type: ignore[misc]
+
+
+def _keep_tokens_out_of_gc(change: Change) -> None:
+    """Move what is alive into the collector's permanent generation as pages arrive.
+
+    With 100,000 tokens loaded, each full collection walks millions of objects: measured
+    pauses of 80-130 ms while a big list streams in (issue 6, P6). Tokens hold no reference
+    cycles and are freed by reference counting, so they need no scanning; garbage made later
+    is collected as usual.
+    """
+    if change in (Change.PAGE, Change.DONE):
+        gc.freeze()
 
 
 def _css_paths() -> list[str | Path]:
@@ -156,6 +189,7 @@ class TokenApp(App[int]):
         insecure: bool = False,
         login_url: str | None = None,
     ) -> None:
+        _faster_screen_updates()
         super().__init__()
         #: None only until the login screen (nothing configured) gives a connection.
         self.client: GitLabClient = client  # type: ignore[assignment]
@@ -169,6 +203,7 @@ class TokenApp(App[int]):
         self.profile_name = profile_name
         self.insecure = insecure
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
+        self.store.subscribe(_keep_tokens_out_of_gc)
         self.viewer: User | None = None
         self.self_token: Token | None = None
         self.associations: Associations | None = None
@@ -408,14 +443,14 @@ class TokenApp(App[int]):
         from tokentui.screens.tokens import TokensScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.is_mounted:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
                 screen.refresh_rows()
 
     def _refresh_visible(self) -> None:
         from tokentui.screens.tokens import TokensScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.is_mounted:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
                 screen.table.refresh_visible()
                 screen.detail.refresh_time()
 

@@ -114,18 +114,24 @@ class TokensScreen(Screen):
 
     # -- store -> screen -----------------------------------------------------------------------
     def _store_changed(self, change: Change) -> None:
+        if not self.is_alive():
+            return
         if change is Change.PAGE and self.table.rows:
             # More rows streaming in: repaint the rows at most every _repaint_interval (which
             # grows with the cost of a repaint, so keys stay answered during a long load).
             if self._repaint_timer is None:
                 self._repaint_timer = self.set_timer(self._repaint_interval, self._timed_repaint)
-            self.refresh_header()
             return
         self.refresh_rows()
 
     def _timed_repaint(self) -> None:
         self._repaint_timer = None
-        self.refresh_rows()
+        if self.is_alive():
+            self.refresh_rows()
+
+    def is_alive(self) -> bool:
+        """False while the screen is being taken down (the app is exiting)."""
+        return self.is_mounted and bool(self.query("#table"))
 
     def refresh_rows(self, *, names: bool = True) -> None:
         """Show the store's current view and header (``names``: also fetch the owners' names
