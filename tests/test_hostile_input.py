@@ -11,6 +11,7 @@ test that shows it.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,11 +30,27 @@ LOGIN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Sign in - GitLab</title></head><body>sign in</body>"
 )
 USER = b'{"id": 1, "username": "root", "name": "Administrator", "state": "active"}'
+ADMIN = USER[:-1] + b', "is_admin": true}'
+
+
+def _token(token_id: int) -> dict:
+    return {
+        "id": token_id,
+        "name": f"t{token_id}",
+        "revoked": False,
+        "active": True,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "scopes": ["api"],
+        "user_id": 1,
+        "last_used_at": None,
+        "expires_at": "2027-01-01",
+    }
 
 
 async def hostile_app(scope, receive, send) -> None:
     """Answers by the first path segment: ``/login`` a 200 login page, ``/redirect`` a 302 to
-    the sign-in page, ``/text`` plain text, ``/shape`` JSON of the wrong shape, ``/truncated``
+    the sign-in page, ``/pageloop`` and ``/pagerepeat`` page 1 for every page (with and without
+    ``X-Page``), ``/text`` plain text, ``/shape`` JSON of the wrong shape, ``/truncated``
     JSON cut short, ``/short`` fewer bytes than Content-Length, ``/proxy`` a proxy's 502 HTML
     page, ``/silent`` nothing for 3 s."""
     if scope["type"] != "http":
@@ -53,6 +70,15 @@ async def hostile_app(scope, receive, send) -> None:
         body = USER[:25]
     elif kind == "proxy":
         status, ctype, body = 502, b"text/html", b"<html><h1>502 Bad Gateway</h1></html>"
+    elif kind in ("pageloop", "pagerepeat"):
+        # A cache in front of GitLab that ignores the query string: page 1 for every page.
+        if scope["path"].endswith("/user"):
+            body = ADMIN
+        else:
+            body = json.dumps([_token(i) for i in range(1, 101)]).encode()
+            extra = [(b"x-next-page", b"2"), (b"x-per-page", b"100")]
+            if kind == "pageloop":
+                extra.append((b"x-page", b"1"))
     elif kind == "silent":
         await asyncio.sleep(3)
         body = USER
@@ -170,6 +196,16 @@ CASES: dict[str, Case] = {
     "body-shorter-than-announced": Case(
         ("list",), ("connection",), url=lambda sim, h, *_: f"{h}/short"
     ),
+    "cache-ignoring-the-page-query": Case(
+        ("list", "--all"),
+        ("asked for page 2", "proxy or cache"),
+        url=lambda sim, h, *_: f"{h}/pageloop",
+    ),
+    "cache-repeating-pages-without-x-page": Case(
+        ("list", "--all"),
+        ("asked for page 2", "proxy or cache"),
+        url=lambda sim, h, *_: f"{h}/pagerepeat",
+    ),
     "proxy-502-html": Case(("list",), ("502",), url=lambda sim, h, *_: f"{h}/proxy"),
     # -- who you are ----------------------------------------------------------------------
     "401-unknown-token": Case(
@@ -267,3 +303,21 @@ def test_tui_flags_are_checked_before_the_screen_opens(monkeypatch, capsys) -> N
     code = main(["--user", "bob"])
     err = capsys.readouterr().err
     assert code == 2 and "--user takes a numeric user id" in err and "Traceback" not in err
+
+
+async def test_tui_list_behind_a_cache_ignoring_the_page_says_so(hostile_url) -> None:
+    app = make_app(
+        GitLabClient(f"{hostile_url}/pageloop", "glpat-x", sleep=Sleeps()),
+        source_choice=("all", None),
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause()
+            if app.store.error is not None:
+                break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1 and "proxy or cache" in errors[0]
+        ids = [t.id for t in app.store.index.tokens]
+        assert len(ids) == len(set(ids)) == 100  # page 1 once, never twice

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from tokentui.gitlab.errors import NotGitLab
+
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?', re.IGNORECASE)
 
 #: Pages fetched ahead by number while the total is unknown and pages come back full (GitLab
@@ -123,14 +125,20 @@ async def ordered_pages(
                 if number not in window and len(window) < concurrency:
                     window[number] = asyncio.ensure_future(fetch(number))
             page = await window.pop(expected)
+            following = page.next_page
+            if page.page != expected or (following is not None and following <= expected):
+                # A server (or a cache in front of it ignoring the query string) answering
+                # another page again: yielding it would list rows twice, following it loop.
+                raise NotGitLab(
+                    f"the server answered page {page.page} (next: {following}) when asked for "
+                    f"page {expected}, so the list cannot be read exactly: is a proxy or cache "
+                    "in front of GitLab ignoring the query string?"
+                )
             yield page
             full = len(page.items) >= page.per_page
-            following = page.next_page
-            if following is None or following != page.page + 1 or following <= expected:
+            if following is None or following != page.page + 1:
                 # The end, or a server that does not count pages by one: drop the guesses.
                 await _cancel(window)
-            if following is not None and following <= expected:
-                break  # a server answering the same page again would loop forever
             expected = following
     finally:
         await _cancel(window)
