@@ -79,6 +79,10 @@ async def hostile_app(scope, receive, send) -> None:
             extra = [(b"x-next-page", b"2"), (b"x-per-page", b"100")]
             if kind == "pageloop":
                 extra.append((b"x-page", b"1"))
+    elif kind in ("ratedate", "rategarbage"):
+        when = b"Wed, 21 Oct 2099 07:28:00 GMT" if kind == "ratedate" else b"soon"
+        status, ctype, body = 429, b"text/plain", b"Retry later\n"
+        extra = [(b"retry-after", when)]
     elif kind == "silent":
         await asyncio.sleep(3)
         body = USER
@@ -321,3 +325,19 @@ async def test_tui_list_behind_a_cache_ignoring_the_page_says_so(hostile_url) ->
         assert len(errors) == 1 and "proxy or cache" in errors[0]
         ids = [t.id for t in app.store.index.tokens]
         assert len(ids) == len(set(ids)) == 100  # page 1 once, never twice
+
+
+@pytest.mark.parametrize("kind", ["ratedate", "rategarbage"])
+def test_odd_retry_after_values_are_capped_or_ignored(
+    kind: str, sim, hostile_url, monkeypatch, capsys
+) -> None:
+    sleeps = Sleeps()
+    run = cli_runner(monkeypatch, capsys, sim, sleeps=sleeps)
+    result = run("list", url=f"{hostile_url}/{kind}")
+    assert_one_clear_error(result, "rate limiting")
+    assert len(sleeps.delays) == 4
+    if kind == "ratedate":  # an HTTP date in 2099: capped, and said
+        assert sleeps.delays == [60, 60, 60, 60]
+        assert "waiting at most 60 s" in result.err
+    else:  # unreadable: the usual backoff
+        assert max(sleeps.delays) <= 8
