@@ -255,7 +255,7 @@ class TokensScreen(Screen):
 
     @on(FilterBar.Leave)
     def _leave_filters(self) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     # -- actions -------------------------------------------------------------------------------
     def _selected(self) -> Token | None:
@@ -285,12 +285,11 @@ class TokensScreen(Screen):
         self.filter_bar.focus_text()
 
     def action_cycle_sort(self) -> None:
-        key = self.token_app.store.cycle_sort()
-        self.notify(f"Sorted by {key.value}.", timeout=2)
+        # The header says the sort; no notification to stack up while cycling.
+        self.token_app.store.cycle_sort()
 
     def action_reverse_sort(self) -> None:
-        descending = self.token_app.store.reverse_sort()
-        self.notify("Descending." if descending else "Ascending.", timeout=2)
+        self.token_app.store.reverse_sort()
 
     def action_reload(self) -> None:
         self.token_app.reload()

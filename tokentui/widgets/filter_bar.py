@@ -309,8 +309,9 @@ class FilterBar(Vertical):
             self.post_message(self.Leave())
 
     def focus_text(self) -> None:
-        """Focus the name filter (``/``)."""
-        self.query_one("#filter-text", Input).focus()
+        """Focus the name filter (``/``) at once: keys typed right after ``/`` (a paste, a
+        fast typist, tmux send-keys) must land in the box, not on the list's bindings."""
+        self.screen.set_focus(self.query_one("#filter-text", Input))
 
 
 def _end_of_day(day: date) -> datetime:

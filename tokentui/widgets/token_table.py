@@ -263,6 +263,8 @@ class TokenTable(ScrollView, can_focus=True):
         self.rows: Sequence[Token] = ()
         self._empty_text = empty_text or (lambda: "no tokens")
         self._last_cursor_id: int | None = None
+        #: True until the user moves the cursor off the first row.
+        self._at_top = True
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
         self._base_style: Style | None = None
@@ -271,7 +273,9 @@ class TokenTable(ScrollView, can_focus=True):
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Token], *, keep_id: bool = True) -> None:
         """Show ``rows``; the cursor stays on the same token when it is still there."""
-        current = self.cursor_token if keep_id else None
+        # Until the user moves the cursor it stays on the first row, so a list that streams
+        # in (rows arriving above the cursor's token) shows its top, not a drifting middle.
+        current = self.cursor_token if keep_id and not self._at_top else None
         self.rows = rows
         index = 0
         if current is not None:
@@ -312,7 +316,7 @@ class TokenTable(ScrollView, can_focus=True):
         index = self._row_of(self.rows, token_id)
         if index is None:
             return False
-        self._set_cursor(index)
+        self._move(index)
         return True
 
     def visible_range(self) -> range:
@@ -330,6 +334,11 @@ class TokenTable(ScrollView, can_focus=True):
         self.refresh()
 
     # -- cursor ------------------------------------------------------------------------------
+    def _move(self, index: int) -> None:
+        """A cursor move asked by the user."""
+        self._set_cursor(index)
+        self._at_top = self.cursor == 0
+
     def _set_cursor(self, index: int) -> None:
         count = len(self.rows)
         index = max(0, min(index, count - 1)) if count else 0
@@ -357,22 +366,22 @@ class TokenTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
     def action_cursor_up(self) -> None:
-        self._set_cursor(self.cursor - 1)
+        self._move(self.cursor - 1)
 
     def action_cursor_down(self) -> None:
-        self._set_cursor(self.cursor + 1)
+        self._move(self.cursor + 1)
 
     def action_page_up(self) -> None:
-        self._set_cursor(self.cursor - max(self.size.height - 2, 1))
+        self._move(self.cursor - max(self.size.height - 2, 1))
 
     def action_page_down(self) -> None:
-        self._set_cursor(self.cursor + max(self.size.height - 2, 1))
+        self._move(self.cursor + max(self.size.height - 2, 1))
 
     def action_first(self) -> None:
-        self._set_cursor(0)
+        self._move(0)
 
     def action_last(self) -> None:
-        self._set_cursor(len(self.rows) - 1)
+        self._move(len(self.rows) - 1)
 
     def action_choose(self) -> None:
         token = self.cursor_token
@@ -383,7 +392,7 @@ class TokenTable(ScrollView, can_focus=True):
         if event.y >= 1:
             index = round(self.scroll_offset.y) + event.y - 1
             if index < len(self.rows):
-                self._set_cursor(index)
+                self._move(index)
                 if event.chain == 2:
                     self.action_choose()
 
