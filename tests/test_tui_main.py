@@ -442,3 +442,31 @@ async def test_with_the_active_filter_a_token_leaves_when_it_expires(frozen_sim)
         await pilot.pause()
         assert first.id not in {t.id for t in table.rows}
         assert all(token_state(t, clock()) == "active" for t in table.rows)
+
+
+async def test_keys_typed_right_after_slash_land_in_the_filter(frozen_sim, clock) -> None:
+    from textual import events
+
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # All at once, as a paste or tmux send-keys delivers them (no pause between keys).
+        for key, char in (("slash", "/"), ("d", "d"), ("e", "e"), ("p", "p")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert isinstance(app.screen, TokensScreen)  # "d" did not open the revoke dialog
+        assert app.screen.query_one("#filter-text", Input).value == "dep"
+
+
+async def test_cursor_stays_on_top_while_rows_stream_in_until_moved(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock)
+    app.store.per_page = 20
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        assert table.cursor == 0 and table.scroll_offset.y == 0
+        assert table.cursor_token is app.store.view[0]
+        await pilot.press("down", "down")
+        chosen = table.cursor_token
+        await pilot.press("s")  # a new order: the cursor follows the token it is on
+        assert table.cursor_token.id == chosen.id

@@ -13,14 +13,17 @@ import asyncio
 import gc
 import logging
 import os
+import weakref
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tokentui.actions import TokenActions
@@ -76,6 +79,10 @@ def _faster_screen_updates() -> None:
     import textual.screen
 
     textual.screen.UPDATE_PERIOD = 1 / SCREEN_FPS  # type: ignore[misc]
+
+
+#: Keys already re-delivered to a text box by :meth:`TokenApp.on_key`.
+_REDELIVERED: weakref.WeakSet[events.Key] = weakref.WeakSet()
 
 
 def _keep_tokens_out_of_gc(change: Change) -> None:
@@ -454,6 +461,18 @@ class TokenApp(App[int]):
             if isinstance(screen, TokensScreen) and screen.is_alive():
                 screen.table.refresh_visible()
                 screen.detail.refresh_time()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text box has focus was sent before
+        that focus moved (typed right after ``/``, pasted, tmux send-keys): every key of a
+        burst is routed to the widget focused when it arrived, so the box never saw it.
+        Deliver it there, in order, as the user meant."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event not in _REDELIVERED:
+            event.stop()
+            again = events.Key(event.key, event.character)
+            _REDELIVERED.add(again)  # never bounced twice, whatever the box does with it
+            focused.post_message(again)
 
     # -- errors: the one place -------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
