@@ -7,9 +7,11 @@ separate process (its CPU and memory never count against the process measured).
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -108,7 +110,9 @@ def simulator(
         process.stdout.close()
 
 
+#: Throw-away XDG home of every measured process (removed when the run ends).
 _HOME = tempfile.mkdtemp(prefix="tokentui-bench-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 
 def isolated_env(token: str | None = None) -> dict[str, str]:
