@@ -470,3 +470,23 @@ async def test_cursor_stays_on_top_while_rows_stream_in_until_moved(frozen_sim, 
         chosen = table.cursor_token
         await pilot.press("s")  # a new order: the cursor follows the token it is on
         assert table.cursor_token.id == chosen.id
+
+
+async def test_the_in_use_mark_follows_a_new_self_token(frozen_sim, clock) -> None:
+    app = sim_app(frozen_sim, clock=clock, source_choice=("mine", None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        old = app.self_token
+        other = next(t for t in table.rows if t.id != old.id)
+        app.self_token = other  # what a self-rotation does with the new token
+        await pilot.pause()
+        from tokentui.widgets.token_table import cell_text
+
+        now = clock()
+        marked = [t.id for t in table.rows if "●" in cell_text(t, "name", table.context, now)]
+        assert marked == [other.id]
+        assert table.select_token(other.id)
+        await pilot.pause()
+        line = table.cursor - round(table.scroll_offset.y) + 1  # line 0 is the header
+        assert "●" in table.render_line(line).text

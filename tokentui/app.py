@@ -213,7 +213,7 @@ class TokenApp(App[int]):
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
         self.store.subscribe(_keep_tokens_out_of_gc)
         self.viewer: User | None = None
-        self.self_token: Token | None = None
+        self._self_token: Token | None = None
         self.associations: Associations | None = None
         self.associations_error: str | None = None
         self.startup_error: BaseException | None = None
@@ -224,6 +224,20 @@ class TokenApp(App[int]):
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False
+
+    @property
+    def self_token(self) -> Token | None:
+        """The token tokentui is using (``GET /personal_access_tokens/self``), if known."""
+        return self._self_token
+
+    @self_token.setter
+    def self_token(self, token: Token | None) -> None:
+        # After a self-rotation the "in use" mark moves to the new token.
+        self._self_token = token
+        self.row_context.self_token_id = token.id if token is not None else None
+        self.associations = None
+        self.associations_error = None
+        self._refresh_visible()
 
     @property
     def instance_label(self) -> str:
@@ -320,7 +334,6 @@ class TokenApp(App[int]):
         except GitLabError as err:
             # Not fatal: an old GitLab or an OAuth token has no "self" endpoint.
             log.info("no self token: %s", err)
-        self.row_context.self_token_id = self.self_token.id if self.self_token else None
         choice, value = self.source_choice or (None, None)
         try:
             source = resolve_source(
