@@ -490,3 +490,20 @@ async def test_the_in_use_mark_follows_a_new_self_token(frozen_sim, clock) -> No
         await pilot.pause()
         line = table.cursor - round(table.scroll_offset.y) + 1  # line 0 is the header
         assert "●" in table.render_line(line).text
+
+
+async def test_names_are_data_not_markup_or_escapes(frozen_sim, clock) -> None:
+    hostile = "[bold red]pwn[/] \x1b[2J\u202eevil\nline"
+    frozen_sim.issue_token(2, name=hostile, scopes=["api"], description="[link=x]d[/link]")
+    app = sim_app(frozen_sim, clock=clock, source_choice=("user", "2"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        assert table.select_token(next(t.id for t in table.rows if t.name == hostile))
+        await pilot.pause()
+        line = table.render_line(table.cursor - round(table.scroll_offset.y) + 1).text
+        assert "[bold red]pwn[/] ?[2J?" in line  # literal brackets, escapes neutralised
+        assert "\x1b" not in line and "\u202e" not in line
+        detail = app.screen.query_one(TokenDetail).plain_text
+        assert "[bold red]pwn[/]" in detail and "[link=x]d[/link]" in detail
+        assert "\x1b" not in detail
