@@ -72,8 +72,9 @@ async def settle(pilot: Pilot) -> None:
     """Wait for start-up, loads and background workers (bounded)."""
     app = pilot.app
     assert isinstance(app, TokenApp)
-    for _ in range(400):
-        await pilot.pause()
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        await pilot.pause(0.01)
         busy = any(w.is_running for w in app.workers)
         if app.viewer is not None and not app.store.loading and not busy:
             break

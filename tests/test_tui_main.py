@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from textual.widgets import Input, Label, Static
-from tui_helpers import FROZEN_NOW, settle, sim_app, table_names
+from tui_helpers import FROZEN_NOW, settle, sim_app, table_names, wait_for
 
 from tokentui.expiry import Band, FrozenClock, band, token_state
 from tokentui.gitlab.client import GitLabClient
@@ -246,10 +246,7 @@ async def test_non_admin_defaults_to_own_tokens_and_all_falls_back(frozen_sim, c
 async def test_a_rejected_credential_shows_the_unauthorized_screen(frozen_sim, clock) -> None:
     app = sim_app(frozen_sim, as_user="glpat-not-a-real-token-000000", clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):
-            await pilot.pause()
-            if isinstance(app.screen, UnauthorizedScreen):
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, UnauthorizedScreen))
         assert isinstance(app.screen, UnauthorizedScreen)
         text = str(app.screen.query_one("#unauthorized-text", Static).render())
         assert "401" in text and "tokentui auth login" in text
@@ -266,10 +263,7 @@ async def test_a_credential_revoked_mid_session_shows_the_unauthorized_screen(
         async with GitLabClient(frozen_sim.url, frozen_sim.maintainer_token) as other:
             await other.revoke_self()
         await pilot.press("ctrl+r")
-        for _ in range(100):
-            await pilot.pause()
-            if isinstance(app.screen, UnauthorizedScreen):
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, UnauthorizedScreen))
         assert isinstance(app.screen, UnauthorizedScreen)
         assert "revoked" in str(app.screen.query_one("#unauthorized-text", Static).render())
 
@@ -282,10 +276,7 @@ async def test_unreachable_server_exits_with_a_message() -> None:
 
     app = make_app(GitLabClient("http://127.0.0.1:9", "glpat-x", sleep=no_wait))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause()
-            if app.exit_message:
-                break
+        await wait_for(pilot, lambda: app.exit_message)
     assert app.exit_message and "127.0.0.1:9" in app.exit_message
     assert app.return_code == 2
 
@@ -359,10 +350,7 @@ async def test_countdown_text_and_colour_at_each_band(frozen_sim, left, text, ex
 async def test_an_api_error_becomes_a_notification_with_a_next_step(frozen_sim, clock) -> None:
     app = sim_app(frozen_sim, clock=clock, source_choice=("project", "platform/nothing-here"))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause()
-            if app.store.error is not None and app._notifications:
-                break
+        await wait_for(pilot, lambda: app.store.error is not None and app._notifications)
         messages = [n.message for n in app._notifications]
         assert any("Not Found" in m and "ctrl+r" in m for m in messages), messages
         assert isinstance(app.screen, TokensScreen)  # no crash, still usable
@@ -401,10 +389,7 @@ async def test_nothing_configured_opens_the_login_screen_then_the_list(frozen_si
         app.screen.query_one("#token", Input).value = frozen_sim.user_token
         app.screen.query_one("#token", Input).focus()
         await pilot.press("enter")
-        for _ in range(300):
-            await pilot.pause()
-            if isinstance(app.screen, TokensScreen) and app.viewer is not None:
-                break
+        await wait_for(pilot, lambda: isinstance(app.screen, TokensScreen) and app.viewer)
         await settle(pilot)
         assert app.viewer.username == "alice" and app.profile_name
         assert app.save_credential is not None  # a stored credential can be self-rotated

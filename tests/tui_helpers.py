@@ -16,6 +16,7 @@ Snapshot tests (plain ``def``, in-process demo simulator, frozen clock, no serve
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -69,19 +70,32 @@ def snapshot_app(
     return make_demo_app(clock=FrozenClock(at), tokens=tokens, source_choice=source_choice)
 
 
-async def settle(pilot: Pilot, *, rounds: int = 400) -> None:
-    """Wait until start-up and the token list have loaded and background workers are done
-    (bounded: fails the test instead of hanging)."""
+async def wait_for(pilot: Pilot, condition: Callable[[], object], *, timeout: float = 60) -> None:
+    """Let the app run until ``condition()`` is true; fail after ``timeout`` seconds (a bound
+    against hanging, not a speed assertion)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.01)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until start-up and the token list have loaded and background workers are done."""
     app = pilot.app
     assert isinstance(app, TokenApp)
-    for _ in range(rounds):
-        await pilot.pause()
-        store = app.store
+
+    def loaded() -> bool:
         busy = any(w.is_running for w in app.workers)
-        if app.viewer is not None and store.source is not None and not store.loading and not busy:
-            break
-    else:
-        raise AssertionError(f"app did not settle: {app.store.progress_text()}")
+        return (
+            app.viewer is not None
+            and app.store.source is not None
+            and not app.store.loading
+            and not busy
+        )
+
+    await wait_for(pilot, loaded)
     # The clock tick fetches the owners' names of rows that came into view: run one now.
     from tokentui.screens.tokens import TokensScreen
 
