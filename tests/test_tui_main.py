@@ -492,3 +492,23 @@ async def test_names_are_data_not_markup_or_escapes(frozen_sim, clock) -> None:
         detail = app.screen.query_one(TokenDetail).plain_text
         assert "[bold red]pwn[/]" in detail and "[link=x]d[/link]" in detail
         assert "\x1b" not in detail
+
+
+async def test_another_source_starts_at_its_top_and_a_reload_keeps_the_cursor(
+    frozen_sim, clock
+) -> None:
+    from tokentui.gitlab.sources import PersonalTokens
+
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        await pilot.press("down", "down", "down")
+        kept = table.cursor_token
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table.cursor_token.id == kept.id
+        app.store.set_source(PersonalTokens(user_id=2))
+        await settle(pilot)
+        assert table.cursor == 0 and table.cursor_token is not None
+        assert table.cursor_token.user_id == 2

@@ -66,6 +66,7 @@ class TokensScreen(Screen):
         self._header_text: Text | None = None
         self._last_bands: set[Band] = set()
         self._typing = False
+        self._shown_source = None
         self._detail_band: Band | None = None
         self._ticks = 0
         self._unsubscribe = None
@@ -116,6 +117,10 @@ class TokensScreen(Screen):
     def _store_changed(self, change: Change) -> None:
         if not self.is_alive():
             return
+        if change is Change.RESET and self.token_app.store.source != self._shown_source:
+            # Another source: start from its top (a reload keeps the cursor's token).
+            self._shown_source = self.token_app.store.source
+            self.table.reset_cursor()
         if change is Change.PAGE and self.table.rows:
             # More rows streaming in: repaint the rows at most every _repaint_interval (which
             # grows with the cost of a repaint, so keys stay answered during a long load).

@@ -265,6 +265,8 @@ class TokenTable(ScrollView, can_focus=True):
         self._last_cursor_id: int | None = None
         #: True until the user moves the cursor off the first row.
         self._at_top = True
+        #: The token the user put the cursor on (kept while it is out of the view).
+        self._wanted_id: int | None = None
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
         self._base_style: Style | None = None
@@ -272,20 +274,22 @@ class TokenTable(ScrollView, can_focus=True):
 
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Token], *, keep_id: bool = True) -> None:
-        """Show ``rows``; the cursor stays on the same token when it is still there."""
-        # Until the user moves the cursor it stays on the first row, so a list that streams
-        # in (rows arriving above the cursor's token) shows its top, not a drifting middle.
-        current = self.cursor_token if keep_id and not self._at_top else None
+        """Show ``rows``; the cursor stays on the token the user chose when it is there.
+
+        Until the user moves the cursor it stays on the first row, so a list that streams in
+        (rows arriving above the cursor's token) shows its top, not a drifting middle. The
+        chosen token is remembered across an empty view (a reload) until it comes back.
+        """
+        wanted = self._wanted_id if keep_id and not self._at_top else None
         self.rows = rows
         index = 0
-        if current is not None:
-            # Cheap when the token did not move; a scan otherwise (only on data changes).
-            if self.cursor < len(rows) and rows[self.cursor].id == current.id:
+        if wanted is not None:
+            # Cheap when the token did not move; a lookup otherwise (only on data changes).
+            if self.cursor < len(rows) and rows[self.cursor].id == wanted:
                 index = self.cursor
             else:
-                index = self._row_of(rows, current.id)
-                if index is None:
-                    index = min(self.cursor, max(len(rows) - 1, 0))
+                found = self._row_of(rows, wanted)
+                index = found if found is not None else min(self.cursor, max(len(rows) - 1, 0))
         self._set_virtual_height(len(rows) + 1)
         self._set_cursor(index)
         self.refresh()
@@ -334,10 +338,19 @@ class TokenTable(ScrollView, can_focus=True):
         self.refresh()
 
     # -- cursor ------------------------------------------------------------------------------
+    def reset_cursor(self) -> None:
+        """Back to the first row, following the top again (another source was chosen)."""
+        self._at_top = True
+        self._wanted_id = None
+        self._set_cursor(0)
+        self.scroll_to(y=0, animate=False, immediate=True)
+
     def _move(self, index: int) -> None:
         """A cursor move asked by the user."""
         self._set_cursor(index)
         self._at_top = self.cursor == 0
+        token = self.cursor_token
+        self._wanted_id = token.id if token is not None else None
 
     def _set_cursor(self, index: int) -> None:
         count = len(self.rows)
