@@ -38,6 +38,8 @@ SLOW_TICKS = 30
 SECOND_BANDS = frozenset(
     {Band.UNDER_1_DAY, Band.UNDER_7_DAYS, Band.UNDER_30_DAYS, Band.UNDER_60_DAYS}
 )
+#: Narrower than this, the footer drops its "^p palette" hint to fit the main keys.
+FOOTER_PALETTE_WIDTH = 100
 #: Below this height the detail pane hides (``enter`` opens the full detail instead).
 DETAIL_MIN_HEIGHT = 30
 
@@ -96,6 +98,8 @@ class TokensScreen(Screen):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < DETAIL_MIN_HEIGHT, "-compact")
+        # At 80 columns the main keys need the whole footer (ctrl+p still opens the palette).
+        self.query_one(Footer).show_command_palette = event.size.width >= FOOTER_PALETTE_WIDTH
 
     # -- parts ---------------------------------------------------------------------------------
     @property
