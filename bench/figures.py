@@ -254,11 +254,15 @@ def scale_figures(results: list[dict], tokens: int, idle_seconds: float) -> list
         Figure(
             "P4",
             f"idle CPU, countdowns running ({tokens:,} tokens, {idle_seconds:g} s)",
-            f"{cpu:.2f}% of one core",
+            f"{cpu:.2f}% of one core ({median([r['idle_paints'] for r in results]):.0f} paints)",
             "<= 2%",
             cpu <= 2,
             n,
-            {"runs_pct": [r["idle_cpu_pct"] for r in results]},
+            {
+                "runs_pct": [r["idle_cpu_pct"] for r in results],
+                "paints": [r["idle_paints"] for r in results],
+                "seconds_countdowns_on_screen": [r["idle_seconds_countdowns"] for r in results],
+            },
         ),
         Figure(
             "P5",

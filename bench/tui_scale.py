@@ -184,7 +184,15 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
         await pilot.pause()
 
         # -- 3. idle --------------------------------------------------------------------------
+        # Back to the top of the list: the most urgent tokens, whose countdowns show seconds
+        # (the costliest idle screen: a repaint every second).
+        await pilot.press("home")
+        await pilot.pause()
         await asyncio.sleep(2.0)
+        from tokentui.screens.tokens import SECOND_BANDS
+
+        bands = app.screen.query_one("#table").visible_bands()
+        result["idle_seconds_countdowns"] = not SECOND_BANDS.isdisjoint(bands)
         me = psutil.Process()
         paints = probe.paints
         cpu0 = sum(me.cpu_times()[:2])
