@@ -168,6 +168,11 @@ def p2_full_inventory(
             "python-gitlab --per-page 100": gitlab_cli(config, "--get-all", "--per-page", "100"),
         }
         mine, base = _compare(sim, runs, ours, theirs, log, "P2")
+    phases = cli_phases(sim, runs)
+    log(
+        "  P2 tokentui phases (ms from process start, median): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
+    )
     ours_s = median(mine)
     figures = []
     for key, name, title in (
@@ -184,10 +189,35 @@ def p2_full_inventory(
                 ">= 8x faster",
                 speedup >= 8,
                 runs,
-                {"tokentui_s": mine, "python_gitlab_s": base[name], "speedup": speedup},
+                {
+                    "tokentui_s": mine,
+                    "python_gitlab_s": base[name],
+                    "speedup": speedup,
+                    "tokentui_phases_median_ms": phases,
+                },
             )
         )
     return figures
+
+
+def cli_phases(sim: harness.SimProcess, runs: int) -> dict[str, float]:
+    """Median phases of ``tokentui list --all --json`` (:mod:`cli_phases`), ms from start."""
+    seen: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = subprocess.run(
+            [PYTHON, str(BENCH_DIR / "cli_phases.py"), sim.url],
+            env=isolated_env(sim.admin_token),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=harness.REPO,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"cli_phases failed: {done.stderr[-500:]}")
+        phases = json.loads(done.stderr.strip().splitlines()[-1])
+        for name, ms in phases.items():
+            seen.setdefault(name, []).append(ms)
+    return {name: median(values) for name, values in seen.items()}
 
 
 def run_scale_driver(
