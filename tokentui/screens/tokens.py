@@ -88,6 +88,7 @@ class TokensScreen(Screen):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.token_app.store.subscribe(self._store_changed)
+        self._shown_source = self.token_app.store.source
         self.set_interval(1.0, self.tick, name="countdown")
         self.table.focus()
         self.refresh_rows()
