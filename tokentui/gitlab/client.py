@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx
 from pydantic import SecretStr, TypeAdapter
@@ -146,6 +149,21 @@ class CreateTokenRequest:
     access_level: int | None = None
 
 
+def _verify_for(base_url: str, tls: TLSOptions | None) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for ``base_url``: the SSL context of ``tls``, or False when no TLS
+    connection can ever be made (a plain ``http://`` URL, no TLS options, no proxy from the
+    environment; redirects are never followed).
+
+    Building the default context loads the system CA store (~40 ms at every start); httpx
+    would otherwise build one even for ``http://``. requests (python-gitlab) only does it for
+    an HTTPS connection, so neither pays it on a plain-HTTP instance (docs/performance.md).
+    """
+    plain = urlsplit(base_url).scheme == "http" and (tls is None or tls == TLSOptions())
+    if plain and not getproxies():
+        return False
+    return build_ssl_context(tls or TLSOptions())
+
+
 class GitLabClient:
     """Async client for one GitLab instance and one credential.
 
@@ -179,7 +197,7 @@ class GitLabClient:
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self._sleep: Sleep = sleep or asyncio.sleep
-        verify = build_ssl_context(tls or TLSOptions()) if transport is None else True
+        verify = _verify_for(self._base_url, tls) if transport is None else True
         self._http = httpx.AsyncClient(
             base_url=self._base_url + API_SUFFIX,
             auth=self._auth,
