@@ -254,6 +254,20 @@ async def test_a_rejected_credential_shows_the_unauthorized_screen(frozen_sim, c
     assert app.return_code == 2
 
 
+async def test_a_refused_permission_is_not_mistaken_for_a_dead_credential(
+    frozen_sim, clock
+) -> None:
+    # GitLab answers 401 (not 403) when a non-admin lists another user's tokens.
+    app = sim_app(frozen_sim, as_user="user", clock=clock, source_choice=("user", "3"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: any("refused" in (n.title or "") for n in app._notifications))
+        await settle(pilot)
+        assert not isinstance(app.screen, UnauthorizedScreen)
+        note = next(n for n in app._notifications if "refused" in (n.title or ""))
+        assert "credential still works" in note.message
+        assert frozen_sim.requests("GET", "/personal_access_tokens/self")
+
+
 async def test_a_credential_revoked_mid_session_shows_the_unauthorized_screen(
     frozen_sim, clock
 ) -> None:

@@ -60,6 +60,10 @@ GROUP_STARTUP = "startup"
 GROUP_LOAD = "load"
 GROUP_USERS = "users"
 GROUP_ASSOCIATIONS = "associations"
+GROUP_TRIAGE = "triage-401"
+
+#: 401 reasons that prove the credential itself is dead (GitLab's ``invalid_token`` bodies).
+DEAD_CREDENTIAL = frozenset({"expired", "revoked", "missing", "impersonation_disabled"})
 
 
 #: Screen updates per second. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms between a
@@ -498,7 +502,17 @@ class TokenApp(App[int]):
         if err is None:
             return
         if isinstance(err, Unauthorized):
-            self.show_unauthorized(err)
+            if err.reason in DEAD_CREDENTIAL:
+                self.show_unauthorized(err)
+            else:
+                # A bare 401 is also GitLab's answer to "no permission" on several token
+                # endpoints: ask whether the credential still works before saying it is dead.
+                self.run_worker(
+                    self._triage_unauthorized(err, action),
+                    group=GROUP_TRIAGE,
+                    name="credential check",
+                    exit_on_error=False,
+                )
             return
         if isinstance(err, GitLabError):
             message = f"{err}\n{error_hint(err)}"
@@ -507,6 +521,28 @@ class TokenApp(App[int]):
             message = f"Unexpected {type(err).__name__}: {err}"
         title = f"{action} failed" if action else "Error"
         self.notify(message, title=title, severity="error", timeout=12, markup=False)
+        self._refresh_main()
+
+    async def _triage_unauthorized(self, err: Unauthorized, action: str) -> None:
+        """Tell a rejected credential from a refused permission (both are 401 in GitLab)."""
+        try:
+            await self.client.get_self_token()
+        except Unauthorized as dead:
+            self.show_unauthorized(dead)
+            return
+        except GitLabError:
+            self.show_unauthorized(err)
+            return
+        title = f"{action} refused" if action else "Refused"
+        self.notify(
+            "GitLab answered 401 Unauthorized, but your credential still works: your account "
+            "has no access to this (another user's tokens need an administrator; a project's "
+            "tokens need Maintainer, a group's Owner).\nPress t to pick another source.",
+            title=title,
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
         self._refresh_main()
 
     def show_unauthorized(self, err: Unauthorized) -> None:
