@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+import pydantic_core
+
 from tokentui.expiry import format_ago, format_countdown, remaining, token_state
 from tokentui.gitlab.models import NewToken, Token, TokenKind
 from tokentui.gitlab.scopes import ACCESS_LEVELS, abbreviate_scopes
@@ -123,8 +125,15 @@ def dumps_json(data: Any, *, ascii_only: bool = False) -> str:
     character escaped, so printing it to a terminal can never emit an escape sequence.
     Outside strings JSON text is plain ASCII and whitespace, so escaping these characters
     anywhere keeps it valid."""
-    text = json.dumps(data, ensure_ascii=ascii_only, indent=2)
-    return text if ascii_only else _JSON_UNSAFE.sub(_escape_json_unsafe, text)
+    if ascii_only:
+        return json.dumps(data, ensure_ascii=True, indent=2)
+    try:
+        # The same text as json.dumps(indent=2, ensure_ascii=False), ~6x faster: CPython's C
+        # encoder is not used when indent is set (10,000 tokens: 0.13 s -> 0.02 s, issue 6).
+        text = pydantic_core.to_json(data, indent=2).decode()
+    except ValueError:  # PydanticSerializationError, a lone surrogate: the plain encoder
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
 
 
 def is_utf8(out: TextIO) -> bool:
