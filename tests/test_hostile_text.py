@@ -180,21 +180,9 @@ async def test_tui_table_and_detail_render_hostile_text_literally(evil_sim) -> N
             assert formula in "\n".join(t.name for t in table.rows)
 
 
-DIALOG_GAP = pytest.mark.xfail(
-    reason="TUI bug: RotateDialog/RevokeDialog titles put token.name in Text() without "
-    "clean(), so escape sequences reach the terminal (tokentui/screens/confirm.py)",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "key",
-    [
-        pytest.param("osc52", marks=DIALOG_GAP),
-        "markup",
-        pytest.param("osc8", marks=DIALOG_GAP),
-        pytest.param("c1", marks=DIALOG_GAP),
-    ],
+    ["osc52", "markup", "osc8", "c1"],
 )
 async def test_tui_dialogs_and_full_detail_are_literal(evil_sim, key: str) -> None:
     app = evil_app(evil_sim)
@@ -227,11 +215,6 @@ async def test_tui_dialogs_and_full_detail_are_literal(evil_sim, key: str) -> No
         assert evil_sim.state.tokens[token_id].revoked is False
 
 
-@pytest.mark.xfail(
-    reason="TUI bug: actions.py puts the raw name in the reveal heading (_rotate/_create) and "
-    "in notifications (_quoted), so escape sequences reach the terminal",
-    strict=True,
-)
 async def test_tui_reveal_heading_and_notifications_are_literal(evil_sim) -> None:
     from tokentui.screens.reveal import RevealScreen
 
@@ -263,11 +246,6 @@ async def test_tui_reveal_heading_and_notifications_are_literal(evil_sim) -> Non
         assert_no_controls(screen_text(app))
 
 
-@pytest.mark.xfail(
-    reason="TUI bug: source_picker.py shows service accounts' names raw "
-    "(Option(Text(f'{a.username}  {a.name} ...')))",
-    strict=True,
-)
 async def test_tui_service_account_names_are_literal(evil_sim) -> None:
     import httpx
 

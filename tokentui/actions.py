@@ -32,6 +32,7 @@ from tokentui.gitlab.sources import (
     TokenSource,
     resolve_source,
 )
+from tokentui.widgets.token_table import clean
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -62,7 +63,7 @@ def token_kind(token: Token, source: TokenSource | None) -> TokenKind:
 
 
 def _quoted(token: Token) -> str:
-    return f"“{token.name}”"
+    return f"“{clean(token.name)}”"
 
 
 class TokenActions:
@@ -226,7 +227,7 @@ class TokenActions:
         except OutcomeUnknown:
             wizard.dismiss(None)
             self.app.notify(
-                f"The create request for “{request.name}” was sent but its answer was lost, "
+                f"The create request for “{clean(request.name)}” was sent but its answer was lost, "
                 "so it may have been created (without a value you can see). The list is "
                 "reloaded: if the token is there, revoke it and create another.",
                 title="Create: outcome unknown",
@@ -250,7 +251,7 @@ class TokenActions:
         self.app.push_screen(
             RevealScreen(
                 new,
-                heading=f"Created {source.kind.label} token “{new.name}”",
+                heading=f"Created {source.kind.label} token “{clean(new.name)}”",
                 details=_new_token_details(new),
             )
         )
@@ -333,7 +334,7 @@ class TokenActions:
         self.app.push_screen(
             RevealScreen(
                 new,
-                heading=f"Rotated “{new.name}”: the old value no longer works",
+                heading=f"Rotated “{clean(new.name)}”: the old value no longer works",
                 warning=warning,
                 details=_new_token_details(new),
             )

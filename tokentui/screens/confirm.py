@@ -21,6 +21,7 @@ from tokentui.expiry import format_ago, format_countdown, today
 from tokentui.gitlab.models import Token
 from tokentui.gitlab.scopes import ROTATE_DEFAULT_DAYS
 from tokentui.widgets.expiry_picker import ExpiryPicker
+from tokentui.widgets.token_table import clean
 
 
 def facts_table(rows: Sequence[tuple[str, str]], width: int = 12) -> Text:
@@ -167,7 +168,7 @@ class RotateDialog(_Dialog):
     def compose(self) -> ComposeResult:
         token = self.token
         with Vertical(id="rotate-box", classes="dialog"):
-            yield Static(Text(f"Rotate “{token.name}”?"), classes="dialog-title")
+            yield Static(Text(f"Rotate “{clean(token.name)}”?"), classes="dialog-title")
             yield Static(
                 facts_table(
                     [
@@ -245,7 +246,7 @@ class RevokeDialog(_Dialog):
     def compose(self) -> ComposeResult:
         token = self.token
         with Vertical(id="revoke-box", classes="dialog dialog-small"):
-            yield Static(Text(f"Revoke “{token.name}”?"), classes="dialog-title")
+            yield Static(Text(f"Revoke “{clean(token.name)}”?"), classes="dialog-title")
             yield Static(
                 facts_table(
                     [

@@ -29,6 +29,7 @@ from tokentui.gitlab.sources import (
     ServiceAccountTokens,
     TokenSource,
 )
+from tokentui.widgets.token_table import clean
 
 #: (choice, label, needs a value, admin only, prompt for the value)
 CHOICES: tuple[tuple[str, str, bool, bool, str], ...] = (
@@ -209,7 +210,8 @@ class SourcePicker(ModalScreen[None]):
         option_list = self.query_one("#service-accounts", OptionList)
         option_list.clear_options()
         option_list.add_options(
-            Option(Text(f"{a.username}  {a.name}  (id {a.id})"), id=str(a.id)) for a in accounts
+            Option(Text(f"{clean(a.username)}  {clean(a.name)}  (id {a.id})"), id=str(a.id))
+            for a in accounts
         )
         option_list.display = True
         option_list.highlighted = 0
