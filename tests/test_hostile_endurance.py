@@ -107,12 +107,6 @@ def memory() -> tuple[int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="TUI leak since 3d4910b/0871dc3: app._keep_tokens_out_of_gc calls gc.freeze() on "
-    "every page and never unfreezes, so each reload's cyclic garbage is frozen forever (RSS "
-    "+50 % in 24 h); gc.unfreeze() + gc.collect() on Change.RESET keeps it flat",
-    strict=True,
-)
 async def test_a_24_hour_session_keeps_memory_flat_and_countdowns_fresh(sim_factory) -> None:
     clock = FrozenClock(FROZEN_NOW)
     sim = sim_factory(clock=clock, tokens=300)
