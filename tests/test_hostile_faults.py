@@ -377,11 +377,6 @@ def test_cli_credential_revoked_elsewhere_is_one_clear_error(sim, monkeypatch, c
     assert_one_clear_error(result, "revoked", "tokentui auth login")
 
 
-@pytest.mark.xfail(
-    reason="TUI gap: actions._rotate POSTs with a credential rotated elsewhere; GitLab's reuse "
-    "detection then revokes that credential's new value (the CLI checks GET self first)",
-    strict=True,
-)
 async def test_tui_rotate_with_a_credential_rotated_elsewhere_sends_no_rotate(frozen_sim) -> None:
     import httpx
 

@@ -294,6 +294,7 @@ class TokenActions:
         source = self.source
         assert source is not None
         warning: str | None = None
+        await self._check_credential()
         try:
             if in_use:
                 from tokentui.self_rotation import rotate_in_use
@@ -339,6 +340,17 @@ class TokenActions:
                 details=_new_token_details(new),
             )
         )
+
+    async def _check_credential(self) -> None:
+        """Before a rotate: make sure the credential still works. One rotated elsewhere is
+        revoked, and presenting it to a rotate endpoint makes GitLab revoke its newest value
+        (reuse detection); a 401 here goes to the unauthorized screen instead."""
+        try:
+            await self.app.client.get_self_token()
+        except Unauthorized:
+            raise
+        except GitLabError:
+            pass  # no "self" endpoint (old GitLab, OAuth): nothing to check
 
     # -- revoke ---------------------------------------------------------------------------
     def revoke(self, token: Token | None) -> None:
