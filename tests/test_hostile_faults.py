@@ -174,9 +174,6 @@ class GateSleep:
         self._go.set()
 
 
-@pytest.mark.xfail(
-    reason="TUI gap: the app never sets client.on_retry, so nothing shows a retry", strict=True
-)
 async def test_tui_shows_that_it_is_retrying(sim) -> None:
     gate = GateSleep()
     sim.faults.burst_429(1, retry_after=3600)

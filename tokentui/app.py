@@ -221,6 +221,11 @@ class TokenApp(App[int]):
         self.insecure = insecure
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
         self.store.subscribe(_keep_tokens_out_of_gc)
+        #: What the client is retrying, for the header ("retrying (attempt 2): ..."); cleared
+        #: by the next change of the list or a successful start.
+        self.retry_status: str | None = None
+        self.store.subscribe(self._clear_retry_status)
+        self._watch_retries()
         self.viewer: User | None = None
         self._self_token: Token | None = None
         self.associations: Associations | None = None
@@ -278,6 +283,7 @@ class TokenApp(App[int]):
             self.exit(return_code=2)
             return
         self.client = connection.client()
+        self._watch_retries()
         self.store.client = self.client
         self.profile_name = connection.profile
         self.insecure = connection.insecure
@@ -294,6 +300,7 @@ class TokenApp(App[int]):
         for group in (GROUP_STARTUP, GROUP_USERS, GROUP_ASSOCIATIONS):
             self.workers.cancel_group(self, group)
         self.client = connection.client()
+        self._watch_retries()
         self.store.client = self.client
         self.profile_name = connection.profile
         self.insecure = connection.insecure
@@ -322,6 +329,7 @@ class TokenApp(App[int]):
         self._started_once = True
         try:
             self.viewer = await self.client.current_user()
+            self._clear_retry_status()
         except (TransportError, NotGitLab) as err:
             if first:
                 # Nothing useful can be shown: leave, and let the CLI say why on stderr.
@@ -468,6 +476,28 @@ class TokenApp(App[int]):
                 detail.associations = self.associations
                 detail.associations_error = self.associations_error
                 detail.refresh_time(layout=True)
+
+    # -- retries (the client's on_retry hook) ----------------------------------------------------
+    def _watch_retries(self) -> None:
+        if self.client is not None:
+            self.client.on_retry = self._on_retry
+
+    def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
+        """The client waits before retrying a read: say so in the header (not frozen)."""
+        self.retry_status = f"retrying (attempt {attempt}): {reason}"
+        self._refresh_header()
+
+    def _clear_retry_status(self, change: Change | None = None) -> None:
+        if self.retry_status is not None:
+            self.retry_status = None
+            self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        from tokentui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
+                screen.refresh_header()
 
     def _refresh_main(self) -> None:
         from tokentui.screens.tokens import TokensScreen

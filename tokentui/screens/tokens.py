@@ -172,6 +172,8 @@ class TokensScreen(Screen):
         if store.source is not None:
             header.append(f" {clean(store.source.label)}", style="bold cyan")
         header.append(f" │ {store.progress_text()}")
+        if app.retry_status:
+            header.append(f" │ {app.retry_status}", style="bold yellow")
         if not store.client_filters.is_empty:
             header.append(f", {len(self.table.rows):,} shown", style="bold")
         arrow = "↓" if store.descending else "↑"
