@@ -55,3 +55,30 @@ def test_unauthorized(snap_compare, size) -> None:
 
     steps = settle_then(revoked)
     assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_screen_when_nothing_is_configured(snap_compare, size, monkeypatch) -> None:
+    from tokentui.app import make_app
+
+    # Only shown, never written (nothing is submitted): a fixed path keeps the picture stable.
+    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", "/home/you/.config/tokentui")
+
+    app = make_app(None, login_url="https://gitlab.example.com")
+    assert snap_compare(app, terminal_size=size, run_before=settle_login)
+
+
+async def settle_login(pilot: Pilot) -> None:
+    """Wait for the login screen, with the text cursor still (stable pictures)."""
+    from textual.widgets import Input
+
+    from tokentui.screens.login import LoginScreen
+
+    for _ in range(200):
+        if isinstance(pilot.app.screen, LoginScreen):
+            break
+        await pilot.pause(0.01)
+    assert isinstance(pilot.app.screen, LoginScreen)
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
