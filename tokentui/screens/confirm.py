@@ -143,11 +143,10 @@ class ConfirmDialog(_Dialog):
         self.dismiss(True)
 
 
-class RotateDialog(_Dialog):
-    """Rotate a token: its facts, the warning, the new expiry. Dismisses with the date."""
+class _TokenDialog(_Dialog):
+    """A dialog about one token: its facts (kind, owner, scopes, last use, expiry)."""
 
-    confirm_label = "Rotate"
-    danger = True
+    dialog_id = ""
 
     def __init__(
         self,
@@ -158,29 +157,42 @@ class RotateDialog(_Dialog):
         kind: str,
         in_use: bool = False,
     ) -> None:
-        super().__init__(id="rotate-dialog")
+        super().__init__(id=self.dialog_id)
         self.token = token
         self.now = now
         self.owner = owner
         self.kind = kind
         self.in_use = in_use
 
+    def facts(self) -> Static:
+        """The token's facts as a two-column table."""
+        token = self.token
+        return Static(
+            facts_table(
+                [
+                    ("Kind", self.kind),
+                    ("Owner", self.owner),
+                    ("Scopes", ", ".join(token.scopes) or "none"),
+                    ("Last used", last_used_text(token, self.now)),
+                    ("Expires", expires_text(token, self.now)),
+                ]
+            ),
+            classes="dialog-facts",
+        )
+
+
+class RotateDialog(_TokenDialog):
+    """Rotate a token: its facts, the warning, the new expiry. Dismisses with the date."""
+
+    confirm_label = "Rotate"
+    danger = True
+    dialog_id = "rotate-dialog"
+
     def compose(self) -> ComposeResult:
         token = self.token
         with Vertical(id="rotate-box", classes="dialog"):
             yield Static(Text(f"Rotate “{clean(token.name)}”?"), classes="dialog-title")
-            yield Static(
-                facts_table(
-                    [
-                        ("Kind", self.kind),
-                        ("Owner", self.owner),
-                        ("Scopes", ", ".join(token.scopes) or "none"),
-                        ("Last used", last_used_text(token, self.now)),
-                        ("Expires", expires_text(token, self.now)),
-                    ]
-                ),
-                classes="dialog-facts",
-            )
+            yield self.facts()
             warning = (
                 "The old value stops working at once: whatever uses it fails until it gets "
                 "the new one."
@@ -221,44 +233,18 @@ class RotateDialog(_Dialog):
         self.dismiss(expires_at)
 
 
-class RevokeDialog(_Dialog):
+class RevokeDialog(_TokenDialog):
     """Revoke a token: its facts and what follows. Dismisses with True to revoke."""
 
     confirm_label = "Revoke"
     danger = True
-
-    def __init__(
-        self,
-        token: Token,
-        *,
-        now: datetime,
-        owner: str,
-        kind: str,
-        in_use: bool = False,
-    ) -> None:
-        super().__init__(id="revoke-dialog")
-        self.token = token
-        self.now = now
-        self.owner = owner
-        self.kind = kind
-        self.in_use = in_use
+    dialog_id = "revoke-dialog"
 
     def compose(self) -> ComposeResult:
         token = self.token
         with Vertical(id="revoke-box", classes="dialog dialog-small"):
             yield Static(Text(f"Revoke “{clean(token.name)}”?"), classes="dialog-title")
-            yield Static(
-                facts_table(
-                    [
-                        ("Kind", self.kind),
-                        ("Owner", self.owner),
-                        ("Scopes", ", ".join(token.scopes) or "none"),
-                        ("Last used", last_used_text(token, self.now)),
-                        ("Expires", expires_text(token, self.now)),
-                    ]
-                ),
-                classes="dialog-facts",
-            )
+            yield self.facts()
             warning = "Anything using this token fails from now on. This cannot be undone."
             if recent := recent_use_text(token, self.now, "make sure nothing still needs it"):
                 warning += f" {recent}"
