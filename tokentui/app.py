@@ -593,7 +593,7 @@ class TokenApp(App[int]):
 
 
 def make_app(
-    client: GitLabClient,
+    client: GitLabClient | None,
     *,
     clock: Clock | None = None,
     source_choice: tuple[str, str | None] | None = None,
