@@ -20,18 +20,21 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_plain_http_loads_no_certificates(no_proxies: None) -> None:
+def test_plain_http_loads_no_certificates(no_proxies: None, tmp_path: Path) -> None:
     assert _verify_for("http://gitlab.internal", None) is False
     assert _verify_for("http://gitlab.internal", TLSOptions()) is False
+    # A CA bundle (SSL_CERT_FILE, a profile's ca_bundle) only matters to HTTPS.
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not read for http\n")
+    assert _verify_for("http://gitlab.internal", TLSOptions(verify=bundle)) is False
 
 
 def test_https_or_tls_options_or_a_proxy_still_build_the_context(
     no_proxies: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert isinstance(_verify_for("https://gitlab.example.com", None), ssl.SSLContext)
-    # TLS options given with an http URL are still checked (a bad file is a clear error).
     with pytest.raises(ValueError, match="does not exist"):
-        _verify_for("http://gitlab.internal", TLSOptions(verify=tmp_path / "missing.pem"))
+        _verify_for("https://gitlab.example.com", TLSOptions(verify=tmp_path / "missing.pem"))
     monkeypatch.setenv("HTTPS_PROXY", "https://proxy.internal:3128")
     assert isinstance(_verify_for("http://gitlab.internal", None), ssl.SSLContext)
 

@@ -23,6 +23,7 @@ from tokentui.gitlab.errors import (
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
 if TYPE_CHECKING:
+    from tokentui import config
     from tokentui.config import Settings
 
 #: Documented exit codes (README "Exit codes").
@@ -154,7 +155,7 @@ def connect(args: argparse.Namespace) -> Connection:
     Raises :class:`NotConfigured` when nothing is configured and :class:`UsageError` for any
     other problem, each with a user-ready message.
     """
-    from tokentui import config, credentials
+    from tokentui import config
 
     try:
         settings = config.load_settings()
@@ -194,25 +195,36 @@ def connect(args: argparse.Namespace) -> Connection:
                     "only sent to its own URL (log in to the other one with "
                     "'tokentui auth login --profile NAME --url URL', or set GITLAB_TOKEN)"
                 )
-            token = credentials.load_token(profile.name, profile.storage)
-            if token is None:
-                where = credentials.ORIGIN_LABELS[profile.storage]
-                raise UsageError(
-                    f"profile {profile.name!r} has no token in the {where}: run "
-                    f"'tokentui auth login --profile {profile.name}' or set GITLAB_TOKEN"
-                )
             conn = Connection(
                 profile.url,
-                token,
+                _stored_token(profile),
                 tls=profile.tls_options(),
                 profile=profile.name,
                 token_origin=profile.storage,
             )
-    except (config.ConfigError, credentials.CredentialError) as err:
+    except config.ConfigError as err:
         raise UsageError(str(err)) from None
     if conn.insecure:
         print(f"tokentui: WARNING: {config.VERIFY_OFF_WARNING}", file=sys.stderr)
     return conn
+
+
+def _stored_token(profile: config.Profile) -> SecretStr:
+    """The token stored for ``profile``. The credential store (and the keyring library,
+    ~25 ms to import) is only loaded here, when ``GITLAB_TOKEN`` does not give the token."""
+    from tokentui import credentials
+
+    try:
+        token = credentials.load_token(profile.name, profile.storage)
+    except credentials.CredentialError as err:
+        raise UsageError(str(err)) from None
+    if token is None:
+        where = credentials.ORIGIN_LABELS[profile.storage]
+        raise UsageError(
+            f"profile {profile.name!r} has no token in the {where}: run "
+            f"'tokentui auth login --profile {profile.name}' or set GITLAB_TOKEN"
+        )
+    return token
 
 
 def connect_profile(name: str | None = None) -> Connection:

@@ -151,15 +151,16 @@ class CreateTokenRequest:
 
 def _verify_for(base_url: str, tls: TLSOptions | None) -> ssl.SSLContext | bool:
     """httpx's ``verify`` for ``base_url``: the SSL context of ``tls``, or False when no TLS
-    connection can ever be made (a plain ``http://`` URL, no TLS options, no proxy from the
-    environment; redirects are never followed).
+    connection can ever be made (a plain ``http://`` URL and no proxy from the environment;
+    redirects are never followed), whatever TLS options apply: a CA bundle from
+    ``SSL_CERT_FILE`` or a profile only matters to an HTTPS connection.
 
-    Building the default context loads the system CA store (~40 ms at every start); httpx
-    would otherwise build one even for ``http://``. requests (python-gitlab) only does it for
-    an HTTPS connection, so neither pays it on a plain-HTTP instance (docs/performance.md).
+    Building a context loads a CA store (~20-40 ms at every start); httpx would otherwise
+    build one even for ``http://``. requests (python-gitlab) only does it for an HTTPS
+    connection, so neither pays it on a plain-HTTP instance (docs/performance.md). The files
+    named in a profile are still checked to exist when it is loaded (``config.tls_options``).
     """
-    plain = urlsplit(base_url).scheme == "http" and (tls is None or tls == TLSOptions())
-    if plain and not getproxies():
+    if urlsplit(base_url).scheme == "http" and not getproxies():
         return False
     return build_ssl_context(tls or TLSOptions())
 
