@@ -32,7 +32,7 @@ from tokentui.gitlab.sources import (
     TokenSource,
     resolve_source,
 )
-from tokentui.widgets.token_table import clean
+from tokentui.terminal_text import clean
 
 if TYPE_CHECKING:
     from textual.app import App

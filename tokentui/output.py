@@ -1,8 +1,9 @@
 """Rendering tokens for the scripting CLI: a terminal table, stable JSON, CSV.
 
-Server-supplied text (names, descriptions) is data: the table escapes control characters,
-escape sequences and bidirectional overrides so they are shown literally; JSON escapes them
-too; CSV neutralises cells a spreadsheet would read as a formula. The JSON schema is
+Server-supplied text (names, descriptions) is data: the table, the detail and CSV cells show
+control characters, escape sequences and bidirectional overrides as visible escapes; JSON
+escapes them too (the rule is :mod:`tokentui.terminal_text`'s); CSV neutralises cells a
+spreadsheet would read as a formula. The JSON schema is
 documented in ``docs/cli.md`` and only ever grows (new keys), never renames or drops one.
 No Textual (nor Rich) import: the CLI must start fast.
 """
@@ -13,7 +14,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -26,6 +26,7 @@ from tokentui.expiry import format_ago, format_countdown, remaining, token_state
 from tokentui.gitlab.models import NewToken, Token, TokenKind
 from tokentui.gitlab.scopes import ACCESS_LEVELS, abbreviate_scopes
 from tokentui.query import token_kind
+from tokentui.terminal_text import escape, escape_json
 
 #: The keys of one token object in ``--json`` output, in order (also the CSV header).
 FIELDS: tuple[str, ...] = (
@@ -50,12 +51,6 @@ FIELDS: tuple[str, ...] = (
     "expires_in_s",
 )
 
-# C0/C1 controls, DEL, and the bidirectional embedding/override/isolate characters (which can
-# make a terminal show text in a misleading order).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# What json.dumps(ensure_ascii=False) leaves unescaped but a terminal may interpret (it always
-# escapes C0 controls inside strings; the newlines of indentation must stay).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SECOND = timedelta(seconds=1)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -116,10 +111,6 @@ def new_token_record(
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def _escape_json_unsafe(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def dumps_json(data: Any, *, ascii_only: bool = False) -> str:
     """JSON text, readable (UTF-8 kept unless ``ascii_only``) but with every control or bidi
     character escaped, so printing it to a terminal can never emit an escape sequence.
@@ -133,7 +124,7 @@ def dumps_json(data: Any, *, ascii_only: bool = False) -> str:
         text = pydantic_core.to_json(data, indent=2).decode()
     except ValueError:  # PydanticSerializationError, a lone surrogate: the plain encoder
         text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(_escape_json_unsafe, text)
+    return escape_json(text)
 
 
 def is_utf8(out: TextIO) -> bool:
@@ -170,7 +161,7 @@ def _csv_cell(value: Any) -> str:
         value = " ".join(str(v) for v in value)
     # CSV has no escape syntax: control and bidi characters become visible escapes (as in the
     # table), so ``list --csv`` on a terminal never plays an escape sequence (OSC 52...).
-    return neutralise_cell(safe_text(str(value)))
+    return neutralise_cell(escape(str(value)))
 
 
 def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
@@ -185,15 +176,8 @@ def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
 # --- terminal text ----------------------------------------------------------------------------
 
 
-def _escape_unsafe(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def safe_text(value: str) -> str:
-    """Server text made safe for a terminal: control, escape and bidi characters are shown
-    as visible ``\\x1b``-style escapes instead of being interpreted."""
-    return _UNSAFE.sub(_escape_unsafe, value)
+#: The old name of :func:`tokentui.terminal_text.escape`, still used by ``commands/tokens.py``.
+safe_text = escape
 
 
 def display_width(text: str) -> int:
@@ -264,10 +248,10 @@ def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -
         rows.append(
             [
                 str(token.id),
-                safe_text(token.name),
+                escape(token.name),
                 token_kind(token, kind or TokenKind.PERSONAL).label,
                 token_state(token, now),
-                safe_text(abbreviate_scopes(token.scopes)),
+                escape(abbreviate_scopes(token.scopes)),
                 token.expires_at.isoformat() if token.expires_at else "never",
                 format_countdown(token, now),
                 format_ago(token.last_used_at, now),
@@ -360,4 +344,4 @@ def write_detail(
         elif isinstance(value, bool):
             value = "yes" if value else "no"
         label = labels.get(key) or key.replace("_", " ")
-        out.write(f"{label + ':':<16}{safe_text(str(value))}\n")
+        out.write(f"{label + ':':<16}{escape(str(value))}\n")

@@ -20,8 +20,8 @@ from textual.widgets import Button, OptionList, Static
 from tokentui.expiry import format_ago, format_countdown, today
 from tokentui.gitlab.models import Token
 from tokentui.gitlab.scopes import ROTATE_DEFAULT_DAYS
+from tokentui.terminal_text import clean
 from tokentui.widgets.expiry_picker import ExpiryPicker
-from tokentui.widgets.token_table import clean
 
 
 def facts_table(rows: Sequence[tuple[str, str]], width: int = 12) -> Text:

@@ -29,7 +29,7 @@ from tokentui.gitlab.sources import (
     ServiceAccountTokens,
     TokenSource,
 )
-from tokentui.widgets.token_table import clean
+from tokentui.terminal_text import clean
 
 #: (choice, label, needs a value, admin only, prompt for the value)
 CHOICES: tuple[tuple[str, str, bool, bool, str], ...] = (

@@ -22,9 +22,10 @@ from textual.widgets import Footer, Static
 from tokentui.expiry import Band, band
 from tokentui.gitlab.models import Token
 from tokentui.store import Change
+from tokentui.terminal_text import clean
 from tokentui.widgets.detail import TokenDetail
 from tokentui.widgets.filter_bar import FilterBar
-from tokentui.widgets.token_table import TokenTable, clean
+from tokentui.widgets.token_table import TokenTable
 
 if TYPE_CHECKING:
     from tokentui.app import TokenApp

@@ -18,7 +18,8 @@ from textual.widget import Widget
 from tokentui.expiry import band, format_ago, format_countdown, token_state
 from tokentui.gitlab.models import Associations, Token
 from tokentui.gitlab.scopes import ACCESS_LEVELS, SCOPE_MEANINGS
-from tokentui.widgets.token_table import IN_USE_MARK, RowContext, clean
+from tokentui.terminal_text import clean
+from tokentui.widgets.token_table import IN_USE_MARK, RowContext
 
 _STATE_STYLE = {"active": "bold green", "expired": "bold yellow", "revoked": "bold red"}
 _BAND_STYLE = {

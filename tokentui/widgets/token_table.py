@@ -3,7 +3,8 @@
 The built-in DataTable stalls near 10,000 rows; this widget is a ``ScrollView`` whose
 ``render_line`` builds one row on demand from the store's view (a plain sequence of tokens),
 so 100,000 rows cost nothing until they scroll into sight. Cell text is data, never markup:
-rows are made of ``Segment`` objects holding sanitised plain text.
+rows are made of ``Segment`` objects holding plain text cleaned by
+:func:`tokentui.terminal_text.clean`.
 
 The interface the screen uses (so the widget stays swappable): ``set_rows(tokens)``,
 ``context`` (clock and naming), ``cursor_token``, ``select_token(id)``, ``refresh_visible()``,
@@ -39,6 +40,7 @@ from tokentui.gitlab.sources import (
     TokenSource,
 )
 from tokentui.query import token_kind
+from tokentui.terminal_text import clean
 
 KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PERSONAL: "personal",
@@ -50,16 +52,6 @@ KIND_SHORT: Mapping[TokenKind, str] = {
 
 #: Marks the token tokentui itself is using.
 IN_USE_MARK = "●"
-
-
-def clean(text: str | None) -> str:
-    """Plain one-line text from server data: control and format characters become ``?``
-    (no escape sequence, bidi override or newline reaches the terminal)."""
-    if not text:
-        return ""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
