@@ -33,6 +33,10 @@ class Pager:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        #: Page 1's delay when set (to see what was requested before it was answered).
+        self.first_delay: float | None = None
+        #: The pages requested before page 1 was answered.
+        self.before_first_answer: list[int] | None = None
 
     async def endpoint(self, request: Request) -> JSONResponse:
         page = int(request.query_params.get("page", "1"))
@@ -43,7 +47,11 @@ class Pager:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await asyncio.sleep(random.uniform(0, self.delay))
+            if page == 1 and self.first_delay is not None:
+                await asyncio.sleep(self.first_delay)
+                self.before_first_answer = list(self.pages)
+            else:
+                await asyncio.sleep(random.uniform(0, self.delay))
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -154,3 +162,45 @@ async def test_cancelling_the_consumer_cancels_requests_in_flight() -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert _only_me() == set()
+
+
+@pytest.mark.parametrize(
+    ("count", "mode"),
+    [(1234, "full"), (1234, "no-totals"), (301, "link-only"), (250, "full"), (40, "full")],
+)
+async def test_pages_requested_ahead_of_page_one_list_every_token_once(
+    count: int, mode: str
+) -> None:
+    pager = Pager(count, mode)
+    pager.first_delay = 0.3
+    with serve(pager.app()) as port:
+        async with GitLabClient(f"http://127.0.0.1:{port}", SECRET, concurrency=8) as client:
+            pages = []
+            iterator = client.iter_token_pages(PersonalTokens(), ahead=7)
+            async with aclosing(iterator) as pages_in_order:
+                async for page in pages_in_order:
+                    pages.append(page)
+            assert _only_me() == set()  # the guesses beyond the end were cancelled
+    assert [t.id for page in pages for t in page.items] == list(range(1, count + 1))
+    assert [p.page for p in pages] == list(range(1, len(pages) + 1))
+    # Page 1 and the 7 guesses went out together, before page 1 was answered.
+    assert sorted(pager.before_first_answer or []) == list(range(1, 9))
+    assert pager.max_in_flight <= 8
+    real = max(1, -(-count // 100))
+    assert len(pager.pages) - len(set(pager.pages)) == 0  # no page asked twice
+    # Guesses stay within the 7 sent with page 1 (a known total) or the usual window ahead.
+    last_guess = max(real, 8) if mode == "full" else real + 8
+    assert set(range(1, real + 1)) <= set(pager.pages) <= set(range(1, last_guess + 1))
+
+
+async def test_a_page_one_requested_earlier_is_not_requested_again() -> None:
+    pager = Pager(450, "full")
+    with serve(pager.app()) as port:
+        async with GitLabClient(f"http://127.0.0.1:{port}", SECRET) as client:
+            early = asyncio.ensure_future(client.token_page(PersonalTokens()))
+            tokens = []
+            async with aclosing(client.iter_token_pages(PersonalTokens(), first=early)) as it:
+                async for page in it:
+                    tokens.extend(page.items)
+    assert [t.id for t in tokens] == list(range(1, 451))
+    assert sorted(pager.pages) == [1, 2, 3, 4, 5]

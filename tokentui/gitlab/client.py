@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
@@ -358,6 +358,8 @@ class GitLabClient:
         *,
         per_page: int = 100,
         concurrency: int | None = None,
+        first: Awaitable[Page] | None = None,
+        ahead: int = 0,
     ) -> AsyncIterator[Page]:
         """Yield the pages of a token list in order, each exactly once.
 
@@ -365,7 +367,31 @@ class GitLabClient:
         up to ``concurrency`` at a time (default: the client's); without a total, a few pages
         ahead while pages come back full. Close it (``contextlib.aclosing``) or cancel it to
         cancel the requests in flight.
+
+        ``first``: page 1 already requested with :meth:`token_page` (same source, filters and
+        ``per_page``). ``ahead``: pages requested together with page 1, for a list expected to
+        be long (see :func:`~tokentui.gitlab.pagination.ordered_pages`).
         """
+        fetch = self._token_page_fetcher(source, filters, per_page)
+        return ordered_pages(
+            fetch, concurrency=concurrency or self.concurrency, first=first, ahead=ahead
+        )
+
+    async def token_page(
+        self,
+        source: TokenSource,
+        filters: TokenFilters | None = None,
+        *,
+        page: int = 1,
+        per_page: int = 100,
+    ) -> Page:
+        """One page of a token list (to start a list early; :meth:`iter_token_pages` takes it
+        as ``first``)."""
+        return await self._token_page_fetcher(source, filters, per_page)(page)
+
+    def _token_page_fetcher(
+        self, source: TokenSource, filters: TokenFilters | None, per_page: int
+    ) -> Callable[[int], Awaitable[Page]]:
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
         path = source.list_path()
@@ -388,7 +414,7 @@ class GitLabClient:
                 next_page=info.next_page,
             )
 
-        return ordered_pages(fetch, concurrency=concurrency or self.concurrency)
+        return fetch
 
     async def list_tokens(
         self, source: TokenSource, filters: TokenFilters | None = None

@@ -94,7 +94,11 @@ P = TypeVar("P", bound=_HasInfo)
 
 
 async def ordered_pages(
-    fetch: Callable[[int], Awaitable[P]], *, concurrency: int
+    fetch: Callable[[int], Awaitable[P]],
+    *,
+    concurrency: int,
+    first: Awaitable[P] | None = None,
+    ahead: int = 0,
 ) -> AsyncIterator[P]:
     """Yield page 1, 2, ... in order, each once, following each page's ``next_page``.
 
@@ -103,15 +107,24 @@ async def ordered_pages(
     ``next_page`` of each page in hand stays the truth: fetches ahead that turn out beyond the
     end are cancelled, never yielded. Closing or cancelling the iterator cancels every fetch in
     flight.
+
+    ``first`` is page 1 when it was already requested (it is awaited instead of fetched).
+    ``ahead`` pages (2, 3, ...; at most ``concurrency - 1``) are requested together with page
+    1, before its headers say whether they exist: for a list expected to be long, it saves
+    one round trip; on a short list at most ``ahead`` requests are wasted (and cancelled).
     """
     concurrency = max(1, concurrency)
-    first = await fetch(1)
-    yield first
-    expected = first.next_page
-    last_known = first.total_pages
     window: dict[int, asyncio.Task[P]] = {}
-    full = len(first.items) >= first.per_page
     try:
+        for number in range(2, 2 + min(max(ahead, 0), concurrency - 1)):
+            window[number] = asyncio.ensure_future(fetch(number))
+        page = await (first if first is not None else fetch(1))
+        yield page
+        expected = page.next_page
+        last_known = page.total_pages
+        full = len(page.items) >= page.per_page
+        if expected != 2:
+            await _cancel(window)  # one page, or a server that does not count pages by one
         while expected is not None:
             if last_known is not None:
                 horizon = min(last_known, expected + concurrency - 1)
@@ -119,8 +132,9 @@ async def ordered_pages(
                 horizon = expected + min(concurrency, UNKNOWN_TOTAL_PREFETCH) - 1
             else:
                 horizon = expected
-            for stale in [n for n in window if n < expected]:
-                window.pop(stale).cancel()
+            beyond = last_known if last_known is not None else float("inf")
+            stale = {n: window.pop(n) for n in list(window) if n < expected or n > beyond}
+            await _cancel(stale)
             for number in range(expected, max(horizon, expected) + 1):
                 if number not in window and len(window) < concurrency:
                     window[number] = asyncio.ensure_future(fetch(number))
