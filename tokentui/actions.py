@@ -88,16 +88,16 @@ class TokenActions:
         """``alice (user 2)``, ``root (you, user 1)`` or ``user 7`` when the name is unknown."""
         viewer = getattr(self.app, "viewer", None)
         if viewer is not None and user_id == viewer.id:
-            return f"{viewer.username} (you, user {user_id})"
+            return f"{clean(viewer.username)} (you, user {user_id})"
         names: dict[int, str] = getattr(self.app, "user_names", None) or {}
         name = names.get(user_id)
-        return f"{name} (user {user_id})" if name else f"user {user_id}"
+        return f"{clean(name)} (user {user_id})" if name else f"user {user_id}"
 
     def owner_label(self, token: Token) -> str:
         """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
         source = self.source
         if isinstance(source, ProjectTokens | GroupTokens):
-            return f"bot user {token.user_id} of {source.label}"
+            return f"bot user {token.user_id} of {clean(source.label)}"
         if token.user_id is None:
             return "unknown"
         return self.user_label(token.user_id)
@@ -125,7 +125,7 @@ class TokenActions:
         if isinstance(source, PersonalTokens) and source.user_id is None:
             return "Only an administrator can create tokens for other users."
         return (
-            f"tokentui cannot create tokens in {source.label}: only an administrator can "
+            f"tokentui cannot create tokens in {clean(source.label)}: only an administrator can "
             "create a token for another user. Switch to your own tokens with t."
         )
 
@@ -135,7 +135,7 @@ class TokenActions:
             return NO_SELECTION
         source = self.source
         if source is not None and not source.can_rotate:
-            return f"Tokens in {source.label} cannot be rotated through the API."
+            return f"Tokens in {clean(source.label)} cannot be rotated through the API."
         state = token_state(token, self.app.clock())
         if state == "revoked":
             return (
@@ -430,7 +430,7 @@ class TokenActions:
             return
         picker.dismiss(None)
         self.app.store.set_source(source)
-        self.app.notify(f"Showing {source.label}.", title="Token source", markup=False)
+        self.app.notify(f"Showing {clean(source.label)}.", title="Token source", markup=False)
 
     async def _checked_source(
         self, choice: str, value: str | None
@@ -506,7 +506,7 @@ def _not_found_text(choice: str, value: str) -> str:
 
 def _new_token_details(new: Token) -> str:
     expires = new.expires_at.isoformat() if new.expires_at else "never"
-    scopes = ", ".join(new.scopes) or "none"
+    scopes = clean(", ".join(new.scopes)) or "none"
     return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
 
 

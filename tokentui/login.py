@@ -17,6 +17,7 @@ from tokentui.config import Profile, Settings, Storage
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import Forbidden, InsufficientScope, Unauthorized
 from tokentui.gitlab.models import Token, User
+from tokentui.terminal_text import escape
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,11 @@ class Identity:
     def describe_user(self) -> str:
         """``alice (Alice Anders), administrator`` and the like."""
         if self.user is None:
-            return f"{self.username} (the token may not read its user: no read_user/api scope)"
-        name = f" ({self.user.name})" if self.user.name else ""
+            return f"{escape(self.username)} (the token may not read its user: no read_user/api scope)"
+        name = f" ({escape(self.user.name)})" if self.user.name else ""
         role = "administrator" if self.user.is_admin else "not an administrator"
         bot = ", a bot user (project/group access token)" if self.user.bot else ""
-        return f"{self.user.username}{name}, {role}{bot}"
+        return f"{escape(self.user.username)}{name}, {role}{bot}"
 
 
 async def check_login(client: GitLabClient) -> Identity:

@@ -28,6 +28,7 @@ from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import Forbidden, GitLabError, InsufficientScope
 from tokentui.gitlab.sources import SOURCE_CHOICES
+from tokentui.terminal_text import escape
 
 if TYPE_CHECKING:
     from tokentui.login import Identity, LoginRequest
@@ -234,7 +235,7 @@ def _storage_text(profile: Profile) -> str:
 
 def _token_lines(identity: Identity, now: datetime) -> list[str]:
     token = identity.token
-    scopes = ", ".join(token.scopes) or "none"
+    scopes = escape(", ".join(token.scopes)) or "none"
     if token.expires_at is None:
         expiry = "never expires"
     else:
@@ -361,7 +362,7 @@ async def _check_and_print(conn: common.Connection, now: datetime) -> bool:
     print(f"  user: {identity.describe_user()}")
     token = identity.token
     print(f"  token: {token.name!r} (id {token.id})")
-    print(f"  scopes: {', '.join(token.scopes) or 'none'}")
+    print(f"  scopes: {escape(', '.join(token.scopes)) or 'none'}")
     if token.expires_at is None:
         print("  expires: never")
     else:

@@ -57,7 +57,7 @@ def last_used_text(token: Token, now: datetime) -> str:
     moment = token.last_used_at.strftime("%Y-%m-%d %H:%M UTC")
     text = f"{moment} ({format_ago(token.last_used_at, now)})"
     if token.last_used_ips:
-        text += f" from {', '.join(token.last_used_ips)}"
+        text += f" from {', '.join(clean(ip) for ip in token.last_used_ips)}"
     return text
 
 
@@ -172,7 +172,7 @@ class _TokenDialog(_Dialog):
                 [
                     ("Kind", self.kind),
                     ("Owner", self.owner),
-                    ("Scopes", ", ".join(token.scopes) or "none"),
+                    ("Scopes", clean(", ".join(token.scopes)) or "none"),
                     ("Last used", last_used_text(token, self.now)),
                     ("Expires", expires_text(token, self.now)),
                 ]

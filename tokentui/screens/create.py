@@ -32,6 +32,7 @@ from tokentui.gitlab.scopes import (
     MAX_NAME_LENGTH,
 )
 from tokentui.gitlab.sources import CreateRoute, PersonalTokens, TokenSource
+from tokentui.terminal_text import clean
 from tokentui.widgets.expiry_picker import ExpiryPicker
 from tokentui.widgets.scope_picker import ScopePicker
 
@@ -237,7 +238,7 @@ class CreateWizard(ModalScreen[None]):
         elif route.self_service:
             where = "a personal token for yourself"
         else:
-            where = f"a {self.target.source.kind.label} token in {self.target.source.label}"
+            where = f"a {self.target.source.kind.label} token in {clean(self.target.source.label)}"
         return Text(f"New token: {where}")
 
     # -- navigation -----------------------------------------------------------------------
@@ -406,7 +407,7 @@ class CreateWizard(ModalScreen[None]):
         """The summary shown on the review step."""
         target = self.chosen_target()
         request = self.build_request()
-        where = target.source.label
+        where = clean(target.source.label)
         if self.ask_user and isinstance(target.source, PersonalTokens) and target.source.user_id:
             where = f"personal tokens of {self.describe_user(target.source.user_id)}"
         rows: list[tuple[str, str]] = [("Where", where)]

@@ -126,7 +126,7 @@ class SourcePicker(ModalScreen[None]):
     def _choice_label(self, choice: str, label: str) -> Text:
         if choice != self.current_choice:
             return Text(label)
-        current = f" {self.current_value}" if self.current_value else ""
+        current = f" {clean(self.current_value)}" if self.current_value else ""
         text = Text(f"{label} · now{current}")
         text.stylize("dim", len(label))
         return text

@@ -109,7 +109,7 @@ class RowContext:
             name = self.user_names.get(source.user_id)
             return clean(f"@{name}" if name else f"{source.group}:{source.user_id}")
         if token.resource_type and token.resource_id is not None:
-            return f"{token.resource_type} {token.resource_id}"
+            return clean(f"{token.resource_type} {token.resource_id}")
         if token.user_id is None:
             return ""
         name = self.user_names.get(token.user_id)
