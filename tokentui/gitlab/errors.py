@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tokentui.terminal_text import escape
+
 UnauthorizedReason = Literal["unknown", "expired", "revoked", "missing", "impersonation_disabled"]
 
 
 class GitLabError(Exception):
-    """Base of every error the API layer raises. ``str(err)`` is a user-ready sentence."""
+    """Base of every error the API layer raises. ``str(err)`` is a user-ready sentence,
+    safe on a terminal: server text in it (GitLab's message, a header) has its control and
+    bidi characters as visible escapes (:func:`tokentui.terminal_text.escape`)."""
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        message = escape(message)
         super().__init__(message)
         self.message = message
         self.method = method
