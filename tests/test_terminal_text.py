@@ -18,6 +18,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from hostile_helpers import cli_runner
@@ -28,6 +29,7 @@ from tokentui.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import NotFound
 from tokentui.gitlab.models import Token
+from tokentui.screens.confirm import RevokeDialog, RotateDialog
 from tokentui.simulator.server import BackgroundServer
 from tokentui.terminal_text import clean, escape, escape_json, is_safe, unsafe_characters
 from tokentui.widgets.token_table import COLUMNS, RowContext, TokenTable, cell_text
@@ -240,6 +242,34 @@ async def test_tui_rows_and_detail_carry_no_unsafe_character(catalogue_sim) -> N
             assert clean(name) in detail, key
             if key in NORMAL:
                 assert name in row and name in detail, key
+
+
+async def test_tui_dialogs_show_server_facts_safely(catalogue_sim) -> None:
+    """The rotate and revoke dialogs list scopes, last-used IPs and the owner's username:
+    server text too."""
+    hostile = HOSTILE["osc52-clipboard"] + HOSTILE["bidi-override"]
+    record = catalogue_sim.state.tokens[catalogue_sim.ids["ansi-csi"]]
+    record.scopes = ("api", hostile)
+    record.last_used_ips = [hostile, "10.0.0.1"]
+    record.last_used_at = FROZEN_NOW - timedelta(hours=2)
+    catalogue_sim.state.users[DAVE].username = "dave" + HOSTILE["c1-8bit"]
+    app = sim_app(catalogue_sim, clock=FrozenClock(FROZEN_NOW), source_choice=("user", str(DAVE)))
+    async with app.run_test(size=(180, 60)) as pilot:
+        await wait_for(pilot, lambda: app.store.source is not None and not app.store.loading)
+        await app.workers.wait_for_complete()
+        assert app.screen.query_one(TokenTable).select_token(record.id)
+        await pilot.pause()
+        for key, dialog in (("r", RotateDialog), ("d", RevokeDialog)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda dialog=dialog: isinstance(app.screen, dialog))
+            await pilot.pause()
+            shown = painted(app)
+            no_unsafe(shown)
+            assert clean(hostile) in shown and "10.0.0.1" in shown
+            assert "dave" + clean(HOSTILE["c1-8bit"]) in shown
+            await pilot.press("escape")
+            await wait_for(pilot, lambda dialog=dialog: not isinstance(app.screen, dialog))
+    assert not record.revoked
 
 
 # --- GitLab's own messages --------------------------------------------------------------------
