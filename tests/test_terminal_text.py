@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import pytest
 from hostile_helpers import cli_runner
-from tui_helpers import FROZEN_NOW, sim_app, wait_for
+from tui_helpers import FROZEN_NOW, settle, sim_app, wait_for
 
 from tokentui import output, terminal_text
 from tokentui.expiry import FrozenClock
@@ -226,8 +226,7 @@ def painted(app) -> str:
 async def test_tui_rows_and_detail_carry_no_unsafe_character(catalogue_sim) -> None:
     app = sim_app(catalogue_sim, clock=FrozenClock(FROZEN_NOW), source_choice=("user", str(DAVE)))
     async with app.run_test(size=(180, 60)) as pilot:
-        await wait_for(pilot, lambda: app.store.source is not None and not app.store.loading)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         table = app.screen.query_one(TokenTable)
         for key, name in {**OVER_HTTP, **NORMAL}.items():
             assert table.select_token(catalogue_sim.ids[key]), key
@@ -255,10 +254,9 @@ async def test_tui_dialogs_show_server_facts_safely(catalogue_sim) -> None:
     catalogue_sim.state.users[DAVE].username = "dave" + HOSTILE["c1-8bit"]
     app = sim_app(catalogue_sim, clock=FrozenClock(FROZEN_NOW), source_choice=("user", str(DAVE)))
     async with app.run_test(size=(180, 60)) as pilot:
-        await wait_for(pilot, lambda: app.store.source is not None and not app.store.loading)
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         assert app.screen.query_one(TokenTable).select_token(record.id)
-        await pilot.pause()
+        await wait_for(pilot, lambda: DAVE in app.user_names)  # the owners' names load on a tick
         for key, dialog in (("r", RotateDialog), ("d", RevokeDialog)):
             await pilot.press(key)
             await wait_for(pilot, lambda dialog=dialog: isinstance(app.screen, dialog))

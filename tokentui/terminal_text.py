@@ -153,9 +153,14 @@ class _Rule:
 
 _RULE = _Rule(UNSAFE_RANGES)
 _CANDIDATES = _RULE.candidates
-# For JSON text: the encoder escapes C0 controls inside strings, and the newlines between
-# values are its layout, so every unsafe character but LF.
-_JSON_RULE = _Rule(((0x00, 0x09), (0x0B, 0x1F), *UNSAFE_RANGES[1:]), wide=True)
+
+
+@functools.cache
+def _json_rule() -> _Rule:
+    """For JSON text: the encoder escapes C0 controls inside strings, and the newlines between
+    values are its layout, so every unsafe character but LF (compiled on first use: only
+    ``--json`` needs it, and a CLI start should not pay for it)."""
+    return _Rule(((0x00, 0x09), (0x0B, 0x1F), *UNSAFE_RANGES[1:]), wide=True)
 
 
 def is_safe(text: str) -> bool:
@@ -170,11 +175,11 @@ def unsafe_characters(text: str) -> list[str]:
     return _RULE.find(text)
 
 
-def _replace_unsafe(text: str, render: Callable[[str], str], rule: _Rule = _RULE) -> str:
+def _replace_unsafe(text: str, render: Callable[[str], str]) -> str:
     """``text`` with each unsafe character replaced by ``render(char)``."""
     if text.isprintable() or _CANDIDATES.search(text) is None:
         return text
-    return rule.sub(render, text)
+    return _RULE.sub(render, text)
 
 
 @functools.cache
@@ -220,4 +225,6 @@ def escape_json(json_text: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with every unsafe character a JSON
     ``\\uXXXX`` escape, so it still parses to the same data and prints safely. The newlines
     of its layout stay; the encoder has already escaped control characters inside strings."""
-    return _replace_unsafe(json_text, _json_escape, _JSON_RULE)
+    if json_text.isprintable() or _CANDIDATES.search(json_text) is None:
+        return json_text
+    return _json_rule().sub(_json_escape, json_text)
