@@ -32,8 +32,8 @@ def main() -> int:
 
     fetch = tokens._fetch
 
-    async def timed_fetch(*args):  # type: ignore[no-untyped-def]
-        result = await fetch(*args)
+    async def timed_fetch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = await fetch(*args, **kwargs)
         marks["pages"] = time.time()
         return result
 

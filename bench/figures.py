@@ -70,7 +70,7 @@ def tokentui_first_paint(url: str, token: str) -> tuple[float, int]:
             result = json.load(fh)
     if "first_paint" not in result:
         raise RuntimeError(f"the TUI painted no rows (exit code {result.get('exit_code')})")
-    for phase in ("interpreter", "imported", "mounted", "first_page", "first_paint"):
+    for phase in ("interpreter", "imported", "textual", "mounted", "first_page", "first_paint"):
         if phase in result:
             P1_PHASES.setdefault(phase, []).append(result[phase] - start)
     return result["first_paint"] - start, int(result["rows"])

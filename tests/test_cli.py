@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from test_startup_requests import answered, slow_user
 
 from tokentui.cli import main
 from tokentui.expiry import expiry_instant, token_state
@@ -767,3 +768,31 @@ def test_service_account_tokens_for_a_group_owner(sim, cli) -> None:
     assert sim.state.tokens[new_id].revoked
     missing = cli("show", "99999", "--service-account", "platform:6", token=bob)
     assert missing.code == 2 and "no token 99999" in missing.err
+
+
+# --- the first requests go out together (issue 6; see test_startup_requests.py) -------------
+
+
+def test_list_all_is_fetched_while_the_viewer_is_checked(sim, cli: Run) -> None:
+    slow_user(sim)
+    result = cli("list", "--all", "--json")
+    assert result.code == 0, result.err
+    order = answered(sim)
+    assert {t["id"] for t in result.json()} == all_ids(sim, sim.admin_token)
+    assert order.index("list p1") < order.index("user")
+    assert order.count("list p1") == 1
+
+
+def test_mine_waits_for_the_viewer(sim, cli: Run) -> None:
+    slow_user(sim)
+    result = cli("list", "--mine", "--json", token=sim.user_token)
+    assert result.code == 0, result.err
+    assert answered(sim)[:2] == ["user", "list p1"]
+
+
+def test_a_non_admin_asking_for_all_is_refused_though_the_list_was_asked(sim, cli: Run) -> None:
+    slow_user(sim)
+    result = cli("list", "--all", "--json", token=sim.user_token)
+    assert result.code == 2
+    assert "needs an administrator" in result.err
+    assert result.out == ""  # the own tokens GitLab answered to the early request are dropped

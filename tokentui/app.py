@@ -46,10 +46,11 @@ from tokentui.gitlab.errors import (
     ValidationFailed,
 )
 from tokentui.gitlab.models import Associations, Token, User
-from tokentui.gitlab.sources import resolve_source
+from tokentui.gitlab.sources import TokenSource, resolve_source
 from tokentui.resources import styles_dir
 from tokentui.screens.profiles import ProfileCommands
 from tokentui.self_rotation import SaveCredential
+from tokentui.startup import StartRequests
 from tokentui.store import Change, TokenStore
 from tokentui.widgets.token_table import RowContext
 
@@ -97,11 +98,14 @@ def _keep_tokens_out_of_gc(change: Change) -> None:
     cycles and are freed by reference counting, so they need no scanning; garbage made later
     is collected as usual. A new query (``RESET``) unfreezes and collects once: without it,
     cyclic garbage frozen with each load would never be freed (memory grew ~50 % over a day of
-    reloads every 5 minutes; tests/test_hostile_endurance.py).
+    reloads every 5 minutes; tests/test_hostile_endurance.py). The first query has nothing
+    frozen to free, and a full collection then (~30 ms, everything just imported) would delay
+    the first paint.
     """
     if change is Change.RESET:
-        gc.unfreeze()
-        gc.collect()
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            gc.collect()
     elif change in (Change.PAGE, Change.DONE):
         gc.collect(1)  # young garbage first (cheap: the frozen heap is not scanned)
         gc.freeze()
@@ -205,6 +209,7 @@ class TokenApp(App[int]):
         profile_name: str | None = None,
         insecure: bool = False,
         login_url: str | None = None,
+        start: StartRequests | None = None,
     ) -> None:
         _faster_screen_updates()
         super().__init__()
@@ -238,6 +243,8 @@ class TokenApp(App[int]):
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False
+        #: The first requests, when the CLI sent them before the app existed.
+        self._start_requests = start
 
     @property
     def self_token(self) -> Token | None:
@@ -327,10 +334,19 @@ class TokenApp(App[int]):
     async def _start(self) -> None:
         first = not self._started_once
         self._started_once = True
+        requests, self._start_requests = self._start_requests, None
+        if requests is None:
+            requests = StartRequests.send(
+                self.client,
+                self.source_choice,
+                filters=self.store.server_filters,
+                per_page=self.store.per_page,
+            )
         try:
-            self.viewer = await self.client.current_user()
+            self.viewer = await requests.viewer
             self._clear_retry_status()
         except (TransportError, NotGitLab) as err:
+            requests.cancel()
             if first:
                 # Nothing useful can be shown: leave, and let the CLI say why on stderr.
                 self.exit_message = str(err)
@@ -340,17 +356,28 @@ class TokenApp(App[int]):
             self._refresh_main()
             raise
         except BaseException as err:
+            requests.cancel()
             self.startup_error = err
             self._refresh_main()
             raise
         self.user_names[self.viewer.id] = self.viewer.username
+        source = self._initial_source()
+        self.store.set_source(
+            source,
+            first=requests.take_first_page(source, self.store.server_filters, self.store.per_page),
+        )
         try:
-            self.self_token = await self.client.get_self_token()
+            self.self_token = await requests.self_token
         except Unauthorized:
             raise
         except GitLabError as err:
             # Not fatal: an old GitLab or an OAuth token has no "self" endpoint.
             log.info("no self token: %s", err)
+
+    def _initial_source(self) -> TokenSource:
+        """The source asked for (``--all``, ``--project``...), else the default; one the
+        viewer cannot list falls back to their own tokens, with a warning."""
+        assert self.viewer is not None
         choice, value = self.source_choice or (None, None)
         try:
             source = resolve_source(
@@ -366,7 +393,7 @@ class TokenApp(App[int]):
             source = resolve_source(
                 "mine", None, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
             )
-        self.store.set_source(source)
+        return source
 
     def _run_load(self, coro: Coroutine[Any, Any, None]) -> Worker[None]:
         """The store's runner: loads run in one exclusive worker group."""
@@ -602,12 +629,15 @@ def make_app(
     profile_name: str | None = None,
     insecure: bool = False,
     login_url: str | None = None,
+    start: StartRequests | None = None,
 ) -> TokenApp:
     """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
-    the login screen first (nothing configured)."""
+    the login screen first (nothing configured). ``start``: the first requests, already sent
+    with ``client`` (:class:`~tokentui.startup.StartRequests`)."""
     return TokenApp(
         client,
         login_url=login_url,
+        start=start,
         clock=clock,
         source_choice=source_choice,
         demo=demo,

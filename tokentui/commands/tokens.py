@@ -10,6 +10,7 @@ No Textual import.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from dataclasses import replace
 from datetime import date, datetime
@@ -32,6 +33,7 @@ from tokentui.gitlab.sources import (
     TokenFilters,
     TokenSource,
     resolve_source,
+    source_before_viewer,
 )
 from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 
@@ -304,9 +306,7 @@ async def _list(args: argparse.Namespace) -> int:
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
     async with _client(connection) as client:
-        viewer = await client.current_user()
-        source = _list_source(args, viewer, connection)
-        tokens = await _fetch(client, source, server)
+        tokens, source = await _fetch_with_viewer(client, args, connection, server)
     now = _now()
     tokens = filter_tokens(tokens, server, client_filters, now)
     if sort is not None:
@@ -317,11 +317,41 @@ async def _list(args: argparse.Namespace) -> int:
     return common.EXIT_OK
 
 
-async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters) -> list[Token]:
+async def _fetch_with_viewer(
+    client: GitLabClient,
+    args: argparse.Namespace,
+    connection: common.Connection,
+    server: TokenFilters,
+) -> tuple[list[Token], TokenSource]:
+    """The viewer decides the source (the default, ``mine``, whether ``--all`` is allowed);
+    when the flag names a source whose requests do not depend on the viewer, the list is
+    fetched while ``GET /user`` is answered, and kept only if the viewer confirms it."""
+    guess = source_before_viewer(*args.source) if args.source else None
+    early = None
+    if guess is not None:
+        # Every user's tokens is the one list expected to be long: its first pages go out
+        # together instead of waiting for page 1 to announce them.
+        ahead = client.concurrency - 1 if args.source[0] == "all" else 0
+        early = asyncio.ensure_future(_fetch(client, guess, server, ahead=ahead))
+    try:
+        viewer = await client.current_user()
+        source = _list_source(args, viewer, connection)
+        if early is not None and guess is not None and guess.same_list(source, server):
+            return await early, source
+    finally:
+        if early is not None and not early.done():
+            early.cancel()
+            await asyncio.gather(early, return_exceptions=True)
+    return await _fetch(client, source, server), source
+
+
+async def _fetch(
+    client: GitLabClient, source: TokenSource, server: TokenFilters, *, ahead: int = 0
+) -> list[Token]:
     """Every token of ``source`` (pages fetched concurrently); on a terminal, stderr shows
     how many have arrived while a long list loads."""
     try:
-        return await _fetch_pages(client, source, server)
+        return await _fetch_pages(client, source, server, ahead)
     except NotFound:
         user_id = getattr(source, "user_id", None)
         if isinstance(source, PersonalTokens | ImpersonationTokens) and user_id:
@@ -332,12 +362,12 @@ async def _fetch(client: GitLabClient, source: TokenSource, server: TokenFilters
 
 
 async def _fetch_pages(
-    client: GitLabClient, source: TokenSource, server: TokenFilters
+    client: GitLabClient, source: TokenSource, server: TokenFilters, ahead: int
 ) -> list[Token]:
     tokens: list[Token] = []
     progress = sys.stderr.isatty()
     shown = False
-    async for page in client.iter_token_pages(source, server):
+    async for page in client.iter_token_pages(source, server, ahead=ahead):
         tokens.extend(page.items)
         if progress and page.next_page is not None:
             of = f" of {page.total:,}" if page.total is not None else ""
@@ -693,9 +723,7 @@ async def _expiring(args: argparse.Namespace) -> int:
     _item_source(args)  # a malformed --user/--project/... is refused before any request
     connection = common.connect(args)
     async with _client(connection) as client:
-        viewer = await client.current_user()
-        source = _list_source(args, viewer, connection)
-        tokens = await _fetch(client, source, server)
+        tokens, source = await _fetch_with_viewer(client, args, connection, server)
     now = _now()
     tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
     _print_tokens(args, tokens, now, source.kind)

@@ -2,16 +2,20 @@
 
 Bad flags and configuration problems are reported on stderr before the screen opens; a server
 that cannot be reached is reported on stderr once the app gives up at start (no traceback).
-Nothing configured opens the login screen. Textual is imported only here, when the TUI runs.
+Nothing configured opens the login screen. Textual is imported only here, when the TUI runs,
+in a thread while the first requests travel (``tokentui.startup``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from types import ModuleType
 
 from tokentui.commands import common
 from tokentui.gitlab.sources import resolve_source
+from tokentui.startup import StartRequests
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,23 +56,43 @@ def run(args: argparse.Namespace) -> int:
         app = make_demo_app(source_choice=source)
         return _finish(app, app.run())
 
-    from tokentui.app import make_app
-
     try:
         conn = common.connect(args)
     except common.NotConfigured:
         # Nothing configured: the app opens its login screen first.
-        app = make_app(None, source_choice=source, login_url=args.url)
+        app = load_app_module().make_app(None, source_choice=source, login_url=args.url)
         return _finish(app, app.run())
-    save = conn.save_token if conn.token_origin in ("keyring", "file") else None
-    app = make_app(
-        conn.client(),
-        source_choice=source,
-        save_credential=save,
-        profile_name=conn.profile,
-        insecure=conn.insecure,
-    )
-    return _finish(app, app.run())
+    return asyncio.run(_run_connected(conn, source))
+
+
+async def _run_connected(conn: common.Connection, source: tuple[str, str | None] | None) -> int:
+    """Send the first requests, import Textual (in a thread, while they travel), then run
+    the app on this loop: its first page is on its way before the app exists."""
+    client = conn.client()
+    start = StartRequests.send(client, source)
+    try:
+        app_module = await asyncio.to_thread(load_app_module)
+        save = conn.save_token if conn.token_origin in ("keyring", "file") else None
+        app = app_module.make_app(
+            client,
+            source_choice=source,
+            save_credential=save,
+            profile_name=conn.profile,
+            insecure=conn.insecure,
+            start=start,
+        )
+        result = await app.run_async()
+    finally:
+        start.cancel()
+        await client.aclose()
+    return _finish(app, result)
+
+
+def load_app_module() -> ModuleType:
+    """Import the TUI (Textual and the app): the one import tokentui's start-up waits on."""
+    from tokentui import app
+
+    return app
 
 
 def _finish(app, result: int | None) -> int:

@@ -118,6 +118,13 @@ class TokenSource:
         """Query parameters for listing with ``filters`` (server-side part only)."""
         return filters.as_params(self.server_filters)
 
+    def same_list(self, other: TokenSource, filters: TokenFilters) -> bool:
+        """Whether listing ``other`` with ``filters`` sends the very same requests."""
+        return (self.list_path(), self.list_params(filters)) == (
+            other.list_path(),
+            other.list_params(filters),
+        )
+
     def token_path(self, token_id: int | str) -> str:
         """Path of one token (GET and, unless overridden, DELETE)."""
         return f"/personal_access_tokens/{token_id}"
@@ -346,6 +353,22 @@ def resolve_source(
         user_id = _positive_int(user, "--service-account takes GROUP:USER_ID, e.g. 'platform:57'")
         return ServiceAccountTokens(group=group.strip("/"), user_id=user_id)
     raise ValueError(f"unknown token source {choice!r}; choose one of {', '.join(SOURCE_CHOICES)}")
+
+
+def source_before_viewer(choice: str | None, value: str | None) -> TokenSource | None:
+    """The source a choice names when its list requests do not depend on who the viewer is
+    (every choice but the default and ``mine``), else None (also for a malformed value).
+
+    It lets a list start while ``GET /user`` is still on its way. The rows are only used once
+    :func:`resolve_source` with the viewer gives a source with the same requests
+    (:meth:`TokenSource.same_list`): ``all`` needs an administrator.
+    """
+    if choice is None or choice == "mine":
+        return None
+    try:
+        return resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
+    except ValueError:
+        return None
 
 
 def _positive_int(value: str | None, message: str) -> int:

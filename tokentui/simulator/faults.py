@@ -63,6 +63,7 @@ class Faults:
         self._burst = 0
         self._burst_retry_after = 1
         self._drop_rules: list[_DropRule] = []
+        self._slow_rules: list[tuple[re.Pattern[str], float]] = []
 
     def burst_429(self, count: int, retry_after: int = 1) -> None:
         """Answer the next ``count`` requests with Rack::Attack's 429 (``Retry-After``)."""
@@ -76,6 +77,12 @@ class Faults:
         with self._lock:
             self._drop_rules.append(_DropRule(method.upper(), re.compile(path_regex), times))
 
+    def slow_down(self, path_regex: str, extra_ms: float) -> None:
+        """Delay requests whose path matches ``path_regex`` (``re.search``) by ``extra_ms``
+        more than the others (to see which requests a client sends without waiting)."""
+        with self._lock:
+            self._slow_rules.append((re.compile(path_regex), extra_ms / 1000))
+
     def reset(self) -> None:
         """No faults at all."""
         with self._lock:
@@ -84,11 +91,13 @@ class Faults:
             self.drop_rate = 0.0
             self._burst = 0
             self._drop_rules.clear()
+            self._slow_rules.clear()
 
     def decide(self, method: str, path: str) -> Decision:
         """The fate of one request."""
         with self._lock:
             latency = max(self.latency_ms, 0.0) / 1000
+            latency += sum(extra for rule, extra in self._slow_rules if rule.search(path))
             if self._burst > 0:
                 self._burst -= 1
                 return Decision(latency, status=429, retry_after=self._burst_retry_after)
