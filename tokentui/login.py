@@ -42,7 +42,9 @@ class Identity:
     def describe_user(self) -> str:
         """``alice (Alice Anders), administrator`` and the like."""
         if self.user is None:
-            return f"{escape(self.username)} (the token may not read its user: no read_user/api scope)"
+            return (
+                f"{escape(self.username)} (the token may not read its user: no read_user/api scope)"
+            )
         name = f" ({escape(self.user.name)})" if self.user.name else ""
         role = "administrator" if self.user.is_admin else "not an administrator"
         bot = ", a bot user (project/group access token)" if self.user.bot else ""
