@@ -17,12 +17,37 @@ import sys  # noqa: E402
 
 
 def main() -> int:
-    from tokentui import cli, output
+    from tokentui import cli, gc_tuning
+
+    # As the ``tokentui`` command does (cli.entry); the hooks go in once the parser is built,
+    # which is when the command imports its modules.
+    gc_tuning.enable()
+    build_parser = cli.build_parser
+
+    def build_and_hook():  # type: ignore[no-untyped-def]
+        parser = build_parser()
+        hook(marks)
+        return parser
+
+    cli.build_parser = build_and_hook
+    marks: dict[str, float] = {}
+
+    def report() -> None:
+        marks["exit"] = time.time()
+        phases = {name: round((at - STARTED) * 1000) for name, at in marks.items()}
+        print(json.dumps(phases), file=sys.stderr)
+
+    atexit.register(report)
+    return cli.main(["list", "--all", "--json", "--url", sys.argv[1]])
+
+
+def hook(marks: dict[str, float]) -> None:
+    """Record the end of each phase (``GET /user``, the pages, the records, the JSON)."""
+    from tokentui import output
     from tokentui.commands import tokens
     from tokentui.gitlab.client import GitLabClient
 
-    marks: dict[str, float] = {"imported": time.time()}
-
+    marks["imported"] = time.time()
     current_user = GitLabClient.current_user
 
     async def timed_current_user(self: GitLabClient):  # type: ignore[no-untyped-def]
@@ -48,14 +73,6 @@ def main() -> int:
     GitLabClient.current_user = timed_current_user  # type: ignore[method-assign]
     tokens._fetch = timed_fetch
     output.dumps_json = timed_dumps
-
-    def report() -> None:
-        marks["exit"] = time.time()
-        phases = {name: round((at - STARTED) * 1000) for name, at in marks.items()}
-        print(json.dumps(phases), file=sys.stderr)
-
-    atexit.register(report)
-    return cli.main(["list", "--all", "--json", "--url", sys.argv[1]])
 
 
 if __name__ == "__main__":

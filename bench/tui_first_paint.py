@@ -18,22 +18,34 @@ import sys  # noqa: E402
 
 def main() -> int:
     out, url, *extra = sys.argv[1:]
-    from tokentui import cli
-    from tokentui.commands import tui as tui_command
+    from tokentui import cli, gc_tuning
 
-    result: dict[str, float] = {"interpreter": STARTED, "imported": time.time()}
+    result: dict[str, float] = {"interpreter": STARTED}
     apps: list = []
-    load_app_module = tui_command.load_app_module
+    # As the ``tokentui`` command does (cli.entry); the hooks go in once the parser is built,
+    # which is when the command imports its modules.
+    gc_tuning.enable()
+    build_parser = cli.build_parser
 
-    def instrumented_app_module():  # type: ignore[no-untyped-def]
-        """The CLI imports Textual in a thread while its first requests travel: hook the app
-        as soon as it is imported, as the CLI would see it."""
-        module = load_app_module()
-        result["textual"] = time.time()
-        instrument(module.TokenApp, apps, result)
-        return module
+    def build_and_hook():  # type: ignore[no-untyped-def]
+        parser = build_parser()
+        result["imported"] = time.time()
+        from tokentui.commands import tui as tui_command
 
-    tui_command.load_app_module = instrumented_app_module
+        load_app_module = tui_command.load_app_module
+
+        def instrumented_app_module():  # type: ignore[no-untyped-def]
+            """The CLI imports Textual in a thread while its first requests travel: hook the
+            app as soon as it is imported, as the CLI would see it."""
+            module = load_app_module()
+            result["textual"] = time.time()
+            instrument(module.TokenApp, apps, result)
+            return module
+
+        tui_command.load_app_module = instrumented_app_module
+        return parser
+
+    cli.build_parser = build_and_hook
     code = cli.main(["--url", url, *(extra or ["--all"])])
     with open(out, "w") as fh:
         json.dump({**result, "exit_code": code}, fh)

@@ -98,17 +98,24 @@ def _keep_tokens_out_of_gc(change: Change) -> None:
     cycles and are freed by reference counting, so they need no scanning; garbage made later
     is collected as usual. A new query (``RESET``) unfreezes and collects once: without it,
     cyclic garbage frozen with each load would never be freed (memory grew ~50 % over a day of
-    reloads every 5 minutes; tests/test_hostile_endurance.py). The first query has nothing
-    frozen to free, and a full collection then (~30 ms, everything just imported) would delay
-    the first paint.
+    reloads every 5 minutes; tests/test_hostile_endurance.py). Before the first page nothing
+    was frozen by a load, and a full collection then (~30 ms, everything just imported) would
+    delay the first paint.
     """
+    global _tokens_frozen
     if change is Change.RESET:
-        if gc.get_freeze_count():
+        if _tokens_frozen:
             gc.unfreeze()
             gc.collect()
+            _tokens_frozen = False
     elif change in (Change.PAGE, Change.DONE):
         gc.collect(1)  # young garbage first (cheap: the frozen heap is not scanned)
         gc.freeze()
+        _tokens_frozen = True
+
+
+#: Whether a load froze tokens (see :func:`_keep_tokens_out_of_gc`).
+_tokens_frozen = False
 
 
 def _css_paths() -> list[str | Path]:

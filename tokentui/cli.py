@@ -1,7 +1,9 @@
 """Command-line entry point: ``tokentui`` opens the TUI; subcommands script it.
 
 Each subcommand lives in ``tokentui/commands/<name>.py`` with ``register(subparsers)``; this
-module only assembles them, so the scripting commands never import Textual.
+module only assembles them, so the scripting commands never import Textual. The modules are
+imported when the parser is built (not when this module is), so that the ``tokentui`` command
+(:func:`entry`) can import them with the garbage collector paused (``tokentui.gc_tuning``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tokentui import __version__, logging_setup
-from tokentui.commands import auth, common, simulate, tokens, tui
+from tokentui import __version__, gc_tuning
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
+    from tokentui.commands import auth, simulate, tokens, tui
+
     parser = argparse.ArgumentParser(
         prog="tokentui",
         description="Keyboard-first terminal inventory of GitLab access tokens.",
@@ -38,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run tokentui; returns the process exit code."""
-    parser = build_parser()
+    with gc_tuning.paused_for_imports():
+        parser = build_parser()
+        from tokentui import logging_setup
+        from tokentui.commands import common, tui
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or tui.run
     if logging_setup.debug_requested(getattr(args, "debug", False)):
@@ -57,5 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return common.EXIT_USAGE
 
 
+def entry() -> int:
+    """The ``tokentui`` command: :func:`main` with the start-up collector tuning on."""
+    gc_tuning.enable()
+    return main()
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -13,6 +13,7 @@ import asyncio
 import sys
 from types import ModuleType
 
+from tokentui import gc_tuning
 from tokentui.commands import common
 from tokentui.gitlab.sources import resolve_source
 from tokentui.startup import StartRequests
@@ -90,7 +91,8 @@ async def _run_connected(conn: common.Connection, source: tuple[str, str | None]
 
 def load_app_module() -> ModuleType:
     """Import the TUI (Textual and the app): the one import tokentui's start-up waits on."""
-    from tokentui import app
+    with gc_tuning.paused_for_imports():
+        from tokentui import app
 
     return app
 
