@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -305,16 +306,34 @@ async def _list(args: argparse.Namespace) -> int:
     _item_source(args)  # a malformed --user/--project/... is refused before any request
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
-    async with _client(connection) as client:
-        tokens, source = await _fetch_with_viewer(client, args, connection, server)
     now = _now()
-    tokens = filter_tokens(tokens, server, client_filters, now)
+    # Unsorted JSON or CSV: each page becomes output records as it arrives, while the
+    # requests for the next pages are in flight (sorting needs every token first).
+    as_records = (args.json or args.csv) and sort is None
+
+    def shape(items: list[Token], kind: TokenKind) -> list:
+        kept = filter_tokens(items, server, client_filters, now)
+        return [output.token_record(t, now, kind=kind) for t in kept] if as_records else kept
+
+    async with _client(connection) as client:
+        rows, source = await _fetch_with_viewer(client, args, connection, server, shape)
     if sort is not None:
-        tokens = sort_tokens(tokens, sort, args.reverse)
+        rows = sort_tokens(rows, sort, args.reverse)
     elif args.reverse:
-        tokens.reverse()
-    _print_tokens(args, tokens, now, source.kind)
+        rows.reverse()
+    if as_records:
+        _print_records(args, rows)
+    else:
+        _print_tokens(args, rows, now, source.kind)
     return common.EXIT_OK
+
+
+#: What a command keeps of each page of tokens (filtered tokens, or output records).
+Shape = Callable[[list[Token], TokenKind], list]
+
+
+def _keep_all(items: list[Token], _kind: TokenKind) -> list:
+    return items
 
 
 async def _fetch_with_viewer(
@@ -322,7 +341,8 @@ async def _fetch_with_viewer(
     args: argparse.Namespace,
     connection: common.Connection,
     server: TokenFilters,
-) -> tuple[list[Token], TokenSource]:
+    shape: Shape = _keep_all,
+) -> tuple[list, TokenSource]:
     """The viewer decides the source (the default, ``mine``, whether ``--all`` is allowed);
     when the flag names a source whose requests do not depend on the viewer, the list is
     fetched while ``GET /user`` is answered, and kept only if the viewer confirms it."""
@@ -332,7 +352,7 @@ async def _fetch_with_viewer(
         # Every user's tokens is the one list expected to be long: its first pages go out
         # together instead of waiting for page 1 to announce them.
         ahead = client.concurrency - 1 if args.source[0] == "all" else 0
-        early = asyncio.ensure_future(_fetch(client, guess, server, ahead=ahead))
+        early = asyncio.ensure_future(_fetch(client, guess, server, shape, ahead=ahead))
     try:
         viewer = await client.current_user()
         source = _list_source(args, viewer, connection)
@@ -342,16 +362,21 @@ async def _fetch_with_viewer(
         if early is not None and not early.done():
             early.cancel()
             await asyncio.gather(early, return_exceptions=True)
-    return await _fetch(client, source, server), source
+    return await _fetch(client, source, server, shape), source
 
 
 async def _fetch(
-    client: GitLabClient, source: TokenSource, server: TokenFilters, *, ahead: int = 0
-) -> list[Token]:
-    """Every token of ``source`` (pages fetched concurrently); on a terminal, stderr shows
-    how many have arrived while a long list loads."""
+    client: GitLabClient,
+    source: TokenSource,
+    server: TokenFilters,
+    shape: Shape = _keep_all,
+    *,
+    ahead: int = 0,
+) -> list:
+    """Every token of ``source`` (pages fetched concurrently), each page put through
+    ``shape``; on a terminal, stderr shows how many have arrived while a long list loads."""
     try:
-        return await _fetch_pages(client, source, server, ahead)
+        return await _fetch_pages(client, source, server, shape, ahead)
     except NotFound:
         user_id = getattr(source, "user_id", None)
         if isinstance(source, PersonalTokens | ImpersonationTokens) and user_id:
@@ -362,22 +387,24 @@ async def _fetch(
 
 
 async def _fetch_pages(
-    client: GitLabClient, source: TokenSource, server: TokenFilters, ahead: int
-) -> list[Token]:
-    tokens: list[Token] = []
+    client: GitLabClient, source: TokenSource, server: TokenFilters, shape: Shape, ahead: int
+) -> list:
+    rows: list = []
+    loaded = 0
     progress = sys.stderr.isatty()
     shown = False
     async for page in client.iter_token_pages(source, server, ahead=ahead):
-        tokens.extend(page.items)
+        rows.extend(shape(page.items, source.kind))
+        loaded += len(page.items)
         if progress and page.next_page is not None:
             of = f" of {page.total:,}" if page.total is not None else ""
-            sys.stderr.write(f"\rtokentui: loaded {len(tokens):,}{of} tokens")
+            sys.stderr.write(f"\rtokentui: loaded {loaded:,}{of} tokens")
             sys.stderr.flush()
             shown = True
     if shown:
         sys.stderr.write("\r\x1b[K")  # erase the progress line
         sys.stderr.flush()
-    return tokens
+    return rows
 
 
 def _client(connection: common.Connection) -> GitLabClient:
@@ -427,6 +454,15 @@ def _item_source(args: argparse.Namespace) -> TokenSource:
         return resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
     except ValueError as err:
         raise UsageError(str(err)) from None
+
+
+def _print_records(args: argparse.Namespace, records: list[dict]) -> None:
+    """``--json`` or ``--csv`` output of records made with :func:`output.token_record`."""
+    with common.closed_stdout_tolerated():
+        if args.json:
+            output.write_json(records, sys.stdout)
+        else:
+            output.write_csv(records, sys.stdout)
 
 
 def _print_tokens(
