@@ -95,10 +95,16 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
     started = time.perf_counter()
     pauses = GCPauses()
     gc.callbacks.append(pauses)
-    tui_probe.install()
-    from tokentui.app import make_app
-    from tokentui.gitlab.client import GitLabClient
-    from tokentui.store import Change
+    from tokentui import gc_tuning
+
+    # As the ``tokentui`` command does (cli.entry): imports with the collector paused, then
+    # frozen, so the app's start-up objects are never scanned during the measured run.
+    gc_tuning.enable()
+    with gc_tuning.paused_for_imports():
+        tui_probe.install()
+        from tokentui.app import make_app
+        from tokentui.gitlab.client import GitLabClient
+        from tokentui.store import Change
 
     probe = tui_probe.PROBE
     marks: dict[str, float] = {}
