@@ -65,7 +65,7 @@ def table(figures: list[Figure]) -> str:
     """The figures as a plain-text table."""
     rows = [("", "figure", "measured (median)", "target", "result")]
     for f in figures:
-        verdict = "n/a" if f.passed is None else ("PASS" if f.passed else "FAIL")
+        verdict = "info" if f.passed is None else ("PASS" if f.passed else "FAIL")
         rows.append((f.key, f.title, f.value, f.target, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = []
