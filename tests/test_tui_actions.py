@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
+from tui_helpers import wait_for
 
 from tokentui.app import TokenApp, make_app
 from tokentui.expiry import FrozenClock
@@ -362,6 +363,8 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await select(pilot, app, token_id)
+        # The owners' names load on a tick: the dialog names carol only once hers arrived.
+        await wait_for(pilot, lambda: CAROL in app.user_names)
         await pilot.press("r")
         await pilot.pause()
         dialog = app.screen
