@@ -156,12 +156,14 @@ def test_list_filters_match_the_server_truth(sim, cli) -> None:
     assert api == {i for i, row in every.items() if "api" in row["scopes"]}
     soon = cli("list", "--all", "--expiring-within", "14d", "--json").json()
     assert soon, "the seed has tokens expiring within 14 days"
-    for row in soon:
-        assert 0 < row["expires_in_s"] < 14 * 86_400
+    for row in soon:  # active tokens only: a revoked one never "expires within" a window
+        assert 0 < row["expires_in_s"] < 14 * 86_400 and not row["revoked"]
     expected_soon = {
         i
         for i, row in every.items()
-        if row["expires_in_s"] is not None and 0 < row["expires_in_s"] < 14 * 86_400 - 60
+        if row["expires_in_s"] is not None
+        and 0 < row["expires_in_s"] < 14 * 86_400 - 60
+        and not row["revoked"]
     }
     assert expected_soon <= {row["id"] for row in soon}
     cutoff = "2026-01-01"

@@ -24,8 +24,10 @@ from tokentui.gitlab.sources import TokenFilters
 class ClientFilters:
     """Filters GitLab has no parameter for, applied to the loaded tokens only.
 
-    ``text``: case-insensitive substring of the name. ``expiring_within_days``: not yet
-    expired and expiring in under that many days. ``scope``: holds that scope.
+    ``text``: case-insensitive substring of the name. ``expiring_within_days``: active tokens
+    (not revoked, not yet expired) expiring in under that many days; a revoked token cannot
+    break anything when its date comes, so it never "expires within" a window, although
+    GitLab's ``expires_before`` keeps it. ``scope``: holds that scope.
     """
 
     text: str = ""
@@ -75,7 +77,8 @@ def token_kind(token: Token, source_kind: TokenKind) -> TokenKind:
 
 def expiring_filters(days: int, today: date) -> TokenFilters:
     """Server filters for "not expired, expiring in under ``days`` days" (``expires_at`` from
-    tomorrow through ``today + days``)."""
+    tomorrow through ``today + days``). GitLab's ``expires_*`` filters keep revoked tokens:
+    :class:`ClientFilters` ``expiring_within_days`` leaves them out."""
     return TokenFilters(
         expires_after=today + timedelta(days=1), expires_before=today + timedelta(days=days + 1)
     )
@@ -159,7 +162,7 @@ def matches(token: Token, server: TokenFilters, client: ClientFilters, now: date
     if client.scope is not None and client.scope not in token.scopes:
         return False
     if client.expiring_within_days is not None:
-        if token.expires_at is None:
+        if token.revoked or token.expires_at is None:
             return False
         left = expiry_instant(token.expires_at) - now
         if not timedelta(0) < left < timedelta(days=client.expiring_within_days):
@@ -472,9 +475,9 @@ class TokenIndex:
             else:
                 rows = [i for i in rows if revoked[i] or expiry[i] <= now_ts]
         if client.expiring_within_days is not None:
-            expiry = self._expiry_ts
+            revoked, expiry = self._revoked, self._expiry_ts
             limit = now_ts + client.expiring_within_days * 86_400
-            rows = [i for i in rows if now_ts < expiry[i] < limit]
+            rows = [i for i in rows if not revoked[i] and now_ts < expiry[i] < limit]
         if client.scope is not None:
             scope = client.scope
             rows = [i for i in rows if scope in tokens[i].scopes]

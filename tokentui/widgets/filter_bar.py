@@ -218,21 +218,25 @@ class FilterBar(Vertical):
         if days_field.display != (expiring == "c"):
             days_field.display = expiring == "c"
         window_part = _part(self._server, _EXPIRY_FIELDS)
+        # GitLab's expires_* filters keep revoked tokens; the client filter leaves them out.
+        window_days = self._client.expiring_within_days
         if expiring == "c":
             days = self._days()
             if "filter-days" not in self.errors:
                 window_part = expiring_filters(days, today(self.clock)) if days else TokenFilters()
+                window_days = days or None
         else:
             self.errors.pop("filter-days", None)
             window_part = (
                 expiring_filters(expiring, today(self.clock)) if expiring else TokenFilters()
             )
+            window_days = expiring or None
         date_part = _part(self._server, _DATE_FIELDS)
         if dates:
             date_part = self._read_dates() or date_part
         server = _merge(_merge(TokenFilters(state=state, revoked=revoked), window_part), date_part)
         self._show_errors()
-        client = ClientFilters(text=text)
+        client = ClientFilters(text=text, expiring_within_days=window_days)
         if server != self._server or client != self._client:
             self._server, self._client = server, client
             self.post_message(self.Changed(server, client))
