@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tokentui.expiry import today as today_of
 from tokentui.expiry import token_state
 from tokentui.gitlab.client import CreateTokenRequest
+from tokentui.gitlab.credential_check import check_before_rotate
 from tokentui.gitlab.errors import (
     GitLabError,
     NotFound,
@@ -32,6 +33,7 @@ from tokentui.gitlab.sources import (
     TokenSource,
     resolve_source,
 )
+from tokentui.query import token_kind
 from tokentui.terminal_text import clean
 
 if TYPE_CHECKING:
@@ -47,19 +49,6 @@ GROUP_REVOKE = "token-revoke"
 GROUP_SOURCE = "token-source"
 
 NO_SELECTION = "No token selected: move to a token in the list first."
-
-
-def token_kind(token: Token, source: TokenSource | None) -> TokenKind:
-    """The kind of a token, from its own fields where the source lists several kinds."""
-    if token.impersonation:
-        return TokenKind.IMPERSONATION
-    if token.resource_type == "project":
-        return TokenKind.PROJECT
-    if token.resource_type == "group":
-        return TokenKind.GROUP
-    if source is not None:
-        return source.kind
-    return TokenKind.PROJECT if token.access_level is not None else TokenKind.PERSONAL
 
 
 def _quoted(token: Token) -> str:
@@ -107,7 +96,8 @@ class TokenActions:
         row_context = getattr(self.app, "row_context", None)
         if row_context is not None:
             return row_context.kind(token).label
-        return token_kind(token, self.source).label
+        source = self.source
+        return token_kind(token, source.kind if source else TokenKind.PERSONAL).label
 
     # -- refusals (also usable from ``check_action``) ---------------------------------------
     def create_refusal(self) -> str | None:
@@ -272,7 +262,7 @@ class TokenActions:
             if expires_at is None:
                 return
             self._run(
-                self._rotate(token, expires_at, in_use),
+                self._rotate(token, expires_at),
                 group=GROUP_ROTATE,
                 name="Rotate",
             )
@@ -288,13 +278,20 @@ class TokenActions:
             confirmed,
         )
 
-    async def _rotate(self, token: Token, expires_at: date, in_use: bool) -> None:
+    async def _rotate(self, token: Token, expires_at: date) -> None:
         from tokentui.screens.reveal import RevealScreen
 
         source = self.source
         assert source is not None
         warning: str | None = None
-        await self._check_credential()
+        # A 401 here (a credential rotated elsewhere) goes to the unauthorized screen before
+        # any rotate request; GitLab's answer also says whether this is the token in use.
+        self_token = getattr(self.app, "self_token", None)
+        in_use = await check_before_rotate(
+            self.app.client,
+            token.id,
+            last_known_id=self_token.id if self_token is not None else None,
+        )
         try:
             if in_use:
                 from tokentui.self_rotation import rotate_in_use
@@ -340,17 +337,6 @@ class TokenActions:
                 details=_new_token_details(new),
             )
         )
-
-    async def _check_credential(self) -> None:
-        """Before a rotate: make sure the credential still works. One rotated elsewhere is
-        revoked, and presenting it to a rotate endpoint makes GitLab revoke its newest value
-        (reuse detection); a 401 here goes to the unauthorized screen instead."""
-        try:
-            await self.app.client.get_self_token()
-        except Unauthorized:
-            raise
-        except GitLabError:
-            pass  # no "self" endpoint (old GitLab, OAuth): nothing to check
 
     # -- revoke ---------------------------------------------------------------------------
     def revoke(self, token: Token | None) -> None:

@@ -29,6 +29,11 @@ from textual.worker import Worker, WorkerState
 from tokentui.actions import TokenActions
 from tokentui.expiry import Clock, system_clock
 from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.credential_check import (
+    DEAD_CREDENTIAL,
+    REFUSED_EXPLANATION,
+    dead_credential,
+)
 from tokentui.gitlab.errors import (
     ConnectionFailed,
     Forbidden,
@@ -62,9 +67,6 @@ GROUP_LOAD = "load"
 GROUP_USERS = "users"
 GROUP_ASSOCIATIONS = "associations"
 GROUP_TRIAGE = "triage-401"
-
-#: 401 reasons that prove the credential itself is dead (GitLab's ``invalid_token`` bodies).
-DEAD_CREDENTIAL = frozenset({"expired", "revoked", "missing", "impersonation_disabled"})
 
 
 #: Screen updates per second. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms between a
@@ -594,19 +596,13 @@ class TokenApp(App[int]):
 
     async def _triage_unauthorized(self, err: Unauthorized, action: str) -> None:
         """Tell a rejected credential from a refused permission (both are 401 in GitLab)."""
-        try:
-            await self.client.get_self_token()
-        except Unauthorized as dead:
+        dead = await dead_credential(self.client, err)
+        if dead is not None:
             self.show_unauthorized(dead)
-            return
-        except GitLabError:
-            self.show_unauthorized(err)
             return
         title = f"{action} refused" if action else "Refused"
         self.notify(
-            "GitLab answered 401 Unauthorized, but your credential still works: your account "
-            "has no access to this (another user's tokens need an administrator; a project's "
-            "tokens need Maintainer, a group's Owner).\nPress t to pick another source.",
+            f"{REFUSED_EXPLANATION}\nPress t to pick another source.",
             title=title,
             severity="error",
             timeout=12,

@@ -176,10 +176,6 @@ def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
 # --- terminal text ----------------------------------------------------------------------------
 
 
-#: The old name of :func:`tokentui.terminal_text.escape`, still used by ``commands/tokens.py``.
-safe_text = escape
-
-
 def display_width(text: str) -> int:
     """Columns ``text`` takes on a terminal (wide East Asian characters and emoji count 2)."""
     width = 0

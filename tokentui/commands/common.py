@@ -6,13 +6,15 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from tokentui.gitlab.client import GitLabClient, TLSOptions
+from tokentui.gitlab.credential_check import REFUSED_EXPLANATION, dead_credential
 from tokentui.gitlab.errors import (
     Forbidden,
     GitLabError,
@@ -250,6 +252,59 @@ def _not_configured(settings: Settings, url: str | None) -> NotConfigured:
     )
 
 
+# --- a command's client: a bare 401 told apart ------------------------------------------------
+
+
+class NotAllowed(GitLabError):
+    """GitLab answered 401, but the credential in use still works: the account may not do
+    this (GitLab's 401-instead-of-403 on several token endpoints)."""
+
+
+@asynccontextmanager
+async def open_client(
+    connection: Connection, *, on_retry: Callable[[int, float, str], None] | None = None
+) -> AsyncIterator[GitLabClient]:
+    """``async with open_client(connection) as client:`` the connection's client for one
+    command (``on_retry``: the client's retry hook). A 401 leaving the block is told apart
+    while the client is still open (:func:`explain_unauthorized`)."""
+    client = connection.client()
+    if on_retry is not None:
+        client.on_retry = on_retry
+    async with client:
+        try:
+            yield client
+        except Unauthorized as err:
+            raise await explain_unauthorized(client, err) from err
+
+
+async def explain_unauthorized(client: GitLabClient, err: Unauthorized) -> GitLabError:
+    """The error to report for ``err``: the credential's own 401 when it is dead (GitLab's
+    ``GET /personal_access_tokens/self`` answers 401 too), :class:`NotAllowed` when it still
+    works, ``err`` itself when that cannot be asked. Same decision as the TUI's
+    (:func:`tokentui.gitlab.credential_check.dead_credential`)."""
+    dead = await dead_credential(client, err)
+    if dead is None:
+        return NotAllowed(f"{_where(err)}: {REFUSED_EXPLANATION}", method=err.method, url=err.url)
+    if dead is err or dead.reason != "unknown":
+        return dead
+    return Unauthorized(
+        "GitLab does not accept your token (unknown to this instance, expired or revoked): "
+        f"{_where(dead)} answered 401 Unauthorized too",
+        reason=dead.reason,
+        status=dead.status,
+        gitlab_message=dead.gitlab_message,
+        method=dead.method,
+        url=dead.url,
+    )
+
+
+def _where(err: GitLabError) -> str:
+    """``GET /personal_access_tokens/5``: the request under the API root."""
+    path = urlsplit(err.url).path
+    _, api, rest = path.partition("/api/v4")
+    return f"{err.method} {rest if api else path}".strip()
+
+
 # --- running a command and reporting its errors (scripting CLI) ----------------------------------
 #
 # Every scripting command runs its coroutine through ``run_async``: the one place that turns an
@@ -258,6 +313,7 @@ def _not_configured(settings: Settings, url: str | None) -> NotConfigured:
 #: Extra advice printed after GitLab's message, by error type.
 _ERROR_HINTS: tuple[tuple[type[Exception], str], ...] = (
     (Unauthorized, "Check GITLAB_TOKEN, or run 'tokentui auth login'."),
+    (NotAllowed, "Pick a source this account may see (--mine for your own tokens)."),
     (InsufficientScope, "Use a token with the scope GitLab named."),
     (Forbidden, "This needs more rights (an administrator, or a project/group owner)."),
     (NotFound, "Check the id, and pass the token's source (--project, --group, ...)."),

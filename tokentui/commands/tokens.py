@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -23,7 +24,8 @@ from tokentui.commands.common import UsageError
 from tokentui.expiry import format_countdown, system_clock, token_state
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
-from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
+from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
+from tokentui.gitlab.errors import Forbidden, NotFound, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -37,6 +39,7 @@ from tokentui.gitlab.sources import (
     source_before_viewer,
 )
 from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
+from tokentui.terminal_text import escape
 
 #: ``--sort`` values and the key each sorts by.
 SORT_FIELDS: dict[str, SortKey] = {
@@ -407,12 +410,11 @@ async def _fetch_pages(
     return rows
 
 
-def _client(connection: common.Connection) -> GitLabClient:
+def _client(connection: common.Connection) -> AbstractAsyncContextManager[GitLabClient]:
     """The connection's client, telling stderr when it retries a read (so a slow, flaky
-    server shows progress instead of silence)."""
-    client = connection.client()
-    client.on_retry = _report_retry
-    return client
+    server shows progress instead of silence); a bare 401 is told apart (dead credential or
+    not allowed) before the client closes (``common.open_client``)."""
+    return common.open_client(connection, on_retry=_report_retry)
 
 
 def _report_retry(attempt: int, delay: float, reason: str) -> None:
@@ -609,12 +611,15 @@ async def _rotate(args: argparse.Namespace) -> int:
     connection = common.connect(args)
     self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
     extra: dict[str, object] = {}
+    target = None if token_id == av.SELF else int(token_id)
     async with _client(connection) as client:
-        if token_id != av.SELF:
-            extra["rotated_from_id"] = int(token_id)
-            if not await _is_in_use(client, int(token_id)):
-                new = await client.rotate_token(source, int(token_id), expires_at=expires_at)
-                _print_new(args, new, source.kind, f"rotated token {token_id} into", extra)
+        # Stops on a rejected credential before any rotate request (GitLab's reuse detection).
+        in_use = await check_before_rotate(client, target)
+        if target is not None:
+            extra["rotated_from_id"] = target
+            if not in_use:
+                new = await client.rotate_token(source, target, expires_at=expires_at)
+                _print_new(args, new, source.kind, f"rotated token {target} into", extra)
                 return common.EXIT_OK
             # Rotating by id the very token tokentui uses would strand its stored credential:
             # rotate it as "self", which stores the new value where the old one was.
@@ -624,18 +629,6 @@ async def _rotate(args: argparse.Namespace) -> int:
     if note:
         print(f"tokentui: warning: {note}", file=sys.stderr)
     return common.EXIT_OK
-
-
-async def _is_in_use(client: GitLabClient, token_id: int) -> bool:
-    """Whether ``token_id`` is the credential this client authenticates with."""
-    try:
-        return (await client.get_self_token()).id == token_id
-    except Unauthorized:
-        # The credential itself is rejected: stop before the write. Presenting a revoked
-        # (rotated-away) value to a rotate endpoint makes GitLab revoke its whole family.
-        raise
-    except GitLabError:
-        return False  # a token that may not read itself is rotated by id, as asked
 
 
 async def _rotate_self(
@@ -687,8 +680,9 @@ def _print_new(
         )
     expiry = new.expires_at.isoformat() if new.expires_at else "never"
     print(
-        f"tokentui: {what} {new.id} {output.safe_text(new.name)!r} "
-        f"(scopes {', '.join(new.scopes)}; expires {expiry}, {format_countdown(new, now)}). "
+        f"tokentui: {what} {new.id} '{escape(new.name)}' "
+        f"(scopes {escape(', '.join(new.scopes))}; expires {expiry}, "
+        f"{format_countdown(new, now)}). "
         "The value is shown once: store it now.",
         file=sys.stderr,
     )
@@ -715,7 +709,8 @@ async def _revoke(args: argparse.Namespace) -> int:
                 token = await client.get_self_token()
             else:
                 token = await _get_token(client, source, int(token_id))
-            in_use = token_id == av.SELF or await _is_in_use(client, token.id)
+            current = None if token_id == av.SELF else await token_in_use(client)
+            in_use = token_id == av.SELF or (current is not None and current.id == token.id)
             if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
                 return common.EXIT_DECLINED
@@ -737,9 +732,9 @@ def _confirm(token: Token, in_use: bool) -> bool:
     now = _now()
     warning = " This is the token tokentui is using: it stops working at once." if in_use else ""
     sys.stderr.write(
-        f"Revoke token {token.id} {output.safe_text(token.name)!r} "
+        f"Revoke token {token.id} '{escape(token.name)}' "
         f"(user {token.user_id}, {token_state(token, now)}, "
-        f"scopes {', '.join(token.scopes) or '-'})?{warning} "
+        f"scopes {escape(', '.join(token.scopes)) or '-'})?{warning} "
         "Anything using it will fail. [y/N] "
     )
     sys.stderr.flush()
