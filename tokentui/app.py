@@ -57,6 +57,7 @@ from tokentui.screens.profiles import ProfileCommands
 from tokentui.self_rotation import SaveCredential
 from tokentui.startup import StartRequests
 from tokentui.store import Change, TokenStore
+from tokentui.typeahead import TypeAhead
 from tokentui.widgets.token_table import RowContext
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,8 @@ class TokenApp(App[int]):
         self._started_once = False
         #: The first requests, when the CLI sent them before the app existed.
         self._start_requests = start
+        #: Keys of a burst handled one after another (see tokentui/typeahead.py).
+        self.typeahead = TypeAhead(self)
 
     @property
     def self_token(self) -> Token | None:
@@ -549,6 +552,13 @@ class TokenApp(App[int]):
             if isinstance(screen, TokensScreen) and screen.is_alive():
                 screen.table.refresh_visible()
                 screen.detail.refresh_time()
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys of a burst are handled one by one, each after the previous one's effects (a
+        # focus change, a new step): see tokentui/typeahead.py.
+        if self.typeahead.hold(event):
+            return
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         """A printable key that reaches the app while a text box has focus was sent before

@@ -316,6 +316,10 @@ class CreateWizard(ModalScreen[None]):
     def _access_selected(self) -> None:
         self.action_next()
 
+    @on(ScopePicker.Confirmed)
+    def _scopes_confirmed(self) -> None:
+        self.action_next()
+
     @on(OptionList.OptionSelected, "#expiry-options")
     def _preset_selected(self) -> None:
         self.action_next()

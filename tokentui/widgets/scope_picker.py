@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import SelectionList
 from textual.widgets.selection_list import Selection
 
@@ -19,7 +22,16 @@ def scope_prompt(scope: str, width: int = 23) -> Text:
 
 
 class ScopePicker(SelectionList[str]):
-    """Only the ``allowed`` scopes are offered; ``space``/``enter`` toggles one."""
+    """Only the ``allowed`` scopes are offered; ``space`` toggles one, ``enter`` posts
+    :class:`ScopePicker.Confirmed` (the wizard goes on), as Enter does on every other step:
+    "space, enter" typed ahead ticks a scope and goes on instead of ticking and unticking it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "confirm", "Next", show=False),
+    ]
+
+    class Confirmed(Message):
+        """Enter: the scopes are chosen."""
 
     def __init__(
         self,
@@ -48,6 +60,9 @@ class ScopePicker(SelectionList[str]):
             return
         self.clear_options()
         self.add_options(Selection(scope_prompt(s), s, s in keep) for s in allowed)
+
+    def action_confirm(self) -> None:
+        self.post_message(self.Confirmed())
 
     def chosen(self) -> tuple[str, ...]:
         """The selected scopes in GitLab's order (not click order)."""
