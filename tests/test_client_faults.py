@@ -141,3 +141,22 @@ async def test_dropped_reads_are_retried(served) -> None:
     assert [t.id for t in tokens] == sorted(sim.state.tokens)
     dropped = [r for r in sim.requests("GET") if r.dropped]
     assert len(waits.hook) == len(dropped)
+
+
+async def test_each_retried_read_reports_its_end_once(served) -> None:
+    """``on_retry`` for every retry, ``on_retry_end`` once per retried read, whether it was
+    answered in the end or not (a UI counts the reads still waiting)."""
+    sim = served(10)
+    waits = Waits()
+    ended: list[int] = []
+    async with client(sim, waits, retry=RetryPolicy(max_attempts=3)) as gl:
+        gl.on_retry_end = lambda: ended.append(len(waits.hook))
+        sim.faults.burst_429(2, retry_after=1)
+        await gl.current_user()  # 429, 429, then answered
+        assert ended == [2]
+        await gl.current_user()  # answered at once: no retry, no end
+        assert ended == [2]
+        sim.faults.burst_429(3, retry_after=1)
+        with pytest.raises(errors.RateLimited):
+            await gl.current_user()  # three 429s: given up
+    assert ended == [2, 4]

@@ -239,7 +239,7 @@ class TokenApp(App[int]):
         #: What the client is retrying, for the header ("retrying (attempt 2): ..."); cleared
         #: by the next change of the list or a successful start.
         self.retry_status: str | None = None
-        self.store.subscribe(self._clear_retry_status)
+        self._retrying = 0
         self._watch_retries()
         self.viewer: User | None = None
         self._self_token: Token | None = None
@@ -356,7 +356,6 @@ class TokenApp(App[int]):
             )
         try:
             self.viewer = await requests.viewer
-            self._clear_retry_status()
         except (TransportError, NotGitLab) as err:
             requests.cancel()
             if first:
@@ -518,16 +517,23 @@ class TokenApp(App[int]):
 
     # -- retries (the client's on_retry hook) ----------------------------------------------------
     def _watch_retries(self) -> None:
+        self._retrying = 0
+        self.retry_status = None
         if self.client is not None:
             self.client.on_retry = self._on_retry
+            self.client.on_retry_end = self._on_retry_end
 
     def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
-        """The client waits before retrying a read: say so in the header (not frozen)."""
+        """The client waits before retrying a read: say so in the header (not frozen), until
+        every read being retried is over (the start-up's requests run side by side)."""
+        if attempt == 2:  # this request's first retry
+            self._retrying += 1
         self.retry_status = f"retrying (attempt {attempt}): {reason}"
         self._refresh_header()
 
-    def _clear_retry_status(self, change: Change | None = None) -> None:
-        if self.retry_status is not None:
+    def _on_retry_end(self) -> None:
+        self._retrying = max(0, self._retrying - 1)
+        if not self._retrying and self.retry_status is not None:
             self.retry_status = None
             self._refresh_header()
 

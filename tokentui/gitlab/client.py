@@ -197,6 +197,9 @@ class GitLabClient:
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
+        #: Called once a read that was retried is over (answered, failed or cancelled): with
+        #: ``on_retry``, a UI knows how many requests are waiting to be tried again.
+        self.on_retry_end: Callable[[], None] | None = None
         self._sleep: Sleep = sleep or asyncio.sleep
         verify = _verify_for(self._base_url, tls) if transport is None else True
         self._http = httpx.AsyncClient(
@@ -252,32 +255,38 @@ class GitLabClient:
         or raise the typed error."""
         retries = self.retry.may_retry(method)
         attempt = 1
-        while True:
-            request = self._http.build_request(method, path.lstrip("/"), params=params, json=json)
-            error: GitLabError
-            try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                error = error_from_transport(
-                    exc, request=request, base_url=self._base_url, timeout=self._timeout
+        try:
+            while True:
+                request = self._http.build_request(
+                    method, path.lstrip("/"), params=params, json=json
                 )
-                log.debug("%s %s failed: %s", method, request.url, type(exc).__name__)
-            else:
-                log.debug("%s %s -> %s", method, request.url, response.status_code)
-                if 200 <= response.status_code < 300:
-                    if looks_like_html(response):  # e.g. a login page in front of the API
-                        raise html_error(response, self._base_url)
-                    return response
-                error = error_from_response(
-                    response, had_token=self._auth.token is not None, base_url=self._base_url
-                )
-            decision = self.retry.decide(error, attempt) if retries else None
-            if decision is None:
-                raise error
-            delay, reason = decision
-            attempt += 1
-            self._report_retry(attempt, delay, reason)
-            await self._sleep(delay)
+                error: GitLabError
+                try:
+                    response = await self._http.send(request)
+                except httpx.TransportError as exc:
+                    error = error_from_transport(
+                        exc, request=request, base_url=self._base_url, timeout=self._timeout
+                    )
+                    log.debug("%s %s failed: %s", method, request.url, type(exc).__name__)
+                else:
+                    log.debug("%s %s -> %s", method, request.url, response.status_code)
+                    if 200 <= response.status_code < 300:
+                        if looks_like_html(response):  # e.g. a login page in front of the API
+                            raise html_error(response, self._base_url)
+                        return response
+                    error = error_from_response(
+                        response, had_token=self._auth.token is not None, base_url=self._base_url
+                    )
+                decision = self.retry.decide(error, attempt) if retries else None
+                if decision is None:
+                    raise error
+                delay, reason = decision
+                attempt += 1
+                self._report_retry(attempt, delay, reason)
+                await self._sleep(delay)
+        finally:
+            if attempt > 1:
+                self._report_retry_end()
 
     def _report_retry(self, attempt: int, delay: float, reason: str) -> None:
         log.info("retry %d in %.1f s: %s", attempt, delay, reason)
@@ -286,6 +295,13 @@ class GitLabClient:
                 self.on_retry(attempt, delay, reason)
             except Exception:  # a UI callback must not break the request
                 log.debug("on_retry callback failed", exc_info=True)
+
+    def _report_retry_end(self) -> None:
+        if self.on_retry_end is not None:
+            try:
+                self.on_retry_end()
+            except Exception:  # a UI callback must not break the request
+                log.debug("on_retry_end callback failed", exc_info=True)
 
     async def _get(self, path: str, adapter: TypeAdapter[T], what: str, **params: Any) -> T:
         response = await self._request("GET", path, params=params or None)
