@@ -392,6 +392,36 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
         assert app.store.get(new.id) is not None
 
 
+async def test_rotate_to_a_typed_date(frozen_sim, app_factory) -> None:
+    """The rotate dialog takes a date of one's choice, as the wizard does: end, enter (to the
+    date box), the date, enter; a date past GitLab's 365-day limit is refused first."""
+    token_id = issue(frozen_sim, CAROL, "rotate-to-date", expires_at=TODAY + timedelta(days=3))
+    app = app_factory(frozen_sim.admin_token, source=("user", str(CAROL)))
+    wanted = TODAY + timedelta(days=123)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await select(pilot, app, token_id)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, RotateDialog)
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RotateDialog)  # not rotated: the date box has the focus
+        too_late = (TODAY + timedelta(days=400)).isoformat()
+        await pilot.press(*too_late, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RotateDialog)
+        assert "365" in screen_text(app)
+        assert not frozen_sim.state.tokens[token_id].revoked
+        app.screen.query_one("#expiry-date", Input).value = ""
+        await pilot.press(*wanted.isoformat(), "enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RevealScreen)
+    [new] = [t for t in frozen_sim.state.tokens.values() if t.previous_id == token_id]
+    assert new.expires_at == wanted
+    assert frozen_sim.state.tokens[token_id].revoked
+
+
 async def test_rotate_and_revoke_cancel_change_nothing(frozen_sim, app_factory) -> None:
     token_id = issue(frozen_sim, CAROL, "keep-me", expires_at=TODAY + timedelta(days=20))
     app = app_factory(frozen_sim.admin_token, source=("user", str(CAROL)))

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 
 from tokentui.expiry import format_ago, format_countdown, today
 from tokentui.gitlab.models import Token
@@ -181,6 +182,10 @@ class _TokenDialog(_Dialog):
         )
 
 
+#: Terminal rows below which the rotate dialog drops its key hint (to fit 80x24).
+SHORT_TERMINAL = 30
+
+
 class RotateDialog(_TokenDialog):
     """Rotate a token: its facts, the warning, the new expiry. Dismisses with the date."""
 
@@ -207,10 +212,7 @@ class RotateDialog(_TokenDialog):
             yield Static(Text(warning), classes="warning")
             yield Static("New expiry (GitLab's default is 7 days):", classes="dialog-text")
             yield ExpiryPicker(
-                today(self.now),
-                default_days=ROTATE_DEFAULT_DAYS,
-                allow_custom=False,
-                id="rotate-expiry",
+                today(self.now), default_days=ROTATE_DEFAULT_DAYS, id="rotate-expiry"
             )
             yield Static("", id="rotate-error", classes="step-error")
             yield from self.buttons()
@@ -218,13 +220,22 @@ class RotateDialog(_TokenDialog):
     def on_mount(self) -> None:
         self.query_one("#expiry-options", OptionList).focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one("#rotate-box").set_class(event.size.height < SHORT_TERMINAL, "-short")
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_confirm()
 
     def action_confirm(self) -> None:
-        """Rotate with the highlighted expiry."""
-        expires_at, problem = self.query_one(ExpiryPicker).chosen()
+        """Rotate with the highlighted expiry; on "a date of my choice" with no date typed
+        yet, go to the date box first."""
+        picker = self.query_one(ExpiryPicker)
+        date_box = picker.query_one("#expiry-date", Input)
+        if picker.custom_selected and not date_box.value.strip() and not date_box.has_focus:
+            date_box.focus()
+            return
+        expires_at, problem = picker.chosen()
         if problem:
             error = self.query_one("#rotate-error", Static)
             error.update(Text(problem))

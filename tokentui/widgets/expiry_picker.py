@@ -105,6 +105,10 @@ class ExpiryPicker(Vertical):
         if event.input.id == "expiry-date" and event.value.strip():
             self.options.highlighted = len(self._presets)
 
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # "-custom" while the typed date is the choice (a dialog may show its box only then).
+        self.set_class(event.option.id == CUSTOM, "-custom")
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == CUSTOM:
             event.stop()
