@@ -35,7 +35,9 @@ def test_quick_bench_reports_every_figure(tmp_path: Path) -> None:
     figures = {f["key"]: f for f in results["figures"]}
     assert set(figures) == {"P1", "P1b", "P2", "P2b", "P3", "P4", "P5", "P6"}
     for figure in figures.values():
-        assert figure["value"] and figure["target"] and figure["passed"] in (True, False)
+        assert figure["value"] and figure["target"]
+        # P2b is reported for information (a stricter comparison than the issue's): no verdict.
+        assert figure["passed"] in ((None,) if figure["key"] == "P2b" else (True, False))
         assert figure["key"] in done.stdout  # the printed table has every row
     # Both contenders listed every token (figures.py checks counts; here: they were timed).
     p2 = figures["P2"]["detail"]
