@@ -106,6 +106,31 @@ async def test_state_revoked_and_expiring_filters(frozen_sim, clock) -> None:
         assert "expires_before=" in query and "expires_after=" in query
 
 
+async def test_scope_filter_keeps_the_tokens_holding_that_scope(frozen_sim, clock) -> None:
+    """The scope field (abbreviated as in the Scopes column) filters locally, as the CLI's
+    ``--scope`` does: no request, and back to every token on "any"."""
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        total = len(table_names(app))
+        requests = len(list_requests(frozen_sim))
+        field = app.screen.query_one("#filter-scope", CycleField)
+        field.focus()
+        await pilot.press("enter", "enter")  # any -> api -> r_api
+        await settle(pilot)
+        assert "scope: r_api" in str(field.render())
+        rows = app.screen.query_one(TokenTable).rows
+        holders = [t for t in frozen_sim.state.tokens.values() if "read_api" in t.scopes]
+        assert rows and len(rows) < total
+        assert all("read_api" in t.scopes for t in rows)
+        assert {t.id for t in rows} <= {t.id for t in holders}
+        assert "shown" in header_text(app)
+        assert len(list_requests(frozen_sim)) == requests  # filtered locally
+        await pilot.press("left", "left")  # back to any
+        await settle(pilot)
+        assert len(table_names(app)) == total
+
+
 async def test_custom_expiring_window(frozen_sim, clock) -> None:
     app = sim_app(frozen_sim, clock=clock)
     async with app.run_test(size=SIZE) as pilot:

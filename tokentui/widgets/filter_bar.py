@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from tokentui.expiry import Clock, expiry_instant, parse_date, today
+from tokentui.gitlab.scopes import PERSONAL_SCOPES, SCOPE_ABBREVIATIONS
 from tokentui.gitlab.sources import TokenFilters
 from tokentui.query import ClientFilters, expiring_filters
 
@@ -149,6 +150,11 @@ class FilterBar(Vertical):
                 id="filter-expiring",
             )
             yield Input(placeholder="days", id="filter-days", max_length=4, restrict=r"[0-9]*")
+            yield CycleField(
+                "scope",
+                [("any", None), *((SCOPE_ABBREVIATIONS[s], s) for s in PERSONAL_SCOPES)],
+                id="filter-scope",
+            )
         with Horizontal(id="filter-row-2"):
             yield Label("created", classes="filter-label")
             yield DateField("from", id="created-from")
@@ -236,7 +242,8 @@ class FilterBar(Vertical):
             date_part = self._read_dates() or date_part
         server = _merge(_merge(TokenFilters(state=state, revoked=revoked), window_part), date_part)
         self._show_errors()
-        client = ClientFilters(text=text, expiring_within_days=window_days)
+        scope = self.query_one("#filter-scope", CycleField).value
+        client = ClientFilters(text=text, expiring_within_days=window_days, scope=scope)
         if server != self._server or client != self._client:
             self._server, self._client = server, client
             self.post_message(self.Changed(server, client))
