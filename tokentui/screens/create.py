@@ -187,7 +187,7 @@ class CreateWizard(ModalScreen[None]):
                     yield Static("", id="error-name", classes="step-error")
                 with Vertical(id="step-scopes", classes="step"):
                     yield Static(
-                        "space toggles a scope; pick the fewest that do the job",
+                        "space toggles a scope, enter goes on; pick the fewest that do the job",
                         classes="step-hint",
                     )
                     yield ScopePicker(route.scopes, id="scopes")
