@@ -54,3 +54,21 @@ def test_unreachable_server_is_reported_on_stderr(tmp_path) -> None:
     assert result.returncode == 2
     assert "tokentui: error:" in result.stderr and "127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_readme_demo_command_opens_the_tui_and_quits_cleanly(sim, tmp_path) -> None:
+    """``tokentui --demo`` (the README's first command) on a real terminal: the demo list with
+    its rows and countdowns, then ``q`` leaves with exit code 0 and the screen restored."""
+    from pty_terminal import PtyProcess
+    from test_hostile_scrollback import child_env
+
+    env = child_env(sim, tmp_path)
+    env.pop("GITLAB_TOKEN")  # the demo needs no credential
+    argv = [sys.executable, "-m", "tokentui.cli", "--demo"]
+    with PtyProcess(argv, env) as term:
+        term.wait_for(lambda: "DEMO" in term.text() and "active" in term.text(), "the demo list")
+        text = term.text()
+        assert "root@simulator (admin)" in text and "Countdown" in text
+        term.send("q")
+        assert term.wait_exit() == 0
+        assert not term.screen.alternate
