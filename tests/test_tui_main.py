@@ -416,6 +416,40 @@ async def test_every_main_action_is_in_the_command_palette(frozen_sim, clock) ->
         assert bindings <= actions
 
 
+async def test_the_palette_says_which_actions_cannot_apply_now(frozen_sim, clock) -> None:
+    """Rotate and revoke of a revoked token are dimmed in the palette with the reason the
+    keys would give; for an active token they read as usual."""
+    from textual.command import CommandPalette
+
+    from tokentui.app import TokenCommands
+
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+
+        async def palette_help() -> dict[str, str]:
+            provider = TokenCommands(app.screen)
+            return {str(hit.text): str(hit.help) async for hit in provider.discover()}
+
+        assert table.select_token(next(t.id for t in table.rows if t.revoked))
+        await pilot.pause()
+        shown = await palette_help()
+        reason = app.actions.rotate_refusal(table.cursor_token)
+        assert reason and shown["Rotate token"] == f"not now: {reason}"
+        assert shown["Revoke token"].startswith("not now: ")
+        assert shown["Reload tokens"] == "Load the list again from GitLab (ctrl+r)"
+
+        assert table.select_token(next(t.id for t in table.rows if t.active and not t.revoked))
+        await pilot.pause()
+        shown = await palette_help()
+        assert shown["Rotate token"] == "Rotate the selected token (r)"
+        # And the palette itself lists it, searchable as usual.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+
+
 async def test_nothing_configured_opens_the_login_screen_then_the_list(frozen_sim, clock) -> None:
     from tokentui.app import make_app
     from tokentui.screens.login import LoginScreen

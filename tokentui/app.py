@@ -23,6 +23,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -187,15 +188,30 @@ class TokenCommands(Provider):
 
         return run
 
+    def _explained(self, help_text: str, action: str) -> tuple[str, bool]:
+        """The entry's help, or why it cannot apply now (shown dimmed; running it still
+        refuses with that reason)."""
+        app = self.app
+        if not isinstance(app, TokenApp):
+            return help_text, True
+        reason = app.actions.refusal(action, app.selected_token())
+        return (f"not now: {reason}", False) if reason else (help_text, True)
+
     async def discover(self) -> Hits:
         for name, help_text, action in self._available():
-            yield DiscoveryHit(name, self._runner(action), help=help_text)
+            help_text, possible = self._explained(help_text, action)
+            display = Content(name) if possible else Content.styled(name, "dim")
+            yield DiscoveryHit(display, self._runner(action), text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, action in self._available():
             if (score := matcher.match(name)) > 0:
-                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+                help_text, possible = self._explained(help_text, action)
+                display = matcher.highlight(name)
+                if not possible:
+                    display = display.stylize_before("dim")
+                yield Hit(score, display, self._runner(action), text=name, help=help_text)
 
 
 class TokenApp(App[int]):
