@@ -249,7 +249,8 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
         "revoke a token (asks first)",
         "Revoke a token. Asks for confirmation on a terminal; without a terminal it refuses "
         "unless --yes is given.",
-        "0 revoked, 1 you answered no, 2 error or refused (message on stderr), 130 interrupted",
+        "0 revoked (or already revoked: said on stderr), 1 you answered no, 2 error or refused "
+        "(message on stderr), 130 interrupted",
     )
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
