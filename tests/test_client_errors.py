@@ -3,6 +3,7 @@ body parsing, and the retry policy's decisions."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
@@ -13,7 +14,12 @@ from tokentui.gitlab import errors
 from tokentui.gitlab.connection import normalise_base_url
 from tokentui.gitlab.models import TOKEN_LIST, Token
 from tokentui.gitlab.pagination import page_info
-from tokentui.gitlab.responses import error_from_response, parse_body, retry_after_seconds
+from tokentui.gitlab.responses import (
+    error_from_response,
+    error_from_transport,
+    parse_body,
+    retry_after_seconds,
+)
 from tokentui.gitlab.retry import RetryPolicy
 
 BASE = "https://gitlab.example.com"
@@ -289,3 +295,44 @@ def test_retry_policy_decisions() -> None:
     delay, reason = policy.decide(absurd, 1)
     assert delay == 60.0
     assert "7200 s" in reason and "at most 60 s" in reason
+
+
+def _transport(exc: httpx.TransportError, method: str = "GET") -> errors.GitLabError:
+    request = httpx.Request(method, "https://gitlab.example.com/api/v4/user")
+    return error_from_transport(
+        exc, request=request, base_url="https://gitlab.example.com", timeout=30
+    )
+
+
+def _caused(exc: httpx.TransportError, cause: BaseException) -> httpx.TransportError:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "retried"),
+    [
+        # Nothing listening, or a name that does not resolve: said at once.
+        (
+            _caused(httpx.ConnectError("[Errno 111] Connection refused"), ConnectionRefusedError()),
+            errors.ConnectionRefused,
+            False,
+        ),
+        (
+            _caused(httpx.ConnectError("[Errno -2] Name or service not known"), socket.gaierror()),
+            errors.HostNotFound,
+            False,
+        ),
+        # Other connect failures, a connect timeout and a dropped read are transient.
+        (httpx.ConnectError("[Errno 101] Network is unreachable"), errors.ConnectionFailed, True),
+        (httpx.ConnectTimeout("timed out"), errors.RequestTimedOut, True),
+        (httpx.ReadError("connection reset by peer"), errors.ConnectionFailed, True),
+        (httpx.RemoteProtocolError("Server disconnected"), errors.ConnectionFailed, True),
+    ],
+)
+def test_retry_policy_tells_refused_and_dns_from_transient_faults(
+    exc: httpx.TransportError, kind: type[errors.GitLabError], retried: bool
+) -> None:
+    err = _transport(exc)
+    assert type(err) is kind
+    assert (RetryPolicy().decide(err, 1) is not None) is retried

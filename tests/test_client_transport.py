@@ -231,17 +231,25 @@ async def test_truncated_json_is_not_gitlab() -> None:
 # --- transport failures ----------------------------------------------------------------------
 
 
-async def test_connection_refused_is_retried_then_reported() -> None:
+async def test_connection_refused_is_reported_at_once_without_retry() -> None:
+    """Nothing listening is no transient fault: the first refusal is the answer (issue 11,
+    item 16); retries stay for 5xx, 429 and dropped connections."""
     port = free_port()
     sleeps = Sleeps()
-    async with GitLabClient(f"http://127.0.0.1:{port}", SECRET, sleep=sleeps) as client:
-        with pytest.raises(errors.ConnectionFailed) as info:
+    retries: list[tuple[int, float, str]] = []
+    async with GitLabClient(
+        f"http://127.0.0.1:{port}",
+        SECRET,
+        sleep=sleeps,
+        on_retry=lambda *report: retries.append(report),
+    ) as client:
+        with pytest.raises(errors.ConnectionRefused) as info:
             await client.current_user()
-        assert len(sleeps.delays) == client.retry.max_attempts - 1
-        with pytest.raises(errors.ConnectionFailed):
+        with pytest.raises(errors.ConnectionRefused):
             await client.revoke_self()  # never sent: not OutcomeUnknown
-    assert "connection refused" in str(info.value)
-    assert len(sleeps.delays) == client.retry.max_attempts - 1  # the DELETE was not retried
+    assert f"Nothing answers at 127.0.0.1:{port} (connection refused)" in str(info.value)
+    assert isinstance(info.value, errors.ConnectionFailed)  # still a connection failure
+    assert retries == [] and sleeps.delays == []
 
 
 async def test_dns_failure_is_reported() -> None:
@@ -253,6 +261,8 @@ async def test_dns_failure_is_reported() -> None:
             await client.version()
     if isinstance(info.value, errors.ConnectionFailed):
         assert "no-such-host.invalid" in str(info.value)
+    if isinstance(info.value, errors.HostNotFound):
+        assert sleeps.delays == []  # a name that does not resolve is said at once
 
 
 async def _drop_after_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -225,8 +225,13 @@ CASES: dict[str, Case] = {
         token=carol,
     ),
     # -- what you point at -----------------------------------------------------------------
-    "404-project-path": Case(("list", "--project", "no/such-project"), ("Not Found", "--project")),
-    "404-group-path": Case(("list", "--group", "no-such-group"), ("Not Found",)),
+    "404-project-path": Case(
+        ("list", "--project", "no/such-project"),
+        ("project 'no/such-project' was not found", "404 Project Not Found"),
+    ),
+    "404-group-path": Case(
+        ("list", "--group", "no-such-group"), ("group 'no-such-group' was not found", "Not Found")
+    ),
     "404-user-id": Case(("list", "--user", "999999"), ("there is no user 999999",)),
     "404-token-id": Case(("show", "999999"), ("Not Found", "Check the id")),
     "rotate-a-revoked-token": Case(("rotate", "REVOKED"), ("revoked",)),

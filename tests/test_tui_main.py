@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -318,6 +319,27 @@ async def test_unreachable_server_exits_with_a_message() -> None:
         await wait_for(pilot, lambda: app.exit_message)
     assert app.exit_message and "127.0.0.1:9" in app.exit_message
     assert app.return_code == 2
+
+
+async def test_nothing_listening_is_said_at_once_without_retries() -> None:
+    """A refused connection is no transient fault: the app stops with the message after one
+    attempt per request, never waiting to retry (issue 11, item 16)."""
+    from tokentui.app import make_app
+
+    waits: list[float] = []
+
+    async def record_wait(delay: float) -> None:
+        waits.append(delay)
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = make_app(GitLabClient(f"http://127.0.0.1:{port}", "glpat-x", sleep=record_wait))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.exit_message)
+    assert app.exit_message and f"127.0.0.1:{port} (connection refused)" in app.exit_message
+    assert app.return_code == 2
+    assert waits == []
 
 
 # --- countdown ------------------------------------------------------------------------------

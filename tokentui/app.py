@@ -359,6 +359,11 @@ class TokenApp(App[int]):
         if old is not None and old is not self.client:
             self.run_worker(old.aclose(), group="close client", exit_on_error=False)
 
+    def _leave(self, message: str) -> None:
+        """Stop the app with ``message`` for stderr and exit code 2."""
+        self.exit_message = message
+        self.exit(return_code=2)
+
     async def _start(self) -> None:
         first = not self._started_once
         self._started_once = True
@@ -375,9 +380,9 @@ class TokenApp(App[int]):
         except (TransportError, NotGitLab) as err:
             requests.cancel()
             if first:
-                # Nothing useful can be shown: leave, and let the CLI say why on stderr.
-                self.exit_message = str(err)
-                self.exit(return_code=2)
+                # Nothing useful can be shown: leave, and let the CLI say why on stderr. Once
+                # the screen has mounted: a refused connection fails before it has.
+                self.call_after_refresh(self._leave, str(err))
                 return
             self.startup_error = err
             self._refresh_main()

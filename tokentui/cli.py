@@ -54,6 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as err:
             print(f"tokentui: warning: no debug log ({err})", file=sys.stderr)
     try:
+        if (
+            getattr(args, "demo", False)
+            and args.command
+            and not getattr(args, "demo_supported", False)
+        ):
+            raise common.UsageError(
+                f"--demo works with the TUI and with list, show, create, rotate, revoke and "
+                f"expiring, not with '{args.command}': the demo has no profiles or stored "
+                "credentials ('tokentui simulate' serves the simulator over HTTP)"
+            )
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,37 +1,19 @@
 """``tokentui --demo``: the bundled simulator in process, the app signed in as its admin.
 
-No network and no configuration: the client talks to the simulator's ASGI app through
-``httpx.ASGITransport``. The same clock drives the simulator's seeded dates and the app's
-countdowns, so a frozen clock gives the same screen every time (tests, screenshots).
+No network and no configuration: the simulator and its client come from
+``tokentui.demo_server`` (shared with the scripting commands' ``--demo``). The same clock
+drives the simulator's seeded dates and the app's countdowns, so a frozen clock gives the
+same screen every time (tests, screenshots).
 """
 
 from __future__ import annotations
 
-import httpx
-
 from tokentui.app import TokenApp, make_app
+from tokentui.demo_server import DEMO_URL, demo_client, demo_simulator
 from tokentui.expiry import Clock, system_clock
-from tokentui.gitlab.client import GitLabClient
-from tokentui.simulator import Simulator, SimulatorConfig
+from tokentui.simulator import Simulator
 
-#: The demo's base URL (never resolved: requests go to the in-process transport).
-DEMO_URL = "http://gitlab.demo.invalid"
-
-
-def demo_simulator(*, clock: Clock | None = None, tokens: int = 200, seed: int = 1) -> Simulator:
-    """A seeded simulator for the demo."""
-    return Simulator(SimulatorConfig(seed=seed, tokens=tokens), clock=clock or system_clock)
-
-
-def demo_client(sim: Simulator, *, as_user: str = "admin") -> GitLabClient:
-    """A client talking to ``sim`` in process, as root (``admin``), alice (``user``) or bob
-    (``maintainer``)."""
-    token = {
-        "admin": sim.admin_token,
-        "user": sim.user_token,
-        "maintainer": sim.maintainer_token,
-    }[as_user]
-    return GitLabClient(DEMO_URL, token, transport=httpx.ASGITransport(app=sim.app))
+__all__ = ["DEMO_URL", "demo_client", "demo_simulator", "make_demo_app"]
 
 
 def make_demo_app(

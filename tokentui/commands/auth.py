@@ -26,7 +26,16 @@ from tokentui.config import Profile
 from tokentui.expiry import format_countdown, remaining, system_clock
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import GitLabClient
-from tokentui.gitlab.errors import Forbidden, GitLabError, InsufficientScope
+from tokentui.gitlab.errors import (
+    Forbidden,
+    GitLabError,
+    InsufficientScope,
+    NotGitLab,
+    RateLimited,
+    ServerError,
+    TransportError,
+    Unauthorized,
+)
 from tokentui.gitlab.sources import SOURCE_CHOICES
 from tokentui.terminal_text import escape
 
@@ -83,9 +92,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "status",
         help="every profile: URL, user, where the token is, scopes, time left",
         description="Checks each profile's token (and GITLAB_TOKEN when set) against GitLab. "
-        "Exit code 0 when every one works, 2 otherwise.",
+        "With --url, only the profile(s) for that URL, and GITLAB_TOKEN against it. "
+        "Exit code 0 when every one works, 2 otherwise (a token that does not work, or a "
+        "server that cannot be reached).",
     )
-    status.add_argument("--profile", metavar="NAME", help="only this profile")
+    # No defaults: ``tokentui --url URL auth status`` keeps the top-level values.
+    status.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help="only this profile"
+    )
+    status.add_argument(
+        "--url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="only the profile(s) for this GitLab URL; GITLAB_TOKEN is checked against it",
+    )
     status.set_defaults(handler=run_status)
 
     logout = auth_sub.add_parser(
@@ -268,10 +288,12 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 async def _status(args: argparse.Namespace) -> int:
+    name = getattr(args, "profile", None)
     try:
         settings = config.load_settings()
-        if args.profile:
-            profiles = [settings.get(config.check_profile_name(args.profile))]
+        url = config.normalize_url(args.url) if getattr(args, "url", None) else None
+        if name:
+            profiles = [settings.get(config.check_profile_name(name))]
         else:
             profiles = sorted(
                 settings.profiles.values(),
@@ -279,23 +301,32 @@ async def _status(args: argparse.Namespace) -> int:
             )
     except config.ConfigError as err:
         raise UsageError(str(err)) from None
+    if url is not None:
+        if name and not config.same_instance(url, profiles[0].url):
+            raise UsageError(f"profile {name!r} is for {profiles[0].url}, not {url}")
+        profiles = [p for p in profiles if config.same_instance(url, p.url)]
     env_token = os.environ.get("GITLAB_TOKEN", "").strip()
     if not profiles and not env_token:
-        print("Not logged in: run 'tokentui auth login', or set GITLAB_HOST and GITLAB_TOKEN.")
+        if url is not None:
+            print(
+                f"No profile for {url}: run 'tokentui auth login --url {url}', or set GITLAB_TOKEN."
+            )
+        else:
+            print("Not logged in: run 'tokentui auth login', or set GITLAB_HOST and GITLAB_TOKEN.")
         return common.EXIT_ERROR
     now = _now()
     ok = True
     if env_token:
-        ok &= await _status_environment(args, now)
+        ok &= await _status_environment(name, url, now)
     for profile in profiles:
         ok &= await _status_profile(profile, settings, now, env_token=bool(env_token))
     return common.EXIT_OK if ok else common.EXIT_ERROR
 
 
-async def _status_environment(args: argparse.Namespace, now: datetime) -> bool:
+async def _status_environment(profile: str | None, url: str | None, now: datetime) -> bool:
     print("GITLAB_TOKEN (environment variable; used before any stored token)")
     try:
-        conn = common.connect(argparse.Namespace(profile=args.profile, url=None))
+        conn = common.connect(argparse.Namespace(profile=profile, url=url))
     except UsageError as err:
         print(f"  ! {err}")
         return False
@@ -357,7 +388,7 @@ async def _check_and_print(conn: common.Connection, now: datetime) -> bool:
         async with conn.client() as client:
             identity = await check_login(client)
     except (GitLabError, ValueError) as err:
-        print(f"  ! the token does not work: {common.error_message(err)}")
+        print(f"  ! {_status_problem(err, conn.url)}")
         return False
     print(f"  user: {identity.describe_user()}")
     token = identity.token
@@ -371,6 +402,20 @@ async def _check_and_print(conn: common.Connection, now: datetime) -> bool:
     if warning:
         print(f"  ! {warning}")
     return True
+
+
+def _status_problem(err: Exception, url: str) -> str:
+    """What a failed check says: the server's fault (unreachable, not GitLab, a server error)
+    is not blamed on the token, which then was not checked at all."""
+    if isinstance(err, TransportError):
+        return f"cannot reach the server at {url}, so the token was not checked: {err}"
+    if isinstance(err, NotGitLab):
+        return f"the server at {url} did not answer as GitLab, so the token was not checked: {err}"
+    if isinstance(err, ServerError | RateLimited):
+        return f"GitLab at {url} could not answer, so the token was not checked: {err}"
+    if isinstance(err, Unauthorized):
+        return f"the token does not work: {common.error_message(err)}"
+    return f"the token could not be checked: {common.error_message(err)}"
 
 
 # --- logout -----------------------------------------------------------------------------

@@ -99,7 +99,7 @@ class NotConfigured(UsageError):
 class Connection:
     """Where to connect and with which credential, resolved from flags, environment and the
     profile. ``token_origin`` names where the token came from (for ``auth status``):
-    ``"keyring"``, ``"file"`` (the opt-in 0600 file) or ``"GITLAB_TOKEN"``."""
+    ``"keyring"``, ``"file"`` (the opt-in 0600 file), ``"GITLAB_TOKEN"`` or ``"demo"``."""
 
     def __init__(
         self,
@@ -143,6 +143,43 @@ class Connection:
         self.token = token
 
 
+class DemoConnection(Connection):
+    """``--demo``: the bundled simulator in process, signed in as its administrator, as the
+    TUI's demo. Nothing is configured, read or stored; each command starts a fresh demo, so
+    what one command changes is gone when it ends."""
+
+    def __init__(self) -> None:
+        from tokentui.demo_server import DEMO_URL, demo_simulator
+
+        self.simulator = demo_simulator()
+        super().__init__(DEMO_URL, SecretStr(self.simulator.admin_token), token_origin="demo")
+
+    def client(self) -> GitLabClient:
+        """A client for the in-process simulator (no network)."""
+        from tokentui.demo_server import demo_client
+
+        return demo_client(self.simulator, token=self.token)
+
+    def save_token(self, token: SecretStr) -> None:
+        """A self-rotation in the demo: the new value is used for the rest of the command."""
+        self.token = token
+
+
+#: What every ``--demo`` command says first (stderr).
+DEMO_NOTE = (
+    "demo: the bundled simulator runs in this process as its administrator (no network); "
+    "its data is invented and anything changed is gone when this command ends"
+)
+
+
+def connect_demo(args: argparse.Namespace) -> DemoConnection:
+    """The connection of a scripting command run with ``--demo``."""
+    if getattr(args, "url", None) or getattr(args, "profile", None):
+        raise UsageError("--demo runs the bundled simulator: drop --url/--profile")
+    print(f"tokentui: {DEMO_NOTE}", file=sys.stderr)
+    return DemoConnection()
+
+
 def connect(args: argparse.Namespace) -> Connection:
     """Resolve the connection for a command from ``--profile``, ``--url``, the environment and
     the profiles file (see docs/credentials.md).
@@ -154,11 +191,15 @@ def connect(args: argparse.Namespace) -> Connection:
     from the profile (CA bundle, ``verify``, client certificate), else ``SSL_CERT_FILE`` /
     ``REQUESTS_CA_BUNDLE``. With ``verify = false`` a warning goes to stderr.
 
+    With ``--demo`` (``args.demo``): the bundled simulator in process (:class:`DemoConnection`).
+
     Raises :class:`NotConfigured` when nothing is configured and :class:`UsageError` for any
     other problem, each with a user-ready message.
     """
     from tokentui import config
 
+    if getattr(args, "demo", False):
+        return connect_demo(args)
     try:
         settings = config.load_settings()
         explicit_url = getattr(args, "url", None) or env_url()

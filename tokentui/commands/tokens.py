@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from tokentui.expiry import format_countdown, system_clock, token_state
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
-from tokentui.gitlab.errors import Forbidden, NotFound, Unauthorized
+from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -41,8 +42,9 @@ from tokentui.gitlab.sources import (
 from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 from tokentui.terminal_text import escape
 
-#: ``--sort`` values and the key each sorts by.
+#: ``--sort`` values and the key each sorts by (the TUI's orders, ``tokentui.query``).
 SORT_FIELDS: dict[str, SortKey] = {
+    "urgency": SortKey.URGENCY,
     "expiry": SortKey.EXPIRY,
     "name": SortKey.NAME,
     "created": SortKey.CREATED,
@@ -87,6 +89,13 @@ def _parser(
         "never a flag; the URL from --url, GITLAB_HOST or the profile. NO_COLOR turns colour off.",
     )
     common.add_connection_flags(parser)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the bundled simulator in process, as its admin (no network, no "
+        "configuration; changes are gone when the command ends)",
+    )
+    parser.set_defaults(demo_supported=True)
     return parser
 
 
@@ -98,7 +107,7 @@ def _inherit_from_top_level(parser: argparse.ArgumentParser) -> None:
     leave the top-level value (itself None by default) alone.
     """
     for action in parser._actions:
-        if action.dest in ("url", "profile", "source"):
+        if action.dest in ("url", "profile", "source", "demo"):
             action.default = argparse.SUPPRESS
     parser._defaults.pop("source", None)
 
@@ -160,7 +169,9 @@ def _register_list(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--sort",
         choices=tuple(SORT_FIELDS),
-        help="sort by this field (default: GitLab's order, by id)",
+        help="sort by this field; urgency (the TUI's order): active tokens by soonest expiry, "
+        "then never-expiring, expired, revoked (default: urgency for the table, GitLab's "
+        "order by id for --json/--csv)",
     )
     parser.add_argument("--reverse", action="store_true", help="reverse the sort order")
     _add_output_flags(parser, csv=True)
@@ -238,7 +249,8 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
         "revoke a token (asks first)",
         "Revoke a token. Asks for confirmation on a terminal; without a terminal it refuses "
         "unless --yes is given.",
-        "0 revoked, 1 you answered no, 2 error or refused (message on stderr), 130 interrupted",
+        "0 revoked (or already revoked: said on stderr), 1 you answered no, 2 error or refused "
+        "(message on stderr), 130 interrupted",
     )
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
@@ -307,7 +319,7 @@ def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
 async def _list(args: argparse.Namespace) -> int:
     server, client_filters = _list_filters(args)
     _item_source(args)  # a malformed --user/--project/... is refused before any request
-    sort = SORT_FIELDS[args.sort] if args.sort else None
+    sort = _list_sort(args)
     connection = common.connect(args)
     now = _now()
     # Unsorted JSON or CSV: each page becomes output records as it arrives, while the
@@ -321,7 +333,7 @@ async def _list(args: argparse.Namespace) -> int:
     async with _client(connection) as client:
         rows, source = await _fetch_with_viewer(client, args, connection, server, shape)
     if sort is not None:
-        rows = sort_tokens(rows, sort, args.reverse)
+        rows = sort_tokens(rows, sort, args.reverse, now=now)
     elif args.reverse:
         rows.reverse()
     if as_records:
@@ -329,6 +341,14 @@ async def _list(args: argparse.Namespace) -> int:
     else:
         _print_tokens(args, rows, now, source.kind)
     return common.EXIT_OK
+
+
+def _list_sort(args: argparse.Namespace) -> SortKey | None:
+    """``--sort``; without it the table is in the TUI's urgency order, and ``--json``/``--csv``
+    keep GitLab's order (stable for scripts, and written page by page as it arrives)."""
+    if args.sort:
+        return SORT_FIELDS[args.sort]
+    return None if args.json or args.csv else SortKey.URGENCY
 
 
 #: What a command keeps of each page of tokens (filtered tokens, or output records).
@@ -380,13 +400,95 @@ async def _fetch(
     ``shape``; on a terminal, stderr shows how many have arrived while a long list loads."""
     try:
         return await _fetch_pages(client, source, server, shape, ahead)
-    except NotFound:
-        user_id = getattr(source, "user_id", None)
-        if isinstance(source, PersonalTokens | ImpersonationTokens) and user_id:
-            raise UsageError(
-                f"there is no user {user_id} (or you cannot see them): check the user id"
-            ) from None
-        raise
+    except NotFound as err:
+        # A list's 404 is about its source, whatever GitLab's words (a missing user's list
+        # is a bare "404 Not Found").
+        missing = _source_not_found(err, source, any_404=True)
+        if missing is None:
+            raise
+        raise missing from None
+
+
+class SourceNotFound(GitLabError):
+    """GitLab has no such project, group or user, or the account cannot see it (404)."""
+
+
+#: GitLab's 404 for the project, group or user of a path (not for a token in it), e.g.
+#: ``404 Project Not Found``, ``404 User with ID or username '7' Not Found``. A token's own
+#: 404 reads ``404 project Access Token Not Found``, ``404 Not found`` and the like.
+_RESOURCE_404 = re.compile(r"^404 (Project|Group|User)( with ID or username '[^']*')? Not Found")
+
+
+def _source_not_found(
+    err: NotFound, source: TokenSource | None, *, any_404: bool = False
+) -> SourceNotFound | None:
+    """The error naming the source's project, group or user when ``err`` (a 404) is about it,
+    instead of GitLab's 404 with advice about token ids; None when it is about something else.
+    ``any_404``: every 404 of the request is about the source (a list)."""
+    text = _gitlab_words(err)
+    match = _RESOURCE_404.match(text)
+    what = match.group(1) if match else None
+    if what is None and not any_404:
+        return None
+    said = f" (GitLab: {escape(text)})" if text else ""
+    if isinstance(source, ProjectTokens) and what in ("Project", None):
+        name = f"project {source.resource!r}"
+    elif isinstance(source, GroupTokens) and what in ("Group", None):
+        name = f"group {source.resource!r}"
+    elif isinstance(source, ServiceAccountTokens) and what == "Group":
+        name = f"group {source.group!r}"
+    elif isinstance(source, ServiceAccountTokens) and what in ("User", None):
+        return SourceNotFound(
+            f"user {source.user_id} is not a service account of group {source.group!r}, or "
+            f"does not exist{said}: check the user id",
+            method=err.method,
+            url=err.url,
+        )
+    elif isinstance(source, PersonalTokens | ImpersonationTokens) and source.user_id:
+        if what not in ("User", None):
+            return None
+        return SourceNotFound(
+            f"there is no user {source.user_id}, or you cannot see them{said}: check the user id",
+            method=err.method,
+            url=err.url,
+        )
+    else:
+        return None
+    return SourceNotFound(
+        f"{name} was not found, or your account cannot see it{said}: check its path or id",
+        method=err.method,
+        url=err.url,
+    )
+
+
+def _gitlab_words(err: NotFound) -> str:
+    """GitLab's own message of a 404 (``404 Project Not Found``), or ``""``."""
+    body = err.gitlab_message
+    return str(body.get("message") or body.get("error") or "") if isinstance(body, dict) else ""
+
+
+async def _naming_a_missing_source(args: argparse.Namespace, command: Awaitable[int]) -> int:
+    """Run ``command``; a 404 about the source's project, group or user names it."""
+    try:
+        return await command
+    except NotFound as err:
+        if not args.source:
+            raise
+        source = _item_source(args)
+        missing = _source_not_found(err, source)
+        if missing is not None:
+            raise missing from None
+        token_id = getattr(args, "token_id", None)
+        if token_id is None or not token_id.strip().isdigit():
+            raise
+        # The source exists: the token is not in it.
+        said = _gitlab_words(err) or "404"
+        raise SourceNotFound(
+            f"there is no token {token_id.strip()} in {source.label}, or you cannot see it "
+            f"(GitLab: {escape(said)}): check the id",
+            method=err.method,
+            url=err.url,
+        ) from None
 
 
 async def _fetch_pages(
@@ -483,7 +585,7 @@ def _print_tokens(
 
 def run_show(args: argparse.Namespace) -> int:
     """``tokentui show ID|self``."""
-    return common.run_async(_show(args))
+    return common.run_async(_naming_a_missing_source(args, _show(args)))
 
 
 async def _show(args: argparse.Namespace) -> int:
@@ -521,7 +623,7 @@ async def _get_token(client: GitLabClient, source: TokenSource, token_id: int) -
 
 def run_create(args: argparse.Namespace) -> int:
     """``tokentui create``."""
-    return common.run_async(_create(args))
+    return common.run_async(_naming_a_missing_source(args, _create(args)))
 
 
 async def _create(args: argparse.Namespace) -> int:
@@ -601,7 +703,7 @@ def _check_create_route(source: TokenSource, request: CreateTokenRequest, viewer
 
 def run_rotate(args: argparse.Namespace) -> int:
     """``tokentui rotate ID|self``."""
-    return common.run_async(_rotate(args))
+    return common.run_async(_naming_a_missing_source(args, _rotate(args)))
 
 
 async def _rotate(args: argparse.Namespace) -> int:
@@ -679,18 +781,22 @@ def _print_new(
             file=sys.stderr,
         )
     expiry = new.expires_at.isoformat() if new.expires_at else "never"
+    keep = (
+        "This is a demo value: it works only in the demo, which ended with this command."
+        if getattr(args, "demo", False)
+        else "The value is shown once: store it now."
+    )
     print(
         f"tokentui: {what} {new.id} '{escape(new.name)}' "
         f"(scopes {escape(', '.join(new.scopes))}; expires {expiry}, "
-        f"{format_countdown(new, now)}). "
-        "The value is shown once: store it now.",
+        f"{format_countdown(new, now)}). {keep}",
         file=sys.stderr,
     )
 
 
 def run_revoke(args: argparse.Namespace) -> int:
     """``tokentui revoke ID|self``."""
-    return common.run_async(_revoke(args))
+    return common.run_async(_naming_a_missing_source(args, _revoke(args)))
 
 
 async def _revoke(args: argparse.Namespace) -> int:
@@ -704,11 +810,20 @@ async def _revoke(args: argparse.Namespace) -> int:
         )
     connection = common.connect(args)
     async with _client(connection) as client:
+        # Read it first, even with --yes: GitLab answers 204 to revoking a revoked token too,
+        # which would print a success that did nothing.
+        if token_id == av.SELF:
+            token = await client.get_self_token()
+        else:
+            token = await _get_token(client, source, int(token_id))
+        if token.revoked:
+            print(
+                f"tokentui: token {token.id} '{escape(token.name)}' was already revoked; "
+                "nothing to do",
+                file=sys.stderr,
+            )
+            return common.EXIT_OK
         if ask:
-            if token_id == av.SELF:
-                token = await client.get_self_token()
-            else:
-                token = await _get_token(client, source, int(token_id))
             current = None if token_id == av.SELF else await token_in_use(client)
             in_use = token_id == av.SELF or (current is not None and current.id == token.id)
             if not _confirm(token, in_use):
@@ -718,8 +833,8 @@ async def _revoke(args: argparse.Namespace) -> int:
             await client.revoke_self()
         else:
             await client.revoke_token(source, int(token_id))
-    what = "the token in use" if token_id == av.SELF else f"token {token_id}"
-    print(f"tokentui: revoked {what}", file=sys.stderr)
+    what = "the token in use," if token_id == av.SELF else "token"
+    print(f"tokentui: revoked {what} {token.id} '{escape(token.name)}'", file=sys.stderr)
     return common.EXIT_OK
 
 

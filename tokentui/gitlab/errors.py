@@ -30,7 +30,17 @@ class TransportError(GitLabError):
 
 
 class ConnectionFailed(TransportError):
-    """The server could not be reached (refused, DNS failure, unreachable)."""
+    """The server could not be reached (refused, DNS failure, unreachable), or the connection
+    broke during the request."""
+
+
+class ConnectionRefused(ConnectionFailed):
+    """Nothing listens at the address: a server that is down or a wrong port. Not transient:
+    never retried, said at once."""
+
+
+class HostNotFound(ConnectionFailed):
+    """The host name does not resolve. Not transient: never retried, said at once."""
 
 
 class TLSFailed(TransportError):

@@ -23,8 +23,10 @@ from pydantic import TypeAdapter, ValidationError
 from tokentui.gitlab.errors import (
     ApiError,
     ConnectionFailed,
+    ConnectionRefused,
     Forbidden,
     GitLabError,
+    HostNotFound,
     InsufficientScope,
     NotFound,
     NotGitLab,
@@ -443,11 +445,11 @@ def _transport_error(
         return RequestTimedOut(text, **kw)
     if isinstance(exc, httpx.ConnectError):
         if _is_dns(exc):
-            return ConnectionFailed(
+            return HostNotFound(
                 f"Could not resolve the host name {host!r}: is the URL right?", **kw
             )
         if _is_refused(exc):
-            return ConnectionFailed(
+            return ConnectionRefused(
                 f"Nothing answers at {host}:{port} (connection refused): is GitLab running "
                 "there and the URL right?",
                 **kw,

@@ -1,9 +1,10 @@
 """The one retry policy of the API layer.
 
 Only reads (GET, HEAD) are retried: on 429 (honouring ``Retry-After`` up to a cap), on
-500/502/503/504, and on connection failures (refused, reset, dropped). Writes (POST, PUT,
-PATCH, DELETE) are never retried: a retried rotate would revoke the value the first one
-returned.
+500/502/503/504, and on connections that broke (reset, dropped) or timed out connecting.
+Nothing listening (connection refused) and a host name that does not resolve are no
+transient faults: they are reported at once. Writes (POST, PUT, PATCH, DELETE) are never
+retried: a retried rotate would revoke the value the first one returned.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import httpx
 
 from tokentui.gitlab.errors import (
     ConnectionFailed,
+    ConnectionRefused,
     GitLabError,
+    HostNotFound,
     RateLimited,
     RequestTimedOut,
     ServerError,
@@ -81,11 +84,15 @@ class RetryPolicy:
 
 
 def _transient(error: GitLabError) -> bool:
-    """A failed connection worth another try: refused, reset, dropped, or a connect timeout
-    (not a DNS failure, which will not heal; not a read timeout, which already waited long)."""
+    """A failed connection worth another try: reset, dropped, or a connect timeout. Not a
+    refused connection (nothing listens there: a server that is down or a wrong port) nor a
+    DNS failure, which a few seconds will not heal; not a read timeout, which already waited
+    long."""
     cause = error.__cause__
+    if isinstance(error, ConnectionRefused | HostNotFound):
+        return False
     if isinstance(error, ConnectionFailed):
-        return not error.message.startswith("Could not resolve")
+        return True
     if isinstance(error, RequestTimedOut):
         return isinstance(cause, httpx.ConnectTimeout)
     return False
