@@ -110,7 +110,7 @@ async def test_a_503_on_a_write_is_a_plain_server_error_and_an_html_read_is_summ
 
 
 def test_cli_rotate_that_acted_names_the_successor_and_the_command(sim, cli) -> None:  # noqa: F811
-    token_id = carol_token(sim, "deploy-key")
+    token_id = carol_token(sim, "deploy-key\x1b]52;c;aGk=\x07")
     sim.faults.proxy_error("POST", r"/rotate$", 502, after_action=True)
     result = cli("rotate", str(token_id), "--user", str(CAROL))
     [successor] = successors_of(sim, token_id)
@@ -120,6 +120,8 @@ def test_cli_rotate_that_acted_names_the_successor_and_the_command(sim, cli) -> 
     assert "titled “502 Bad Gateway”" in result.err
     assert not any(mark in result.err for mark in HTML_MARKS), result.err
     assert "was rotated, but the new value is lost for good" in result.err
+    # The name is server text: visible escapes, no raw control character.
+    assert "deploy-key\\x1b]52;c;aGk=\\x07" in result.err and "\x1b" not in result.err
     assert f"successor, token {successor.id}" in result.err
     assert f"run: tokentui rotate {successor.id} --user {CAROL}" in result.err
     # Never re-sent, and no second write on the user's behalf.
