@@ -129,6 +129,22 @@ def test_cli_rotate_that_acted_names_the_successor_and_the_command(sim, cli) -> 
     assert not sim.state.tokens[successor.id].revoked
 
 
+def test_cli_rotate_of_a_project_token_that_acted(sim, cli) -> None:  # noqa: F811
+    made = cli(
+        "create", "--project", "platform/api", "--name", "bot-deploy", "--scope", "api",
+        "--duration", "30d", "--json", token=sim.maintainer_token,
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    token_id = made.json()["id"]
+    sim.faults.proxy_error("POST", r"/access_tokens/\d+/rotate$", 504, after_action=True)
+    result = cli("rotate", str(token_id), "--project", "platform/api", token=sim.maintainer_token)
+    [successor] = successors_of(sim, token_id)
+    assert result.code == 2, result.err
+    assert f"successor, token {successor.id}" in result.err
+    assert f"run: tokentui rotate {successor.id} --project platform/api" in result.err
+    assert len(posts(sim, "/rotate")) == 1
+
+
 def test_cli_rotate_that_did_not_act_says_it_is_safe_to_try_again(sim, cli) -> None:  # noqa: F811
     token_id = carol_token(sim, "deploy-key")
     sim.faults.proxy_error("POST", r"/rotate$", 504, after_action=False)
