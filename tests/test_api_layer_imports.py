@@ -13,6 +13,7 @@ MODULES = [
     "tokentui.store",
     "tokentui.commands.tokens",
     "tokentui.demo_server",
+    "tokentui.write_outcome",
 ]
 
 

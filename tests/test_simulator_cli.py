@@ -58,3 +58,20 @@ def test_simulate_rejects_bad_flags(capsys) -> None:  # type: ignore[no-untyped-
     err = capsys.readouterr().err
     assert "fraction between 0 and 1" in err and "expected 0 or more" in err
     assert "expected a number" in err
+
+
+def test_simulate_proxy_error_flag(capsys) -> None:  # type: ignore[no-untyped-def]
+    from tokentui.commands.simulate import proxy_error_spec
+
+    assert proxy_error_spec("post:502:after:/a:b$") == ("POST", 502, True, "/a:b$")
+    assert proxy_error_spec("DELETE:504:before:/tokens/\\d+$")[1:3] == (504, False)
+    for bad in ("POST:500:after:/x", "POST:502:later:/x", "POST:502", "POST:502:after:(["):
+        try:
+            main(["simulate", "--proxy-error", bad])
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:  # pragma: no cover - argparse always exits
+            raise AssertionError(bad)
+    err = capsys.readouterr().err
+    assert "the status is one of 502, 503, 504" in err and "WHEN is 'after' or 'before'" in err
+    assert "expected METHOD:STATUS:WHEN:PATH_REGEX" in err and "not a regular expression" in err

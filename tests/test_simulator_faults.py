@@ -83,6 +83,25 @@ def test_drop_after_action_performs_the_write(sim: Simulator) -> None:
     assert [(e.status, e.dropped) for e in rotations] == [(200, True), (200, False)]
 
 
+@pytest.mark.parametrize("acted", [True, False])
+def test_proxy_error_answers_like_nginx_after_or_before_acting(sim: Simulator, acted) -> None:
+    value = sim.issue_token(2, name="x", scopes=["api"])
+    record = sim.token_record(value)
+    sim.faults.proxy_error("POST", r"/rotate$", 504, after_action=acted)
+    with api(sim, sim.user_token) as client:
+        answer = client.post(f"/personal_access_tokens/{record.id}/rotate")
+        assert answer.status_code == 504
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "<title>504 Gateway Time-out</title>" in answer.text
+        assert record.revoked is acted
+        # One-shot: the next matching request reaches GitLab as usual.
+        if not acted:
+            assert client.post(f"/personal_access_tokens/{record.id}/rotate").status_code == 200
+    assert [e.status for e in sim.requests("POST", "/rotate")] == [504] + ([] if acted else [200])
+    with pytest.raises(ValueError):
+        sim.faults.proxy_error("POST", r"/rotate$", 500)
+
+
 def test_request_log_records_method_path_query_status(sim: Simulator) -> None:
     with api(sim, sim.admin_token) as client:
         client.get("/projects/platform%2Fapi/access_tokens", params={"per_page": 5})

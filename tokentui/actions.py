@@ -35,6 +35,13 @@ from tokentui.gitlab.sources import (
 )
 from tokentui.query import token_kind
 from tokentui.terminal_text import clean
+from tokentui.write_outcome import (
+    LostAnswer,
+    Verdict,
+    after_create,
+    after_revoke,
+    after_rotate,
+)
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -210,22 +217,17 @@ class TokenActions:
     ) -> None:
         from tokentui.screens.reveal import RevealScreen
 
+        started = self.app.clock()
         try:
             new = await self.app.client.create_token(
                 source, request, viewer_is_admin=self.app.viewer.is_admin
             )
-        except OutcomeUnknown:
+        except OutcomeUnknown as err:
             wizard.dismiss(None)
-            self.app.notify(
-                f"The create request for “{clean(request.name)}” was sent but its answer was lost, "
-                "so it may have been created (without a value you can see). The list is "
-                "reloaded: if the token is there, revoke it and create another.",
-                title="Create: outcome unknown",
-                severity="error",
-                timeout=20,
-                markup=False,
+            verdict = await after_create(
+                self.app.client, source, name=request.name.strip(), started_at=started, error=err
             )
-            self.app.store.reload()
+            self._show_verdict(verdict, err, expires_at=None)
             return
         except Unauthorized:
             wizard.set_busy(False)
@@ -292,6 +294,7 @@ class TokenActions:
             token.id,
             last_known_id=self_token.id if self_token is not None else None,
         )
+        started = self.app.clock()
         try:
             if in_use:
                 from tokentui.self_rotation import rotate_in_use
@@ -304,6 +307,7 @@ class TokenActions:
                     save,
                     source=resource,
                     expires_at=expires_at,
+                    old=token,
                 )
                 new = result.new_token
                 self.app.self_token = new.public()
@@ -316,17 +320,15 @@ class TokenActions:
                 )
             else:
                 new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
-        except OutcomeUnknown:
-            self.app.notify(
-                f"The rotate request for {_quoted(token)} was sent but its answer was lost: it "
-                "may have been rotated. The list is reloaded; if the old token shows as revoked, "
-                "its new value is lost — rotate the newest token of that name again.",
-                title="Rotate: outcome unknown",
-                severity="error",
-                timeout=20,
-                markup=False,
+        except OutcomeUnknown as err:
+            verdict = await after_rotate(
+                self.app.client, source, token.id, name=token.name, started_at=started, error=err
             )
-            self.app.store.reload()
+            self._show_verdict(verdict, err, expires_at=expires_at)
+            return
+        except LostAnswer as lost:
+            assert isinstance(lost.__cause__, OutcomeUnknown)
+            self._show_verdict(lost.verdict, lost.__cause__, expires_at=expires_at)
             return
         self.app.store.apply_rotated(token.id, new.public())
         self.app.push_screen(
@@ -369,19 +371,39 @@ class TokenActions:
         assert source is not None
         try:
             await self.app.client.revoke_token(source, token.id)
-        except OutcomeUnknown:
-            self.app.notify(
-                f"The revoke request for {_quoted(token)} was sent but its answer was lost. "
-                "The list is reloaded to show whether it is revoked; if not, press d again.",
-                title="Revoke: outcome unknown",
-                severity="error",
-                timeout=20,
-                markup=False,
+        except OutcomeUnknown as err:
+            verdict = await after_revoke(
+                self.app.client,
+                source,
+                token.id,
+                name=token.name,
+                in_use=self.is_in_use(token),
+                error=err,
             )
-            self.app.store.reload()
+            self._show_verdict(verdict, err, expires_at=None)
             return
         self.app.store.apply_revoked(token.id)
         self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
+
+    # -- a write whose answer was lost ----------------------------------------------------
+    def _show_verdict(
+        self, verdict: Verdict, err: OutcomeUnknown, *, expires_at: date | None
+    ) -> None:
+        """Show what the read-back found; when a rotate's new value was lost, offer to rotate
+        its successor in one step (the normal rotate, to ``expires_at``, which reveals the
+        value). The list reloads to show the server's state, unless the credential itself is
+        dead (the next request shows the sign-in screen)."""
+        from tokentui.screens.outcome import OutcomeDialog
+
+        if not verdict.credential_dead:
+            self.app.store.reload()
+        successor = verdict.successor
+
+        def chosen(rotate_now: bool | None) -> None:
+            if rotate_now and successor is not None and expires_at is not None:
+                self._run(self._rotate(successor, expires_at), group=GROUP_ROTATE, name="Rotate")
+
+        self.app.push_screen(OutcomeDialog(verdict, lost=err.message), chosen)
 
     # -- source ---------------------------------------------------------------------------
     def pick_source(self) -> None:

@@ -13,6 +13,12 @@ request, so after that the new value in the response is the only working credent
 Steps 2-4 run in a task shielded from cancellation: if the caller (a TUI worker, a Ctrl+C)
 is cancelled after the request went out, the value is still stored.
 
+When the rotate's answer is lost (a dropped connection, a proxy's 502/504), nothing can be
+stored: the credential in use is read back (:func:`tokentui.write_outcome.after_self_rotate`)
+and :class:`~tokentui.write_outcome.LostAnswer` says whether it still works (not rotated: safe
+to try again) or was revoked (rotated: the stored credential is dead, and the only way on is
+to log in again with another token).
+
 No Textual import here.
 """
 
@@ -27,9 +33,10 @@ from datetime import date
 from pydantic import SecretStr
 
 from tokentui.gitlab.client import GitLabClient
-from tokentui.gitlab.errors import GitLabError
-from tokentui.gitlab.models import NewToken, User
+from tokentui.gitlab.errors import GitLabError, OutcomeUnknown
+from tokentui.gitlab.models import NewToken, Token, User
 from tokentui.gitlab.sources import GroupTokens, ProjectTokens, TokenSource
+from tokentui.write_outcome import LostAnswer, after_self_rotate
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +80,23 @@ async def rotate_in_use(
     *,
     source: TokenSource | None = None,
     expires_at: date | None = None,
+    old: Token | None = None,
 ) -> SelfRotation:
     """Rotate the credential in use; see the module docstring for the order of steps.
 
     ``source`` is the project/group for a resource access token (its own ``self/rotate``
     path); None rotates through ``/personal_access_tokens/self/rotate``. Raises the client's
-    error when the rotation itself fails (then nothing changed, or for
-    :class:`~tokentui.gitlab.errors.OutcomeUnknown`, it may have: say so). Once GitLab has
-    answered, it never raises: the result carries the new value and what went wrong.
+    error when the rotation itself fails (then nothing changed). When its answer is lost it
+    raises :class:`~tokentui.write_outcome.LostAnswer` with what the read-back found (``old``,
+    the token in use as last read, names it). Once GitLab has answered, it never raises: the
+    result carries the new value and what went wrong.
     """
-    new = await client.rotate_self(source, expires_at=expires_at)
+    try:
+        new = await client.rotate_self(source, expires_at=expires_at)
+    except OutcomeUnknown as err:
+        verdict = await after_self_rotate(client, old, error=err)
+        log.info("self-rotation answer lost; read-back: %s", verdict.finding)
+        raise LostAnswer(verdict) from err
     task = asyncio.ensure_future(_store_switch_verify(client, save, new))
     _IN_FLIGHT.add(task)
     task.add_done_callback(_IN_FLIGHT.discard)

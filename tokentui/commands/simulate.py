@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 
@@ -44,6 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="fraction of connections dropped unanswered (0..1)",
     )
+    parser.add_argument(
+        "--proxy-error",
+        metavar="METHOD:STATUS:WHEN:PATH_REGEX",
+        type=proxy_error_spec,
+        action="append",
+        default=[],
+        help="answer every matching request like NGINX in front of a stuck GitLab: an HTML "
+        "error page of STATUS (502, 503, 504), WHEN 'after' GitLab acted (the write happens, "
+        "its answer is lost) or 'before'; e.g. 'POST:502:after:/rotate$' (repeatable)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -60,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
     )
     sim = Simulator(config)
+    for method, status, after, path_regex in args.proxy_error:
+        sim.faults.proxy_error(method, path_regex, status, after_action=after, times=None)
     server = BackgroundServer(sim.app, args.host, args.port)
     try:
         url = server.start()
@@ -87,6 +100,30 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
     print("simulator stopped", file=sys.stderr)
     return 0
+
+
+def proxy_error_spec(text: str) -> tuple[str, int, bool, str]:
+    """``POST:502:after:/rotate$`` -> ``("POST", 502, True, "/rotate$")`` (the regex may hold
+    colons)."""
+    from tokentui.simulator.faults import PROXY_STATUSES
+
+    parts = text.split(":", 3)
+    example = "expected METHOD:STATUS:WHEN:PATH_REGEX, e.g. 'POST:502:after:/rotate$'"
+    if len(parts) != 4 or not parts[0].isalpha() or not parts[3]:
+        raise argparse.ArgumentTypeError(f"{example}, not {text!r}")
+    method, status_text, when, path_regex = parts
+    if not status_text.isdigit() or int(status_text) not in PROXY_STATUSES:
+        statuses = ", ".join(map(str, PROXY_STATUSES))
+        raise argparse.ArgumentTypeError(f"the status is one of {statuses}, not {status_text!r}")
+    if when not in ("after", "before"):
+        raise argparse.ArgumentTypeError(f"WHEN is 'after' or 'before', not {when!r}")
+    try:
+        re.compile(path_regex)
+    except re.error as err:
+        raise argparse.ArgumentTypeError(
+            f"{path_regex!r} is not a regular expression: {err}"
+        ) from None
+    return method.upper(), int(status_text), when == "after", path_regex
 
 
 def _non_negative_int(text: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -26,7 +27,7 @@ from tokentui.expiry import format_countdown, system_clock, token_state
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
-from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
+from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, OutcomeUnknown, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -41,6 +42,7 @@ from tokentui.gitlab.sources import (
 )
 from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 from tokentui.terminal_text import escape
+from tokentui.write_outcome import LostAnswer, Verdict, after_create, after_revoke, after_rotate
 
 #: ``--sort`` values and the key each sorts by (the TUI's orders, ``tokentui.query``).
 SORT_FIELDS: dict[str, SortKey] = {
@@ -652,7 +654,14 @@ async def _create(args: argparse.Namespace) -> int:
         viewer = await client.current_user()
         source = _create_source(choice, value, viewer)
         _check_create_route(source, request, viewer)
-        new = await client.create_token(source, request, viewer_is_admin=viewer.is_admin)
+        started = _now()
+        try:
+            new = await client.create_token(source, request, viewer_is_admin=viewer.is_admin)
+        except OutcomeUnknown as err:
+            verdict = await after_create(
+                client, source, name=request.name.strip(), started_at=started, error=err
+            )
+            return _report_lost(err, verdict)
     _print_new(args, new, source.kind, f"created {source.kind.label} token", {})
     return common.EXIT_OK
 
@@ -720,12 +729,20 @@ async def _rotate(args: argparse.Namespace) -> int:
         if target is not None:
             extra["rotated_from_id"] = target
             if not in_use:
-                new = await client.rotate_token(source, target, expires_at=expires_at)
+                started = _now()
+                try:
+                    new = await client.rotate_token(source, target, expires_at=expires_at)
+                except OutcomeUnknown as err:
+                    return await _rotate_lost(args, client, source, target, started, err)
                 _print_new(args, new, source.kind, f"rotated token {target} into", extra)
                 return common.EXIT_OK
             # Rotating by id the very token tokentui uses would strand its stored credential:
             # rotate it as "self", which stores the new value where the old one was.
-        new, stored, note = await _rotate_self(client, connection, self_source, expires_at)
+        try:
+            new, stored, note = await _rotate_self(client, connection, self_source, expires_at)
+        except LostAnswer as lost:
+            assert isinstance(lost.__cause__, OutcomeUnknown)
+            return _report_lost(lost.__cause__, lost.verdict)
     extra["stored"] = stored
     _print_new(args, new, source.kind, "rotated the token in use into", extra)
     if note:
@@ -829,13 +846,66 @@ async def _revoke(args: argparse.Namespace) -> int:
             if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
                 return common.EXIT_DECLINED
-        if token_id == av.SELF:
-            await client.revoke_self()
-        else:
-            await client.revoke_token(source, int(token_id))
+        try:
+            if token_id == av.SELF:
+                await client.revoke_self()
+            else:
+                await client.revoke_token(source, int(token_id))
+        except OutcomeUnknown as err:
+            target = None if token_id == av.SELF else int(token_id)
+            verdict = await after_revoke(
+                client, source, target, name=token.name, in_use=target is None, error=err
+            )
+            return _report_lost(err, verdict)
     what = "the token in use," if token_id == av.SELF else "token"
     print(f"tokentui: revoked {what} {token.id} '{escape(token.name)}'", file=sys.stderr)
     return common.EXIT_OK
+
+
+async def _rotate_lost(
+    args: argparse.Namespace,
+    client: GitLabClient,
+    source: TokenSource,
+    token_id: int,
+    started: datetime,
+    err: OutcomeUnknown,
+) -> int:
+    """A rotate whose answer was lost: read the token back, say what happened and, when the
+    successor's value is lost, the command that rotates it (never sent automatically)."""
+    verdict = await after_rotate(client, source, token_id, started_at=started, error=err)
+    step = None
+    if verdict.successor is not None:
+        step = f"to get a value, run: {_rotate_command(args, verdict.successor.id)}"
+    return _report_lost(err, verdict, step)
+
+
+def _rotate_command(args: argparse.Namespace, token_id: int) -> str:
+    """``tokentui rotate 57 --user 4`` with the source, URL and profile this run used."""
+    words = ["tokentui", "rotate", str(token_id)]
+    choice, value = getattr(args, "source", None) or (None, None)
+    if choice is not None:
+        words.append(f"--{choice}")
+        if value is not None:
+            words.append(value)
+    for flag in ("url", "profile"):
+        given = getattr(args, flag, None)
+        if given:
+            words += [f"--{flag}", given]
+    if getattr(args, "expires_at", None):
+        words += ["--expires-at", args.expires_at]
+    elif getattr(args, "duration", None):
+        words += ["--duration", args.duration]
+    return shlex.join(words)
+
+
+def _report_lost(err: OutcomeUnknown, verdict: Verdict, step: str | None = None) -> int:
+    """Exit status 2 with, on stderr, what was lost, what the read-back found, and the next
+    step (a command; nothing is sent again automatically)."""
+    print(f"tokentui: error: {err}", file=sys.stderr)
+    print(f"tokentui: {verdict.text}", file=sys.stderr)
+    if step:
+        print(f"tokentui: {step}", file=sys.stderr)
+    return common.EXIT_ERROR
 
 
 def _on_terminal() -> bool:

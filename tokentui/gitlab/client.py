@@ -321,6 +321,7 @@ class GitLabClient:
                 "happened; check the token list before trying again.",
                 method=method,
                 url=str(response.request.url),
+                where=f"{method} {path}",
             ) from exc
 
     # -- who and where -------------------------------------------------------------------

@@ -54,8 +54,20 @@ class RequestTimedOut(TransportError):
 class OutcomeUnknown(TransportError):
     """A write (POST/DELETE) was sent but its answer was lost: it may or may not have happened.
 
-    Never retried automatically: a retried rotate revokes the value the first one returned.
+    Lost means: the connection dropped or timed out after the request left, a proxy in front
+    of GitLab answered 502 or 504 (GitLab may have acted before the proxy gave up; ``status``
+    is then the proxy's status), or a 2xx body could not be read. ``where`` names the request
+    (``POST /personal_access_tokens/54/rotate``). Never retried automatically: a retried
+    rotate revokes the value the first one returned; read the token back instead
+    (:mod:`tokentui.write_outcome`).
     """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, where: str = "", **kw: str
+    ) -> None:
+        super().__init__(message, **kw)
+        self.status = status
+        self.where = where
 
 
 class NotGitLab(GitLabError):

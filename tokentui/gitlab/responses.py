@@ -9,6 +9,7 @@ Messages are user-ready sentences and never contain a token value.
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import re
 import socket
@@ -40,6 +41,7 @@ from tokentui.gitlab.errors import (
     UnauthorizedReason,
     ValidationFailed,
 )
+from tokentui.terminal_text import escape
 
 T = TypeVar("T")
 
@@ -50,6 +52,14 @@ _GRAPE_PARAM = re.compile(
 )
 _PERMISSION_WORDS = ("not permitted", "does not have permission", "cannot delete")
 _MAX_TEXT = 300
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_MAX_TITLE = 120
+#: A proxy's answer to a write that may have reached GitLab: 502 (Workhorse or NGINX lost
+#: Puma's answer: "badgateway: failed to receive response") and 504 (the proxy's read timeout
+#: ran out while Puma was still working). 503 is not here: the proxy or GitLab refused to take
+#: the request on (maintenance, no healthy upstream), so it was not acted on.
+OUTCOME_UNKNOWN_STATUSES = frozenset({502, 504})
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def describe_request(request: httpx.Request, base_url: str) -> str:
@@ -102,11 +112,39 @@ def looks_like_html(response: httpx.Response) -> bool:
     return head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body"))
 
 
+def html_title(response: httpx.Response) -> str | None:
+    """The ``<title>`` of an HTML page, one line, entities decoded, unsafe characters as
+    visible escapes (:func:`tokentui.terminal_text.escape`), at most 120 characters; None
+    when it has none."""
+    match = _TITLE.search(response.content[:65536])
+    if match is None:
+        return None
+    charset = response.charset_encoding or "utf-8"
+    try:
+        raw = match.group(1).decode(charset, "replace")
+    except LookupError:
+        raw = match.group(1).decode("utf-8", "replace")
+    title = " ".join(html.unescape(raw).split())
+    if not title:
+        return None
+    if len(title) > _MAX_TITLE:
+        title = title[: _MAX_TITLE - 1] + "…"
+    return escape(title)
+
+
+def html_summary(response: httpx.Response) -> str:
+    """An HTML page in a few words (``an HTML page titled “502 Bad Gateway”``): an error page
+    is summarised by its title, never dumped."""
+    title = html_title(response)
+    return f"an HTML page titled “{title}”" if title else "an HTML page without a title"
+
+
 def html_error(response: httpx.Response, base_url: str) -> NotGitLab:
     request = response.request
     return NotGitLab(
-        f"The server at {base_url} answered {describe_request(request, base_url)} with an HTML "
-        f"page (HTTP {response.status_code}), not GitLab's API: is the URL right?",
+        f"The server at {base_url} answered {describe_request(request, base_url)} with "
+        f"{html_summary(response)} (HTTP {response.status_code}), not GitLab's API: is the URL "
+        "right?",
         method=request.method,
         url=str(request.url),
     )
@@ -255,9 +293,16 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
         )
     if status not in (429,) and status < 500 and looks_like_html(response):
         return html_error(response, base_url)
+    if request.method in _WRITE_METHODS and status in OUTCOME_UNKNOWN_STATUSES:
+        return _proxy_lost_write(response, where)
 
-    body = _decode(response)
-    text, fields, raw = gitlab_text(body)
+    if looks_like_html(response):
+        # A proxy's error page (a 5xx, a 429): its title says it all; the page is no message.
+        body: object = html_title(response)
+        text, fields, raw = html_summary(response), {}, {}
+    else:
+        body = _decode(response)
+        text, fields, raw = gitlab_text(body)
     shown = text or f"HTTP {status} {response.reason_phrase}".strip()
 
     if status == 401:
@@ -327,6 +372,25 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
         )
     return ApiError(
         f"GitLab answered HTTP {status} to {where}: {_sentence(shown)}", gitlab_message=body, **kw
+    )
+
+
+def _proxy_lost_write(response: httpx.Response, where: str) -> OutcomeUnknown:
+    """A 502/504 to a write: GitLab may have acted before the proxy gave up on its answer."""
+    status = response.status_code
+    if looks_like_html(response):
+        said = html_summary(response)
+    else:
+        text = gitlab_text(_decode(response))[0]
+        said = f"“{text}”" if text else "no message"
+    return OutcomeUnknown(
+        f"The proxy in front of GitLab answered HTTP {status} ({said}) to {where}: GitLab may "
+        "have acted on it before the proxy gave up, so its outcome is unknown. It was not sent "
+        "again.",
+        status=status,
+        where=where,
+        method=response.request.method,
+        url=str(response.request.url),
     )
 
 
@@ -418,6 +482,7 @@ def _transport_error(
             f"The connection to {host} was lost after {where} was sent, so its outcome is "
             "unknown: the change may have happened (a rotate may have replaced the token); "
             "check the token list before trying again.",
+            where=where,
             **kw,
         )
     if _is_plain_http(exc):

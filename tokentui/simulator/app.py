@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tokentui.simulator import errors, routes
 from tokentui.simulator.context import Ctx
-from tokentui.simulator.faults import LoggedRequest
+from tokentui.simulator.faults import Decision, LoggedRequest
 from tokentui.simulator.params import Params
 
 if TYPE_CHECKING:
@@ -32,6 +32,11 @@ _FAULT_MESSAGES = {
     500: "500 Internal Server Error",
     502: "502 Bad Gateway",
     503: "503 Service Unavailable",
+}
+_PROXY_TITLES = {
+    502: "502 Bad Gateway",
+    503: "503 Service Temporarily Unavailable",
+    504: "504 Gateway Time-out",
 }
 _HTML_404 = (
     "<!DOCTYPE html>\n<html><head><title>Not Found</title></head>"
@@ -49,6 +54,17 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
         return Response(status_code=status, headers=headers)
     content = json.dumps(body, separators=(",", ":"))
     return Response(content, status, headers, media_type="application/json")
+
+
+def proxy_error_page(status: int) -> Response:
+    """NGINX's own error page for ``status`` (502, 503, 504), as it sends it."""
+    title = _PROXY_TITLES[status]
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
+    return Response(page, status, media_type="text/html")
 
 
 async def drop_connection(send: Send) -> None:
@@ -89,6 +105,9 @@ class SimulatorApp(Starlette):
             self.sim.log_request(LoggedRequest(method, path, query, decision.status))
             await self._fault_response(decision.status, decision.retry_after)(scope, receive, send)
             return
+        if decision.proxy_status is not None:
+            await self._behind_failing_proxy(decision, method, path, query, scope, receive, send)
+            return
         logged = False
 
         async def capture(message: Message) -> None:
@@ -107,6 +126,30 @@ class SimulatorApp(Starlette):
             self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
         if decision.drop_after:
             await drop_connection(send)
+
+    async def _behind_failing_proxy(
+        self,
+        decision: Decision,
+        method: str,
+        path: str,
+        query: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """NGINX's error page instead of GitLab's answer; GitLab acts first when
+        ``decision.proxy_after`` (its answer is thrown away, as a proxy that gave up does)."""
+        status = decision.proxy_status
+        assert status is not None
+        if decision.proxy_after:
+
+            async def discard(message: Message) -> None:
+                return None
+
+            await super().__call__(scope, receive, discard)
+        # Logged before the answer leaves, so a client never sees an unlogged reply.
+        self.sim.log_request(LoggedRequest(method, path, query, status))
+        await proxy_error_page(status)(scope, receive, send)
 
     def _fault_response(self, status: int, retry_after: int) -> Response:
         if status != 429:

@@ -1,4 +1,5 @@
-"""Fault injection (latency, 5xx, 429 bursts, dropped connections) and the request log."""
+"""Fault injection (latency, 5xx, 429 bursts, dropped connections, a proxy's error pages) and
+the request log."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ class Decision:
     retry_after: int = 1
     drop_before: bool = False  # drop without handling
     drop_after: bool = False  # handle (the write happens), then drop
+    #: Answer with a proxy's HTML error page of this status (502, 504), after handling the
+    #: request (``proxy_after``: the write happens, its answer is lost) or without.
+    proxy_status: int | None = None
+    proxy_after: bool = False
 
 
 @dataclass(slots=True)
@@ -38,13 +43,34 @@ class _DropRule:
     remaining: int
 
 
+@dataclass(slots=True)
+class _ProxyRule:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    after_action: bool
+    remaining: int | None  # None: every matching request
+
+    def take(self, method: str, path: str) -> bool:
+        if self.remaining == 0 or self.method != method or not self.path.search(path):
+            return False
+        if self.remaining is not None:
+            self.remaining -= 1
+        return True
+
+
+#: Statuses :meth:`Faults.proxy_error` can answer with (a proxy in front of Puma).
+PROXY_STATUSES = (502, 503, 504)
+
+
 class Faults:
     """Fault settings, safe to change from any thread while the server runs.
 
     ``latency_ms`` delays every request; ``fail_rate`` answers that fraction with a 500/502/503
     (nothing handled); ``drop_rate`` drops that fraction of connections (nothing handled);
     :meth:`burst_429` throttles the next requests; :meth:`drop_after_action` lets matching
-    requests happen and then loses their response.
+    requests happen and then loses their response; :meth:`proxy_error` answers matching
+    requests with a proxy's HTML error page, after or without performing them.
     """
 
     def __init__(
@@ -63,6 +89,7 @@ class Faults:
         self._burst = 0
         self._burst_retry_after = 1
         self._drop_rules: list[_DropRule] = []
+        self._proxy_rules: list[_ProxyRule] = []
         self._slow_rules: list[tuple[re.Pattern[str], float]] = []
 
     def burst_429(self, count: int, retry_after: int = 1) -> None:
@@ -76,6 +103,25 @@ class Faults:
         ``path_regex`` (``re.search``): perform the request, then drop the connection."""
         with self._lock:
             self._drop_rules.append(_DropRule(method.upper(), re.compile(path_regex), times))
+
+    def proxy_error(
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 502,
+        *,
+        after_action: bool = True,
+        times: int | None = 1,
+    ) -> None:
+        """For the next ``times`` requests (None: all) whose method is ``method`` and whose
+        path matches ``path_regex`` (``re.search``), answer like NGINX in front of a stuck
+        Puma: an HTML page titled e.g. ``502 Bad Gateway``. With ``after_action`` the request
+        is performed first (the write happens, its answer is lost); without, it is not."""
+        if status not in PROXY_STATUSES:
+            raise ValueError(f"a proxy error is one of {PROXY_STATUSES}, not {status}")
+        rule = _ProxyRule(method.upper(), re.compile(path_regex), status, after_action, times)
+        with self._lock:
+            self._proxy_rules.append(rule)
 
     def slow_down(self, path_regex: str, extra_ms: float) -> None:
         """Delay requests whose path matches ``path_regex`` (``re.search``) by ``extra_ms``
@@ -91,6 +137,7 @@ class Faults:
             self.drop_rate = 0.0
             self._burst = 0
             self._drop_rules.clear()
+            self._proxy_rules.clear()
             self._slow_rules.clear()
 
     def decide(self, method: str, path: str) -> Decision:
@@ -109,4 +156,9 @@ class Faults:
                 if rule.remaining > 0 and rule.method == method and rule.path.search(path):
                     rule.remaining -= 1
                     return Decision(latency, drop_after=True)
+            for proxy in self._proxy_rules:
+                if proxy.take(method, path):
+                    return Decision(
+                        latency, proxy_status=proxy.status, proxy_after=proxy.after_action
+                    )
             return Decision(latency)
