@@ -4,8 +4,8 @@ The dialogs are shown over a small stand-in for the main screen (with the app's 
 and the main screen's own key bindings, so its footer and the help list are the real ones),
 so these pictures change only when a dialog or the main screen's keys change; the dialogs
 inside the real app are covered by ``test_tui_actions.py``. The snapshot tests are plain sync
-tests, as ``snap_compare`` needs. Update with ``pytest tests/test_snapshots_dialogs.py --snapshot-update``
-and look at the SVGs.
+tests, as ``snap_compare`` needs. Update with
+``pytest tests/test_snapshots_dialogs.py --snapshot-update`` and look at the SVGs.
 """
 
 from __future__ import annotations
