@@ -16,7 +16,6 @@ from tokentui.query import (
     expiring_filters,
     filter_tokens,
     matches_search,
-    select_tokens,
     sort_tokens,
     token_kind,
 )
@@ -33,6 +32,18 @@ def tok(id: int, name: str = "t", **kw) -> Token:
 
 def ids(tokens) -> list[int]:
     return [t.id for t in tokens]
+
+
+def select_tokens(
+    tokens: list[Token],
+    server: TokenFilters | None = None,
+    client: ClientFilters | None = None,
+    now: datetime = NOW,
+    key: SortKey = SortKey.EXPIRY,
+    descending: bool = False,
+) -> list[Token]:
+    """The reference the index must agree with: filter, then sort, with no index."""
+    return sort_tokens(filter_tokens(tokens, server, client, now), key, descending, now=now)
 
 
 @pytest.mark.parametrize(

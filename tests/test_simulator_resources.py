@@ -7,8 +7,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tokentui.gitlab.models import TokenKind
 from tokentui.simulator import Simulator
+from tokentui.simulator.rules import TokenKind
 
 
 def api(sim: Simulator, token: str | None = None) -> httpx.Client:

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import httpx
 import pytest
 
-from tokentui.gitlab.models import TokenKind
 from tokentui.simulator import Simulator, SimulatorConfig
+from tokentui.simulator.rules import TokenKind
 
 VALUE = re.compile(r"^glpat-[A-Za-z0-9_-]{20}$")
 

@@ -1,10 +1,11 @@
 """Snapshots of the action dialogs at 120x40 and 80x24, with a frozen clock.
 
-The dialogs are shown over a small stand-in for the main screen (with the app's dialog styles),
-so these pictures change only when a dialog changes, not when the main screen does; the
-dialogs inside the real app are covered by ``test_tui_actions.py``. Plain sync tests, as
-``snap_compare`` needs. Update with ``pytest tests/test_snapshots_dialogs.py --snapshot-update``
-and look at the SVGs.
+The dialogs are shown over a small stand-in for the main screen (with the app's dialog styles
+and the main screen's own key bindings, so its footer and the help list are the real ones),
+so these pictures change only when a dialog or the main screen's keys change; the dialogs
+inside the real app are covered by ``test_tui_actions.py``. The snapshot tests are plain sync
+tests, as ``snap_compare`` needs. Update with
+``pytest tests/test_snapshots_dialogs.py --snapshot-update`` and look at the SVGs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import ClassVar
 import pytest
 from pydantic import SecretStr
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -28,6 +29,7 @@ from tokentui.screens.create import CreateWizard
 from tokentui.screens.help import HelpScreen, binding_rows
 from tokentui.screens.reveal import RevealScreen
 from tokentui.screens.source_picker import SourcePicker
+from tokentui.screens.tokens import TokensScreen
 from tokentui.widgets.scope_picker import ScopePicker
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -50,28 +52,14 @@ TOKEN = Token(
 
 
 class StandIn(Screen[None]):
-    """A main screen with the main screen's keys, so help has something real to list."""
+    """A main screen with the main screen's own keys (``TokensScreen.BINDINGS``, the list
+    itself, not a copy), so help lists what the real screen has. Its keys do nothing here."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "noop", "New", id="tokens.new"),
-        Binding("r", "noop", "Rotate", id="tokens.rotate"),
-        Binding("d,delete", "noop", "Revoke", id="tokens.revoke"),
-        Binding("t", "noop", "Source", id="tokens.source"),
-        Binding("slash", "noop", "Filter", id="tokens.filter"),
-        Binding("s", "noop", "Sort", id="tokens.sort"),
-        Binding("S", "noop", "Reverse sort", show=False, id="tokens.reverse_sort"),
-        Binding("ctrl+r", "noop", "Reload", show=False, id="tokens.reload"),
-        Binding("y", "noop", "Copy name", show=False, id="tokens.copy_name"),
-        Binding("question_mark", "noop", "Help", id="tokens.help"),
-        Binding("q", "noop", "Quit", id="tokens.quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = TokensScreen.BINDINGS
 
     def compose(self) -> ComposeResult:
         yield Static("tokentui — the token list would be here", id="stand-in")
         yield Footer()
-
-    def action_noop(self) -> None:
-        """Nothing: the keys are only listed."""
 
 
 class DialogHost(App[None]):
@@ -176,3 +164,16 @@ def test_source_picker(snap_compare, size) -> None:
         await no_blink(pilot)
 
     assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
+
+
+async def test_the_stand_in_shows_the_main_screens_keys() -> None:
+    """What the pictures show behind a dialog is the main screen's footer: each key the real
+    ``TokensScreen`` shows, with its own description (one per action, as Textual groups them)."""
+    async with DialogHost().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, StandIn)
+        keys = pilot.app.screen.query_one(Footer).query("FooterKey")
+        palette = pilot.app.COMMAND_PALETTE_BINDING  # the app's key, not the screen's
+        shown = [(k.key, k.description) for k in keys if k.key != palette]
+    expected = [(b.key.split(",")[0], b.description) for b in TokensScreen.BINDINGS if b.show]
+    assert shown == expected

@@ -494,16 +494,3 @@ class TokenIndex:
             empty = ClientFilters()
             rows = [i for i in rows if matches(tokens[i], rest, empty, now)]
         return rows
-
-
-def select_tokens(
-    tokens: Sequence[Token],
-    server: TokenFilters | None = None,
-    client: ClientFilters | None = None,
-    now: datetime | None = None,
-    key: SortKey = SortKey.EXPIRY,
-    descending: bool = False,
-) -> list[Token]:
-    """Filter then sort a list of tokens in one call (for the scripting CLI)."""
-    now = now or datetime.now(UTC)
-    return sort_tokens(filter_tokens(tokens, server, client, now), key, descending, now=now)

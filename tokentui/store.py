@@ -287,12 +287,6 @@ class TokenStore:
         self._invalidate()
         self._emit(Change.VIEW)
 
-    def apply_updated(self, token: Token) -> None:
-        """A token's fields changed on the server (e.g. fetched again): replace it."""
-        self.index.put(_public(token))
-        self._invalidate()
-        self._emit(Change.VIEW)
-
 
 class ViewRows(Sequence[Token]):
     """The view's tokens, read through the index positions on demand."""

@@ -1,7 +1,8 @@
 """Token scopes and access levels as GitLab defines them (see docs/gitlab-facts.md).
 
-Pure data, shared by the client (to validate before a request) and the simulator (to answer
-as GitLab would).
+Pure data for the client (to validate before a request) and its fronts. The simulator states
+the same rules independently (``tokentui/simulator/rules.py``); ``tests/test_simulator_rules.py``
+holds the two tables to each other and to GitLab.
 """
 
 from __future__ import annotations

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from tokentui.gitlab import scopes as sc
-from tokentui.simulator import errors
+from tokentui.simulator import errors, rules
 from tokentui.simulator.params import Params
 from tokentui.simulator.records import TokenRecord, UserRecord
 from tokentui.simulator.state import State
@@ -21,7 +20,7 @@ ROTATION_PATH = re.compile(r"access_tokens/(\d+|self)/rotate$")
 #: GitLab updates ``last_used_at`` at most this often.
 LAST_USED_INTERVAL = timedelta(minutes=10)
 #: Every scope (endpoints that accept any scope, e.g. ``/personal_access_tokens/self``).
-ANY_SCOPE: tuple[str, ...] = sc.PERSONAL_SCOPES
+ANY_SCOPE: tuple[str, ...] = rules.ALL_AVAILABLE_SCOPES
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tokentui.gitlab.models import TokenKind
+from tokentui.simulator.rules import TokenKind
 
 #: ``user_type`` values the simulator uses.
 HUMAN = "human"

@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from tokentui.gitlab.models import TokenKind
 from tokentui.simulator.demo_data import (
     ADMIN_EXTRA_SCOPES,
     FIRST_NAMES,
@@ -31,6 +30,7 @@ from tokentui.simulator.records import (
     TokenRecord,
     UserRecord,
 )
+from tokentui.simulator.rules import TokenKind
 from tokentui.simulator.state import State
 
 GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50

@@ -6,16 +6,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import overload
 
-from tokentui.gitlab import scopes as sc
-from tokentui.gitlab.models import TokenKind
-from tokentui.simulator import errors
+from tokentui.simulator import errors, rules
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.records import SERVICE_ACCOUNT, TokenRecord, UserRecord
+from tokentui.simulator.rules import TokenKind
 
 
 def max_expiry(today: date) -> date:
     """The latest accepted ``expires_at`` (today + 365, inclusive)."""
-    return today + timedelta(days=sc.MAX_LIFETIME_DAYS)
+    return today + timedelta(days=rules.MAX_LIFETIME_DAYS)
 
 
 def model_errors(
@@ -35,13 +34,13 @@ def model_errors(
         found.setdefault("name", []).append("can't be blank")
     if scopes is not None and not scopes:
         found.setdefault("scopes", []).append("can't be blank")
-    if name is not None and len(name) > sc.MAX_NAME_LENGTH:
+    if name is not None and len(name) > rules.MAX_NAME_LENGTH:
         found.setdefault("name", []).append(
-            f"is too long (maximum is {sc.MAX_NAME_LENGTH} characters)"
+            f"is too long (maximum is {rules.MAX_NAME_LENGTH} characters)"
         )
-    if description is not None and len(description) > sc.MAX_DESCRIPTION_LENGTH:
+    if description is not None and len(description) > rules.MAX_DESCRIPTION_LENGTH:
         found.setdefault("description", []).append(
-            f"is too long (maximum is {sc.MAX_DESCRIPTION_LENGTH} characters)"
+            f"is too long (maximum is {rules.MAX_DESCRIPTION_LENGTH} characters)"
         )
     if expires_at is not None and expires_at > max_expiry(ctx.today):
         found.setdefault("expires_at", []).append(
@@ -111,7 +110,7 @@ def rotate(ctx: Ctx, old: TokenRecord, expires_at: date | None) -> tuple[TokenRe
     if old.revoked:
         raise errors.bad_request("Token already revoked")
     if expires_at is None:
-        expires_at = ctx.today + timedelta(days=sc.ROTATE_DEFAULT_DAYS)
+        expires_at = ctx.today + timedelta(days=rules.ROTATE_DEFAULT_DAYS)
     found = model_errors(ctx, name=None, description=None, expires_at=expires_at)
     if found:
         raise errors.bad_request(full_messages(found))

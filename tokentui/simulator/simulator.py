@@ -11,12 +11,12 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from tokentui.gitlab.models import TokenKind
 from tokentui.simulator import seed
 from tokentui.simulator.app import SimulatorApp
 from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.faults import Faults, LoggedRequest
 from tokentui.simulator.records import PROJECT_BOT, SERVICE_ACCOUNT, TokenRecord, UserRecord
+from tokentui.simulator.rules import TokenKind
 from tokentui.simulator.server import serve_app
 from tokentui.simulator.state import State
 

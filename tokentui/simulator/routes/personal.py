@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokentui.gitlab import scopes as sc
-from tokentui.simulator import entities, errors, services
+from tokentui.simulator import entities, errors, rules, services
 from tokentui.simulator.context import ANY_SCOPE, Ctx
 from tokentui.simulator.filters import FILTER_KEYS, filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
@@ -13,7 +12,6 @@ from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import SERVICE_ACCOUNT, TokenRecord
 from tokentui.simulator.routes import Reply, route
 
-SELF_ROTATE = ("api", "self_rotate")
 ACCESS_LEVEL_VALUES = ("10", "15", "20", "30", "40", "50")
 #: Lists longer than this cache their filtered result (small ones always filter afresh, so
 #: tests may poke records directly; for big ones call ``sim.state.touch()`` after that).
@@ -181,7 +179,7 @@ def revoke_token(ctx: Ctx, id: str) -> Reply:
 @route("POST", "personal_access_tokens/self/rotate")
 def rotate_self(ctx: Ctx) -> Reply:
     """Rotate the token in use (``api`` or ``self_rotate``)."""
-    ctx.authenticate(SELF_ROTATE)
+    ctx.authenticate(rules.SELF_ROTATE_SCOPES)
     expires_at = ctx.params.date("expires_at")
     ctx.params.check()
     assert ctx.token is not None
@@ -211,7 +209,7 @@ def create_personal(
     user_id: int,
     *,
     allowed: tuple[str, ...],
-    default_days: int | None = sc.MAX_LIFETIME_DAYS,
+    default_days: int | None = rules.MAX_LIFETIME_DAYS,
 ) -> Reply:
     """Shared body of the PAT create endpoints: Grape 400s, then model 422s."""
     p = ctx.params
@@ -249,11 +247,11 @@ def admin_create(ctx: Ctx, user_id: str) -> Reply:
     uid = _id(user_id, "user_id")
     if uid not in ctx.state.users:
         raise errors.not_found("User")
-    return create_personal(ctx, uid, allowed=sc.PERSONAL_SCOPES)
+    return create_personal(ctx, uid, allowed=rules.SCOPES_BY_KIND[rules.TokenKind.PERSONAL])
 
 
 @route("POST", "user/personal_access_tokens")
 def self_create(ctx: Ctx) -> Reply:
     """Any user creates a limited PAT (``k8s_proxy`` / ``self_rotate``) for themselves."""
     user = ctx.authenticate()
-    return create_personal(ctx, user.id, allowed=sc.SELF_SERVICE_SCOPES)
+    return create_personal(ctx, user.id, allowed=rules.SELF_SERVICE_SCOPES)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import random
 
-from tokentui.gitlab import scopes as sc
-from tokentui.gitlab.models import TokenKind
-from tokentui.simulator import entities, errors, seed, services
+from tokentui.simulator import entities, errors, rules, seed, services
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.filters import filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
@@ -17,8 +15,7 @@ from tokentui.simulator.routes.misc import visible_group, visible_project
 Resource = ProjectRecord | GroupRecord
 #: Level needed to manage a resource's tokens: project Maintainer, group Owner.
 MANAGE_LEVEL = {"project": 40, "group": 50}
-SELF_ROTATE = ("api", "self_rotate")
-LEVEL_VALUES = tuple(str(level) for level in sc.ACCESS_LEVELS)
+LEVEL_VALUES = tuple(str(level) for level in rules.ACCESS_LEVELS)
 
 
 def _resource(ctx: Ctx, kind: str, id_or_path: str) -> Resource:
@@ -87,11 +84,13 @@ def _create(ctx: Ctx, kind: str, id: str) -> Reply:
     ctx.authenticate()
     p = ctx.params
     name = p.string("name", required=True)
-    scopes = p.string_list("scopes", required=True, comma=False, allowed=sc.RESOURCE_SCOPES)
+    scopes = p.string_list(
+        "scopes", required=True, comma=False, allowed=rules.SCOPES_BY_KIND[rules.TokenKind(kind)]
+    )
     description = p.string("description")
     expires_at = p.date("expires_at")
     level_text = p.raw("access_level")
-    level = sc.DEFAULT_ACCESS_LEVEL
+    level = rules.DEFAULT_ACCESS_LEVEL
     if level_text is not None:
         if str(level_text) not in LEVEL_VALUES:
             p.errors.append("access_level does not have a valid value")
@@ -129,7 +128,7 @@ def _create(ctx: Ctx, kind: str, id: str) -> Reply:
         user_id=bot.id,
         name=name,
         scopes=scopes,
-        kind=TokenKind.PROJECT if kind == "project" else TokenKind.GROUP,
+        kind=rules.TokenKind.PROJECT if kind == "project" else rules.TokenKind.GROUP,
         description=description,
         expires_at=expires_at,
         resource=(kind, resource.id),
@@ -174,7 +173,7 @@ def _rotate(ctx: Ctx, kind: str, id: str, token_id: str) -> Reply:
 
 
 def _self_rotate(ctx: Ctx, kind: str, id: str) -> Reply:
-    user = ctx.authenticate(SELF_ROTATE)
+    user = ctx.authenticate(rules.SELF_ROTATE_SCOPES)
     if user.user_type != PROJECT_BOT:
         raise errors.not_allowed()
     expires_at = ctx.params.date("expires_at")

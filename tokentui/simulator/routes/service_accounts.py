@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tokentui.gitlab import scopes as sc
-from tokentui.simulator import entities, errors, services
+from tokentui.simulator import entities, errors, rules, services
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.filters import filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
@@ -111,7 +110,9 @@ def list_tokens(ctx: Ctx, id: str, user_id: str) -> Reply:
 def create_token(ctx: Ctx, id: str, user_id: str) -> Reply:
     """Create a token for the service account (422 on model errors)."""
     user = _account(ctx, _group(ctx, id), user_id)
-    return create_personal(ctx, user.id, allowed=sc.PERSONAL_SCOPES)
+    return create_personal(
+        ctx, user.id, allowed=rules.SCOPES_BY_KIND[rules.TokenKind.SERVICE_ACCOUNT]
+    )
 
 
 @route("DELETE", "groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
-from tokentui.gitlab import scopes as sc
-from tokentui.gitlab.models import TokenKind
-from tokentui.simulator import entities, errors, services
+from tokentui.simulator import entities, errors, rules, services
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.params import parse_int
@@ -76,7 +74,7 @@ def create_impersonation(ctx: Ctx, user_id: str) -> Reply:
     found = services.model_errors(ctx, name=name, description=description, expires_at=expires_at)
     if not scopes:
         found.setdefault("scopes", []).append("can't be blank")
-    elif any(s not in sc.PERSONAL_SCOPES for s in scopes):
+    elif any(s not in rules.SCOPES_BY_KIND[rules.TokenKind.IMPERSONATION] for s in scopes):
         found.setdefault("scopes", []).append("can only contain available scopes")
     if expires_at is None:
         found.setdefault("expires_at", []).append("can't be blank")
@@ -88,7 +86,7 @@ def create_impersonation(ctx: Ctx, user_id: str) -> Reply:
         user_id=user.id,
         name=name,
         scopes=scopes,
-        kind=TokenKind.IMPERSONATION,
+        kind=rules.TokenKind.IMPERSONATION,
         description=description,
         expires_at=expires_at,
         impersonation=True,

@@ -1,0 +1,91 @@
+"""GitLab's token rules as the simulator enforces them: kinds, scopes, access levels, lifetimes.
+
+Written from GitLab's behaviour as recorded in ``/work/shared/gitlab-api.md`` (cited as §N), not
+from the client: the client keeps its own table (``tokentui.gitlab.scopes``) and
+``tests/test_simulator_rules.py`` checks the two against each other and against GitLab's
+answers, so a wrong entry on either side fails a test instead of passing on both.
+
+The simulated instance has the container registry, the dependency proxy and Duo enabled, and
+observability disabled (§3.1: ``read_observability``/``write_observability`` are offered only
+when it is on), so its scope list is the full 19.x list without the two observability scopes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class TokenKind(StrEnum):
+    """The kinds of token the simulator stores; every one is a ``PersonalAccessToken`` row."""
+
+    PERSONAL = "personal"
+    IMPERSONATION = "impersonation"
+    PROJECT = "project"
+    GROUP = "group"
+    SERVICE_ACCOUNT = "service_account"
+
+
+#: ``Gitlab::Auth`` non-admin scopes, in the order of the §3.1 table.
+NON_ADMIN_SCOPES: tuple[str, ...] = (
+    "api",
+    "read_api",
+    "read_user",
+    "create_runner",
+    "manage_runner",
+    "k8s_proxy",
+    "self_rotate",
+    "read_repository",
+    "write_repository",
+    "read_registry",
+    "write_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+    "ai_features",
+)
+
+#: ``Gitlab::Auth::ADMIN_SCOPES`` (§3.1): only meaningful on an administrator's token.
+ADMIN_SCOPES: tuple[str, ...] = ("sudo", "admin_mode", "read_service_ping")
+
+#: ``Gitlab::Auth.all_available_scopes`` (§3.1): what the PAT create endpoints accept
+#: (admin create §4.10, service-account create §4.15) and what an impersonation token may hold.
+ALL_AVAILABLE_SCOPES: tuple[str, ...] = NON_ADMIN_SCOPES + ADMIN_SCOPES
+
+#: ``resource_bot_scopes`` (§3.1, §4.13/§4.14): the non-admin scopes without ``read_user``;
+#: the ``values:`` list of project and group token ``scopes``.
+RESOURCE_BOT_SCOPES: tuple[str, ...] = tuple(s for s in NON_ADMIN_SCOPES if s != "read_user")
+
+#: ``POST /user/personal_access_tokens`` (19.x, §4.11): ``k8s_proxy`` and/or ``self_rotate``.
+SELF_SERVICE_SCOPES: tuple[str, ...] = ("k8s_proxy", "self_rotate")
+
+#: Scopes that allow ``POST …/self/rotate`` (§4.8, §4.14).
+SELF_ROTATE_SCOPES: tuple[str, ...] = ("api", "self_rotate")
+
+#: The scopes a token of each kind may be created with.
+SCOPES_BY_KIND: MappingProxyType[TokenKind, tuple[str, ...]] = MappingProxyType(
+    {
+        TokenKind.PERSONAL: ALL_AVAILABLE_SCOPES,
+        TokenKind.IMPERSONATION: ALL_AVAILABLE_SCOPES,
+        TokenKind.SERVICE_ACCOUNT: ALL_AVAILABLE_SCOPES,
+        TokenKind.PROJECT: RESOURCE_BOT_SCOPES,
+        TokenKind.GROUP: RESOURCE_BOT_SCOPES,
+    }
+)
+
+#: ``Gitlab::Access.options_with_owner`` (§3.2): the project/group token ``access_level`` values.
+ACCESS_LEVELS: MappingProxyType[int, str] = MappingProxyType(
+    {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner"}
+)
+#: ``access_level`` when the request has none (§3.2).
+DEFAULT_ACCESS_LEVEL = 40
+
+#: Maximum lifetime with ``require_personal_access_token_expiry`` on and the 400-day flag off
+#: (§1.7); inclusive: ``today + 365`` is accepted, ``today + 366`` refused.
+MAX_LIFETIME_DAYS = 365
+#: Default expiry of a rotated token when the request names none: today + 7 (§1.7, §4.7).
+ROTATE_DEFAULT_DAYS = 7
+#: ``description`` limit (§1.7: "Description is too long (maximum is 255 characters)").
+MAX_DESCRIPTION_LENGTH = 255
+#: ``name`` limit: not recorded in gitlab-api.md; the simulator's choice (the column's usual
+#: ``varchar(255)``), refused with the description's message shape.
+MAX_NAME_LENGTH = 255
