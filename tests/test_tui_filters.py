@@ -139,7 +139,7 @@ async def test_esc_on_the_list_clears_every_filter(frozen_sim, clock) -> None:
         assert 0 < len(shown) < len(everything)
         assert "state=active" in list_requests(frozen_sim)[-1].query
         # The count reads the same way, filtered or not.
-        assert f"{len(shown):,} of {total:,} shown" in header_text(app)
+        assert f"{len(shown):,} of {total:,} shown (esc clears)" in header_text(app)
         app.screen.query_one(TokenTable).focus()
         await pilot.pause()
         assert "Clear filters" in str(app.screen.active_bindings["escape"].binding.description)
@@ -151,8 +151,9 @@ async def test_esc_on_the_list_clears_every_filter(frozen_sim, clock) -> None:
         assert "state=" not in list_requests(frozen_sim)[-1].query
         assert all(not field.value for field in bar.query(Input))
         assert f"{total:,} of {total:,} shown" in header_text(app)
+        assert "esc clears" not in header_text(app)
         assert isinstance(app.focused, TokenTable)
-        # Nothing left to clear: esc on the list does nothing (and the footer hides it).
+        # Nothing left to clear: esc on the list does nothing.
         requests = len(list_requests(frozen_sim))
         await pilot.press("escape")
         await settle(pilot)

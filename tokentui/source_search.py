@@ -87,9 +87,8 @@ def user_label(user: User) -> str:
 def account_label(account: ServiceAccount) -> str:
     """A service account by its name and username: GitLab names every one "Service account
     user" by default, so the username (which ends in a unique part) tells them apart."""
-    return (
-        f"{clean(account.name) or 'service account'} (id {account.id})\n  {clean(account.username)}"
-    )
+    name = clean(account.name) or "service account"
+    return f"{name} (id {account.id})\n{clean(account.username)}"
 
 
 def match_account(accounts: list[ServiceAccount], wanted: str) -> ServiceAccount | None:

@@ -55,7 +55,8 @@ class TokensScreen(Screen):
         Binding("d,delete", "revoke", "Revoke", id="tokens.revoke"),
         Binding("t", "pick_source", "Source", id="tokens.source"),
         Binding("slash", "focus_filter", "Filter", id="tokens.filter"),
-        Binding("escape", "clear_filters", "Clear filters", id="tokens.clear_filters"),
+        # Not in the footer (no room at 80 columns): the header says "esc clears" instead.
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="tokens.clear_filters"),
         Binding("s", "cycle_sort", "Sort", id="tokens.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
@@ -184,7 +185,11 @@ class TokensScreen(Screen):
             header.append(" TLS NOT VERIFIED ", style="bold white on red")
         if store.source is not None:
             header.append(f" {clean(store.source.label)}", style="bold cyan")
-        header.append(f" │ {self.count_text()}", style="bold" if self._filtered() else "")
+        if self._filtered():
+            header.append(f" │ {self.count_text()}", style="bold")
+            header.append(" (esc clears)", style="dim")
+        else:
+            header.append(f" │ {self.count_text()}")
         if app.retry_status:
             header.append(f" │ {app.retry_status}", style="bold yellow")
         arrow = "↓" if store.descending else "↑"
@@ -334,7 +339,7 @@ class TokensScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filters":
-            # esc means something only when a filter is set (the footer says so then).
+            # esc means something only when a filter is set (the header says so then).
             return self.filter_bar.is_set if self.is_alive() else False
         return True
 
