@@ -152,7 +152,7 @@ async def test_tui_list_of_3000_tokens_is_exact_under_every_fault(sim_factory) -
         assert len(ids) == len(set(ids)) and sorted(ids) == sorted(expected)
         table = app.screen.query_one(TokenTable)
         assert len(table.rows) == len(expected)
-        assert f"{len(expected):,} tokens" in header_text(app)
+        assert f"{len(expected):,} of {len(expected):,} shown" in header_text(app)
     assert len(sleeps.delays) > 5
 
 

@@ -152,3 +152,54 @@ def test_impersonation_tokens(sim: Simulator) -> None:
     assert made.impersonation is True and sim.state.tokens[made.id].impersonation
     alice.impersonationtokens.delete(made.id)
     assert sim.state.tokens[made.id].revoked
+
+
+def test_users_projects_and_groups_lists(sim: Simulator) -> None:
+    """The directory lists tokentui's source picker searches (and a scan walks), paged as
+    python-gitlab pages them: ``get_all`` follows the ``Link`` header, keyset included."""
+    from tokentui.simulator.records import GroupRecord, ProjectRecord
+
+    state = sim.state
+    for number in range(60):
+        pid = max(state.projects) + 1
+        path = f"svc-{number:02d}"
+        state.projects[pid] = ProjectRecord(
+            pid, path, path, 2, f"platform/infra/{path}", sim.now() - timedelta(days=3)
+        )
+        gid = max(state.groups) + 1
+        state.groups[gid] = GroupRecord(
+            gid,
+            f"Team {number:02d}",
+            f"team-{number:02d}",
+            f"platform/team-{number:02d}",
+            sim.now() - timedelta(days=3),
+            parent_id=1,
+        )
+    state.touch()
+    admin = client(sim, sim.admin_token)
+    users = admin.users.list(get_all=True, per_page=20)
+    assert [u.id for u in users] == sorted(state.users, reverse=True)
+    (bob,) = admin.users.list(username="bob")
+    assert (bob.id, bob.name) == (3, "Bob Brenner")
+    assert [u.username for u in admin.users.list(search="carol")] == ["carol"]
+
+    projects = admin.projects.list(get_all=True, per_page=25, order_by="id", sort="asc")
+    assert [p.id for p in projects] == sorted(state.projects)
+    keyset = admin.projects.list(
+        iterator=True, pagination="keyset", order_by="id", sort="asc", per_page=25
+    )
+    assert [p.id for p in keyset] == sorted(state.projects)
+
+    bob_gl = client(sim, sim.maintainer_token)
+    maintained = bob_gl.projects.list(get_all=True, min_access_level=40, per_page=20)
+    assert len(maintained) == len(state.projects) - 1  # all but the private data/warehouse
+    groups = bob_gl.groups.list(get_all=True, min_access_level=50, per_page=20)
+    assert {g.full_path for g in groups} == {
+        g.full_path for g in state.groups.values() if g.full_path.startswith("platform")
+    }
+    alice = client(sim, sim.user_token)
+    assert [g.full_path for g in alice.groups.list(get_all=True)] == ["platform"]
+    found = alice.projects.list(search="platform/infra/svc-0", search_namespaces=True, get_all=True)
+    assert sorted(p.path_with_namespace for p in found) == [
+        f"platform/infra/svc-0{n}" for n in range(10)
+    ]

@@ -45,7 +45,7 @@ async def test_start_shows_everything_as_admin(frozen_sim, clock) -> None:
         assert len(table_names(app)) == app.store.total == app.store.loaded > 0
         header = header_text(app)
         assert "all tokens" in header and "root@" in header and "(admin)" in header
-        assert f"{app.store.loaded:,} tokens" in header
+        assert f"{app.store.loaded:,} of {app.store.loaded:,} shown" in header
 
 
 async def test_typing_a_filter_narrows_rows_without_requests(frozen_sim, clock) -> None:

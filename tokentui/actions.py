@@ -54,6 +54,7 @@ GROUP_CREATE = "token-create"
 GROUP_ROTATE = "token-rotate"
 GROUP_REVOKE = "token-revoke"
 GROUP_SOURCE = "token-source"
+GROUP_COMPLETE = "source-complete"
 
 NO_SELECTION = "No token selected: move to a token in the list first."
 
@@ -416,8 +417,33 @@ class TokenActions:
                 viewer_is_admin=self.app.viewer.is_admin,
                 on_submit=self._submit_source,
                 on_list_accounts=self._submit_list_accounts,
+                on_complete=self._submit_complete,
             )
         )
+
+    def _submit_complete(self, picker: SourcePicker, choice: str, query: str) -> None:
+        # A newer query cancels the one in flight (exclusive in its own group).
+        self.app.run_worker(
+            self._complete(picker, choice, query),
+            name="Complete source",
+            group=GROUP_COMPLETE,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _complete(self, picker: SourcePicker, choice: str, query: str) -> None:
+        from tokentui.source_search import suggestions
+
+        try:
+            found = await suggestions(
+                self.app.client, choice, query, viewer_is_admin=self.app.viewer.is_admin
+            )
+        except Unauthorized:
+            raise
+        except GitLabError:
+            found = []  # completion is a help: the typed value can still be checked
+        if picker in self.app.screen_stack:
+            picker.show_suggestions(choice, query, found)
 
     def _submit_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
         self._run(
@@ -450,6 +476,14 @@ class TokenActions:
         viewer = self.app.viewer
         client = self.app.client
         try:
+            value = await self._ids_for_names(choice, value)
+        except LookupError as err:
+            return None, str(err)
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            return None, err.message
+        try:
             source = resolve_source(
                 choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
             )
@@ -474,6 +508,39 @@ class TokenActions:
             return None, err.message
         return source, None
 
+    async def _ids_for_names(self, choice: str, value: str | None) -> str | None:
+        """``value`` with a username in place of a user id (``alice`` -> ``2``, ``platform:
+        svc-bot`` -> ``platform:8``); project and group paths go to GitLab as they are.
+
+        Raises ``LookupError`` with a user-ready message when there is no such user.
+        """
+        from tokentui.source_search import match_account
+
+        text = (value or "").strip()
+        client = self.app.client
+        if choice in ("user", "impersonation") and text and not text.isdigit():
+            user = await client.user_by_username(text)
+            if user is None:
+                raise LookupError(
+                    f"There is no user {text.removeprefix('@')!r} (or you cannot see them): "
+                    "type a username, e.g. alice, and pick from the list."
+                )
+            return str(user.id)
+        if choice == "service-account":
+            group, sep, account = text.rpartition(":")
+            if sep and account.strip() and not account.strip().isdigit():
+                try:
+                    accounts = await client.list_service_accounts(group.strip("/"))
+                except NotFound:
+                    raise LookupError(
+                        f"There is no group {group!r} (or you cannot see it)."
+                    ) from None
+                found = match_account(accounts, account)
+                if found is None:
+                    raise LookupError(f"Group {group} has no service account {account.strip()!r}.")
+                return f"{group}:{found.id}"
+        return value
+
     async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
         try:
             accounts = await self.app.client.list_service_accounts(group)
@@ -492,10 +559,10 @@ class TokenActions:
     # -- help -----------------------------------------------------------------------------
     def show_help(self) -> None:
         """``?``: every binding of the current screen."""
-        from tokentui.screens.help import HelpScreen, binding_rows
+        from tokentui.screens.help import HelpScreen, help_sections
 
-        screen = self.app.screen
-        self.app.push_screen(HelpScreen(binding_rows(screen), title="Keys on this screen"))
+        own, general = help_sections(self.app.screen)
+        self.app.push_screen(HelpScreen(own, title="Keys on this screen", general=general))
 
 
 def _not_found_text(choice: str, value: str) -> str:
@@ -509,7 +576,9 @@ def _not_found_text(choice: str, value: str) -> str:
             f"There is no group {value!r} (or you cannot see it): "
             "use its full path, e.g. platform/infra."
         )
-    return f"There is no user with id {value} (or you cannot see them)."
+    if value.strip().isdigit():
+        return f"There is no user with id {value.strip()} (or you cannot see them)."
+    return f"There is no user {value!r} (or you cannot see them)."
 
 
 def _new_token_details(new: Token) -> str:

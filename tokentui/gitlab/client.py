@@ -73,6 +73,9 @@ _PROJECT = TypeAdapter(Project)
 _GROUP = TypeAdapter(Group)
 _VERSION = TypeAdapter(Version)
 _ACCOUNTS = TypeAdapter(list[ServiceAccount])
+_USERS = TypeAdapter(list[User])
+_PROJECTS = TypeAdapter(list[Project])
+_GROUPS = TypeAdapter(list[Group])
 _ASSOCIATIONS = TypeAdapter(Associations)
 
 #: ``GET``/``DELETE /personal_access_tokens/self`` (the token in use), from the source.
@@ -348,24 +351,120 @@ class GitLabClient:
     async def list_service_accounts(self, group: int | str) -> list[ServiceAccount]:
         """``GET /groups/:id/service_accounts`` (all pages)."""
         path = f"/groups/{_encode(group)}/service_accounts"
+        return await self._list(path, _ACCOUNTS, "a list of service accounts", {})
+
+    async def _list(
+        self,
+        path: str,
+        adapter: TypeAdapter[list[T]],
+        what: str,
+        params: dict[str, Any],
+        *,
+        limit: int | None = None,
+    ) -> list[T]:
+        """Every item of a paginated list (pages in order, fetched ahead as GitLab's totals
+        allow), or only the first ``limit`` items (one request when they fit in a page)."""
+        per_page = MAX_PER_PAGE if limit is None else max(1, min(limit, MAX_PER_PAGE))
 
         async def fetch(number: int) -> _AnyPage:
             response = await self._request(
-                "GET", path, params={"page": number, "per_page": MAX_PER_PAGE}
+                "GET", path, params={**params, "page": number, "per_page": per_page}
             )
-            items = parse_body(
-                _ACCOUNTS, response, what="a list of service accounts", base_url=self._base_url
-            )
-            info = page_info(
-                response.headers, requested_page=number, requested_per_page=MAX_PER_PAGE
-            )
+            items = parse_body(adapter, response, what=what, base_url=self._base_url)
+            info = page_info(response.headers, requested_page=number, requested_per_page=per_page)
             return _AnyPage(items, info.page, info.per_page, info.total_pages, info.next_page)
 
-        accounts: list[ServiceAccount] = []
+        if limit is not None and limit <= per_page:
+            return (await fetch(1)).items[:limit]
+        found: list[T] = []
         async with aclosing(ordered_pages(fetch, concurrency=self.concurrency)) as pages:
             async for page in pages:
-                accounts.extend(page.items)
-        return accounts
+                found.extend(page.items)
+                if limit is not None and len(found) >= limit:
+                    return found[:limit]
+        return found
+
+    async def list_users(
+        self,
+        *,
+        search: str | None = None,
+        username: str | None = None,
+        humans: bool | None = None,
+        exclude_humans: bool | None = None,
+        exclude_internal: bool | None = None,
+        active: bool | None = None,
+        limit: int | None = None,
+    ) -> list[User]:
+        """``GET /users``: users matching ``search`` (name, username; GitLab puts exact
+        matches first) or the one named ``username`` (exact, any case). All pages unless
+        ``limit``."""
+        params = _flags(
+            search=search,
+            username=username,
+            humans=humans,
+            exclude_humans=exclude_humans,
+            exclude_internal=exclude_internal,
+            active=active,
+        )
+        return await self._list("/users", _USERS, "a list of users", params, limit=limit)
+
+    async def user_by_username(self, username: str) -> User | None:
+        """The user named ``username`` (``GET /users?username=``), or None."""
+        found = await self.list_users(username=username.strip().removeprefix("@"), limit=1)
+        return found[0] if found else None
+
+    async def list_projects(
+        self,
+        *,
+        search: str | None = None,
+        search_namespaces: bool | None = None,
+        membership: bool | None = None,
+        min_access_level: int | None = None,
+        owned: bool | None = None,
+        simple: bool | None = None,
+        order_by: str | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
+    ) -> list[Project]:
+        """``GET /projects`` (offset pages). Without ``membership``/``min_access_level``/
+        ``owned`` GitLab lists every project the caller can see (on GitLab.com: millions):
+        pass one of them, or a ``limit``."""
+        params = _flags(
+            search=search,
+            search_namespaces=search_namespaces,
+            membership=membership,
+            min_access_level=min_access_level,
+            owned=owned,
+            simple=simple,
+            order_by=order_by,
+            sort=sort,
+        )
+        return await self._list("/projects", _PROJECTS, "a list of projects", params, limit=limit)
+
+    async def list_groups(
+        self,
+        *,
+        search: str | None = None,
+        all_available: bool | None = None,
+        min_access_level: int | None = None,
+        owned: bool | None = None,
+        top_level_only: bool | None = None,
+        order_by: str | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
+    ) -> list[Group]:
+        """``GET /groups`` (offset pages). ``min_access_level`` includes the descendants of
+        the groups where the caller has that role; ``owned`` only direct Owner memberships."""
+        params = _flags(
+            search=search,
+            all_available=all_available,
+            min_access_level=min_access_level,
+            owned=owned,
+            top_level_only=top_level_only,
+            order_by=order_by,
+            sort=sort,
+        )
+        return await self._list("/groups", _GROUPS, "a list of groups", params, limit=limit)
 
     # -- tokens --------------------------------------------------------------------------
     def iter_token_pages(
@@ -546,6 +645,16 @@ class GitLabClient:
     async def revoke_self(self) -> None:
         """``DELETE /personal_access_tokens/self``. Never retried."""
         await self._request("DELETE", _SELF_PATH)
+
+
+def _flags(**values: Any) -> dict[str, str]:
+    """Query parameters of the values given (booleans as ``true``/``false``)."""
+    params: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None or value == "":
+            continue
+        params[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return params
 
 
 def _expiry(expires_at: date | None) -> dict[str, Any]:

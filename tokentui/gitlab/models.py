@@ -90,21 +90,47 @@ class User(GitLabModel):
     web_url: str | None = None
 
 
+class MemberAccess(GitLabModel):
+    """A membership's level in a project's ``permissions`` block."""
+
+    access_level: int
+    notification_level: int | None = None
+
+
+class ProjectPermissions(GitLabModel):
+    """``permissions`` of a project listed for a signed-in user: ``project_access`` is the
+    direct membership, ``group_access`` the highest in the namespace's chain (neither shows
+    access through sharing)."""
+
+    project_access: MemberAccess | None = None
+    group_access: MemberAccess | None = None
+
+
 class Project(GitLabModel):
-    """The fields of ``GET /projects/:id`` tokentui uses."""
+    """The fields of ``GET /projects/:id`` and ``GET /projects`` tokentui uses."""
 
     id: int
     name: str
     path_with_namespace: str
+    path: str | None = None
+    name_with_namespace: str | None = None
+    description: str | None = None
+    visibility: str | None = None
     web_url: str | None = None
+    #: Only in ``GET /projects`` without ``simple=true``.
+    permissions: ProjectPermissions | None = None
 
 
 class Group(GitLabModel):
-    """The fields of ``GET /groups/:id`` tokentui uses."""
+    """The fields of ``GET /groups/:id`` and ``GET /groups`` tokentui uses."""
 
     id: int
     name: str
     full_path: str
+    path: str | None = None
+    full_name: str | None = None
+    description: str | None = None
+    visibility: str | None = None
     parent_id: int | None = None
     web_url: str | None = None
 

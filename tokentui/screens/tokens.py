@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 
 from tokentui.expiry import Band, band
 from tokentui.gitlab.models import Token
+from tokentui.gitlab.sources import TokenFilters
 from tokentui.store import Change
 from tokentui.terminal_text import clean
 from tokentui.widgets.detail import TokenDetail
@@ -54,6 +55,8 @@ class TokensScreen(Screen):
         Binding("d,delete", "revoke", "Revoke", id="tokens.revoke"),
         Binding("t", "pick_source", "Source", id="tokens.source"),
         Binding("slash", "focus_filter", "Filter", id="tokens.filter"),
+        # Not in the footer (no room at 80 columns): the header says "esc clears" instead.
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="tokens.clear_filters"),
         Binding("s", "cycle_sort", "Sort", id="tokens.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
@@ -61,6 +64,14 @@ class TokensScreen(Screen):
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
+
+    #: Keys help (``?``) explains beside the bindings.
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tab, shift+tab", "Next / previous: the list, then each filter"),
+        ("enter, space, →, ←", "On a filter choice: next / previous value"),
+        ("esc", "On the list: clear every filter; in a filter: clear it, back"),
+        ("^p", "Command palette: every action, sorts, profiles"),
+    )
 
     def __init__(self) -> None:
         super().__init__(id="tokens")
@@ -73,6 +84,8 @@ class TokensScreen(Screen):
         self._detail_band: Band | None = None
         self._ticks = 0
         self._unsubscribe = None
+        #: Tokens of each source in its last load without server filters (for the count).
+        self._source_totals: dict[object, int] = {}
 
     @property
     def token_app(self) -> TokenApp:
@@ -172,11 +185,13 @@ class TokensScreen(Screen):
             header.append(" TLS NOT VERIFIED ", style="bold white on red")
         if store.source is not None:
             header.append(f" {clean(store.source.label)}", style="bold cyan")
-        header.append(f" │ {store.progress_text()}")
+        if self._filtered():
+            header.append(f" │ {self.count_text()}", style="bold")
+            header.append(" (esc clears)", style="dim")
+        else:
+            header.append(f" │ {self.count_text()}")
         if app.retry_status:
             header.append(f" │ {app.retry_status}", style="bold yellow")
-        if not store.client_filters.is_empty:
-            header.append(f", {len(self.table.rows):,} shown", style="bold")
         arrow = "↓" if store.descending else "↑"
         header.append(f" │ sort {store.sort_key.value} {arrow}", style="dim")
         header.append(" │ ")
@@ -195,6 +210,29 @@ class TokensScreen(Screen):
             self._header_text = header
             self.query_one("#header", Static).update(header, layout=False)
 
+    def _filtered(self) -> bool:
+        store = self.token_app.store
+        return not store.client_filters.is_empty or store.server_filters != TokenFilters()
+
+    def count_text(self) -> str:
+        """``10 of 142 shown``: rows shown of the source's tokens, with or without filters
+        (``1,200 of 10,000 loading…`` while pages arrive).
+
+        A filter GitLab applies (state, revoked, dates) loads fewer tokens: the source's count
+        is the one of its last load without them; a source only ever loaded with them counts
+        what was loaded.
+        """
+        store = self.token_app.store
+        shown = len(self.table.rows)
+        if store.loading:
+            if store.total is not None:
+                return f"{store.loaded:,} of {store.total:,} loading…"
+            return f"{store.loaded:,} loaded…"
+        if store.server_filters == TokenFilters():
+            self._source_totals[store.source] = store.loaded
+        total = self._source_totals.get(store.source, store.loaded)
+        return f"{shown:,} of {total:,} shown"
+
     def _empty_text(self) -> str:
         app = self.token_app
         store = app.store
@@ -205,7 +243,7 @@ class TokensScreen(Screen):
         if store.loading or store.source is None:
             return "loading…"
         if store.loaded:
-            return "no token matches the filters (esc in the filter bar clears them)"
+            return "no token matches the filters (esc clears them)"
         return "no tokens in this source (n creates one, t picks another source)"
 
     # -- countdown -----------------------------------------------------------------------------
@@ -265,10 +303,12 @@ class TokensScreen(Screen):
         finally:
             self._typing = False
         store.set_server_filters(event.server)
+        self.refresh_bindings()  # esc clears filters only when one is set
 
     @on(FilterBar.Leave)
     def _leave_filters(self) -> None:
         self.set_focus(self.table)
+        self.refresh_bindings()
 
     # -- actions -------------------------------------------------------------------------------
     def _selected(self) -> Token | None:
@@ -296,6 +336,17 @@ class TokensScreen(Screen):
 
     def action_focus_filter(self) -> None:
         self.filter_bar.focus_text()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filters":
+            # esc means something only when a filter is set (the header says so then).
+            return self.filter_bar.is_set if self.is_alive() else False
+        return True
+
+    def action_clear_filters(self) -> None:
+        """``esc`` on the list: clear every filter; the cursor stays in the list."""
+        self.filter_bar.clear_all()
+        self.set_focus(self.table)
 
     def action_cycle_sort(self) -> None:
         # The header says the sort; no notification to stack up while cycling.

@@ -1,5 +1,9 @@
 """The filter bar: name text, state, revoked, expiring within, created and last-used ranges.
 
+The bar wraps to the terminal: on a wide one the name box and the choices share a line; on a
+narrower one the name box gets a line of its own, then the choices and the date ranges split
+over two lines each (:meth:`FilterBar.arrange_for`), so every field stays on screen.
+
 It turns what is typed into a :class:`~tokentui.gitlab.sources.TokenFilters` (sent to GitLab
 and re-applied locally) and a :class:`~tokentui.query.ClientFilters` (local only), and posts
 :class:`FilterBar.Changed` when they change. A typed date is checked on its field: a bad one
@@ -30,10 +34,16 @@ from tokentui.query import ClientFilters, expiring_filters
 
 #: Longest custom "expiring within" window, in days.
 MAX_WINDOW_DAYS = 3650
+#: The name box keeps at least this many cells beside the choices (else it gets a line).
+NAME_MIN_WIDTH = 32
 
 
 class CycleField(Widget, can_focus=True):
-    """A one-line choice ``label: value``: enter/space/right for the next, left for the last."""
+    """A one-line choice ``label: value ▸``: enter/space/right for the next, left for the last.
+
+    Its width fits the longest value, so every value shows in full and the bar never shifts
+    when the value changes.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space,right", "next", "Next", show=False),
@@ -59,6 +69,13 @@ class CycleField(Widget, can_focus=True):
         super().__init__(id=id)
         self.label = label
         self.options = list(options)
+        self.styles.width = self.text_width + 2  # + the padding of the stylesheet
+
+    @property
+    def text_width(self) -> int:
+        """Cells the text needs with its longest value."""
+        longest = max(Text(text).cell_len for text, _ in self.options)
+        return len(self.label) + 2 + longest + 2
 
     @property
     def value(self) -> Any:
@@ -73,7 +90,9 @@ class CycleField(Widget, can_focus=True):
                 return
 
     def render(self) -> Text:
-        return Text.assemble((f"{self.label}:", "dim"), " ", self.options[self.index][0], " ▸")
+        text = Text.assemble((f"{self.label}:", "dim"), " ", self.options[self.index][0], " ▸")
+        text.no_wrap = True
+        return text
 
     def watch_index(self) -> None:
         self.post_message(self.Changed(self))
@@ -133,40 +152,77 @@ class FilterBar(Vertical):
         self._shown_error = ""
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="filter-row-1"):
-            yield Label("/", id="filter-slash")
-            yield FilterInput(placeholder="filter by name", id="filter-text")
-            yield CycleField(
-                "state",
-                [("all", None), ("active", "active"), ("inactive", "inactive")],
-                id="filter-state",
-            )
-            yield CycleField(
-                "revoked", [("any", None), ("no", False), ("yes", True)], id="filter-revoked"
-            )
-            yield CycleField(
-                "expiring",
-                [("any", None), ("1d", 1), ("7d", 7), ("30d", 30), ("60d", 60), ("custom", "c")],
-                id="filter-expiring",
-            )
-            yield Input(placeholder="days", id="filter-days", max_length=4, restrict=r"[0-9]*")
-            yield CycleField(
-                "scope",
-                [("any", None), *((SCOPE_ABBREVIATIONS[s], s) for s in PERSONAL_SCOPES)],
-                id="filter-scope",
-            )
-        with Horizontal(id="filter-row-2"):
-            yield Label("created", classes="filter-label")
-            yield DateField("from", id="created-from")
-            yield DateField("to", id="created-to")
-            yield Label("used", classes="filter-label")
-            yield DateField("from", id="used-from")
-            yield DateField("to", id="used-to")
+        with Horizontal(id="filter-top"):
+            with Horizontal(id="filter-name-row"):
+                yield Label("/", id="filter-slash")
+                yield FilterInput(placeholder="filter by name", id="filter-text")
+            with Horizontal(id="filter-choices"):
+                with Horizontal(id="filter-choices-a", classes="filter-group"):
+                    yield CycleField(
+                        "state",
+                        [("all", None), ("active", "active"), ("inactive", "inactive")],
+                        id="filter-state",
+                    )
+                    yield CycleField(
+                        "revoked",
+                        [("any", None), ("no", False), ("yes", True)],
+                        id="filter-revoked",
+                    )
+                with Horizontal(id="filter-choices-b", classes="filter-group"):
+                    yield CycleField(
+                        "expiring",
+                        [
+                            ("any", None),
+                            ("1d", 1),
+                            ("7d", 7),
+                            ("30d", 30),
+                            ("60d", 60),
+                            ("custom", "c"),
+                        ],
+                        id="filter-expiring",
+                    )
+                    yield Input(
+                        placeholder="days", id="filter-days", max_length=4, restrict=r"[0-9]*"
+                    )
+                    yield CycleField(
+                        "scope",
+                        [("any", None), *((SCOPE_ABBREVIATIONS[s], s) for s in PERSONAL_SCOPES)],
+                        id="filter-scope",
+                    )
+        with Horizontal(id="filter-dates"):
+            with Horizontal(id="filter-created", classes="filter-group"):
+                yield Label("created", classes="filter-label")
+                yield DateField("from", id="created-from")
+                yield DateField("to", id="created-to")
+            with Horizontal(id="filter-used", classes="filter-group"):
+                yield Label("used", classes="filter-label")
+                yield DateField("from", id="used-from")
+                yield DateField("to", id="used-to")
         yield Label("", id="filter-message")
 
     def on_mount(self) -> None:
         self.query_one("#filter-days").display = False
         self.query_one("#filter-message").display = False
+
+    # -- wrapping to the terminal ----------------------------------------------------------
+    def on_resize(self) -> None:
+        self.arrange_for(self.content_size.width)
+
+    def arrange_for(self, width: int) -> None:
+        """Wrap the bar for ``width`` cells: the name box beside the choices when both fit
+        (it keeps at least :data:`NAME_MIN_WIDTH` cells), else on its own line; the choices
+        and the date ranges each on one line when they fit, else on two."""
+        if width <= 0:
+            return
+        choices_a = _row_width(self.query_one("#filter-choices-a"))
+        choices_b = _row_width(self.query_one("#filter-choices-b"))
+        created = _row_width(self.query_one("#filter-created"))
+        used = _row_width(self.query_one("#filter-used"))
+        name = NAME_MIN_WIDTH + _row_width(self.query_one("#filter-name-row"), skip="filter-text")
+        choices = choices_a + choices_b
+        self.set_class(name + choices > width, "-stacked")
+        self.set_class(choices > width, "-split-choices")
+        self.set_class(created + used > width, "-split-dates")
 
     # -- reading the fields --------------------------------------------------------------------
     @property
@@ -223,6 +279,7 @@ class FilterBar(Vertical):
         days_field = self.query_one("#filter-days", Input)
         if days_field.display != (expiring == "c"):
             days_field.display = expiring == "c"
+            self.arrange_for(self.content_size.width)  # the days box needs room
         window_part = _part(self._server, _EXPIRY_FIELDS)
         # GitLab's expires_* filters keep revoked tokens; the client filter leaves them out.
         window_days = self._client.expiring_within_days
@@ -319,10 +376,41 @@ class FilterBar(Vertical):
         else:
             self.post_message(self.Leave())
 
+    @property
+    def is_set(self) -> bool:
+        """Whether any field filters (a typed value, a choice other than the first)."""
+        if any(field.value for field in self.query(Input)):
+            return True
+        return any(field.index for field in self.query(CycleField))
+
+    def clear_all(self) -> None:
+        """Clear every field (``esc`` on the list): the whole list comes back."""
+        with self.prevent(Input.Changed, CycleField.Changed):
+            for field in self.query(Input):
+                field.value = ""
+                field.remove_class("-invalid")
+            for cycle in self.query(CycleField):
+                cycle.index = 0
+        self.errors.clear()
+        self._collect(dates=True)
+
     def focus_text(self) -> None:
         """Focus the name filter (``/``) at once: keys typed right after ``/`` (a paste, a
         fast typist, tmux send-keys) must land in the box, not on the list's bindings."""
         self.screen.set_focus(self.query_one("#filter-text", Input))
+
+
+def _row_width(row: Widget, *, skip: str = "") -> int:
+    """Cells the visible children of ``row`` need side by side (fixed widths, margins)."""
+    total = 0
+    for child in row.children:
+        if not child.display or child.id == skip:
+            continue
+        styles = child.styles
+        width = styles.width
+        cells = int(width.value) if width is not None and width.is_cells else 0
+        total += cells + styles.margin.width
+    return total
 
 
 def _end_of_day(day: date) -> datetime:

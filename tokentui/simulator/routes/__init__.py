@@ -68,6 +68,7 @@ def resolve(method: str, parts: list[str]) -> tuple[Handler, dict[str, str]] | N
 def load() -> None:
     """Import the endpoint modules (they register themselves)."""
     from tokentui.simulator.routes import (  # noqa: F401
+        directory,
         misc,
         personal,
         resources,
