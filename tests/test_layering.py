@@ -60,6 +60,7 @@ WINGS: dict[str, tuple[str, ...]] = {
         "tokentui.query",
         "tokentui.resources",
         "tokentui.self_rotation",
+        "tokentui.source_search",
         "tokentui.startup",
         "tokentui.store",
         "tokentui.terminal_text",
