@@ -319,3 +319,35 @@ def test_simulator_users_look_like_gitlabs(frozen_sim) -> None:
     body = httpx.get(f"{frozen_sim.url}/api/v4/users/{sa.id}", headers=headers).json()
     assert body["bot"] is True and "user_type" not in body
     assert body["provisioned_by_group_id"] == sa.provisioned_by_group_id
+
+
+async def test_bulk_lookups_place_bots_from_their_resources_token_lists(frozen_sim) -> None:
+    """With many owners queued (the CLI's lists), a bot's project or group token list places
+    its other bots: fewer requests than owners, the same kinds and resources."""
+    make_cast(frozen_sim)
+    async with GitLabClient(frozen_sim.url, frozen_sim.admin_token) as client:
+        viewer = await client.current_user()
+        tokens = await client.list_tokens(PersonalTokens())
+        ownership = Ownership(bulk=True)
+        ownership.set_viewer(viewer)
+        before = len(frozen_sim.request_log)
+        await ownership.resolve(client, tokens, PersonalTokens())
+    requests = frozen_sim.request_log[before:]
+    assert any("/access_tokens" in r.path for r in requests)  # a resource's list was read
+    user_gets = [r for r in requests if r.path.count("/") == 4 and "/users/" in r.path]
+    assert len(user_gets) < len({t.user_id for t in tokens}) - 1
+    for token in tokens:
+        record = frozen_sim.state.tokens[token.id]
+        assert ownership.kind(token, PersonalTokens()) is record.kind, token.id
+        resource = ownership.resource(token, PersonalTokens())
+        if record.resource_type:
+            table = (
+                frozen_sim.state.projects
+                if record.resource_type == "project"
+                else (frozen_sim.state.groups)
+            )
+            item = table[record.resource_id]
+            path = getattr(item, "path_with_namespace", None) or item.full_path
+            assert resource is not None and resource.path == path, token.id
+        else:
+            assert resource is None, token.id

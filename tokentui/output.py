@@ -82,7 +82,9 @@ class Owners:
         return self.ownership.kind(token, self.source)
 
     def owner(self, token: Token) -> str | None:
-        """The owner's username (the bot user's for a project/group token)."""
+        """The owner's username; None for a project/group token (its owner is its resource)."""
+        if self.kind(token) in (TokenKind.PROJECT, TokenKind.GROUP):
+            return None
         return self.ownership.username(token.user_id)
 
     def resource(self, token: Token) -> tuple[str, int | None, str | None] | None:

@@ -26,7 +26,7 @@ from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tokentui.gitlab.errors import Forbidden, NotFound, Unauthorized
+from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -113,8 +113,13 @@ class Ownership:
     for anyone else a human's token is personal as soon as the human is known.
     """
 
-    def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY, bulk: bool = False) -> None:
         self.viewer: User | None = None
+        #: Many owners to place (the CLI's lists): once a bot shows its project or group,
+        #: that resource's token list places all its bots at once (see :meth:`_sweep`).
+        self.bulk = bulk
+        self._sweeps: dict[tuple[str, int], asyncio.Future[None]] = {}
+        self._waiting = 0
         self.viewer_is_admin = False
         self._owners: dict[int, OwnerInfo] = {}
         self._paths: dict[tuple[str, int], str | None] = {}
@@ -140,6 +145,7 @@ class Ownership:
         self._paths.clear()
         self._path_lookups.clear()
         self._user_lookups.clear()
+        self._sweeps.clear()
         self.usernames.clear()
 
     def owner(self, user_id: int | None) -> OwnerInfo | None:
@@ -275,6 +281,8 @@ class Ownership:
         if not jobs:
             return False
         await asyncio.gather(*jobs)
+        if self._sweeps:
+            await asyncio.gather(*self._sweeps.values())
         return True
 
     async def _resolve_user(
@@ -315,8 +323,13 @@ class Ownership:
                 table.pop(key, None)
 
     async def _read_user(self, client: GitLabClient, user_id: int) -> OwnerInfo:
+        self._waiting += 1
         try:
             async with self._semaphore:
+                self._waiting -= 1
+                placed = self._owners.get(user_id)
+                if placed is not None:
+                    return placed  # placed by a resource's token list meanwhile
                 user = await client.get_user(user_id)
         except (NotFound, Forbidden) as err:
             log.info("user %s unavailable: %s", user_id, err)
@@ -324,8 +337,35 @@ class Ownership:
         else:
             self.usernames[user_id] = user.username
             info = OwnerInfo(user, user_kind(user), self._resource_of(user))
+            resource = info.resource
+            # Worth a list of the resource's tokens only while many lookups are queued.
+            if self.bulk and resource is not None and self._waiting > 2 * DEFAULT_CONCURRENCY:
+                self._start_sweep(client, resource)
         self._owners[user_id] = info
         return info
+
+    def _start_sweep(self, client: GitLabClient, resource: Resource) -> None:
+        if resource.id is None or (resource.type, resource.id) in self._sweeps:
+            return
+        sweep = asyncio.ensure_future(self._sweep(client, resource.type, resource.id))
+        self._sweeps[(resource.type, resource.id)] = sweep
+
+    async def _sweep(self, client: GitLabClient, rtype: str, rid: int) -> None:
+        """Place every bot of one project or group from its token list
+        (``GET /projects|groups/:id/access_tokens``: every token of every bot of the resource,
+        revoked and expired ones too, §4.13), instead of one ``GET /users/:id`` per bot."""
+        source: TokenSource = (
+            ProjectTokens(str(rid)) if rtype == "project" else GroupTokens(str(rid))
+        )
+        try:
+            tokens = await client.list_tokens(source)
+        except GitLabError as err:  # not allowed, gone, failing: the per-user lookups go on
+            log.info("%s %s token list unavailable: %s", rtype, rid, err)
+            return
+        kind = TokenKind.PROJECT if rtype == "project" else TokenKind.GROUP
+        for token in tokens:
+            if token.user_id is not None and token.user_id not in self._owners:
+                self._owners[token.user_id] = OwnerInfo(None, kind, Resource(rtype, rid))
 
     async def _read_impersonation(
         self, client: GitLabClient, info: OwnerInfo, user_id: int, upto: int

@@ -311,7 +311,7 @@ async def _list(args: argparse.Namespace) -> int:
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
     now = _now()
-    ownership = Ownership()
+    ownership = Ownership(bulk=True)
     lookups: list[asyncio.Future[bool]] = []
 
     async with _client(connection) as client:
@@ -808,7 +808,7 @@ async def _expiring(args: argparse.Namespace) -> int:
         tokens, source, viewer = await _fetch_with_viewer(client, args, connection, server)
         now = _now()
         tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
-        owners = await _resolve_owners(client, Ownership(), viewer, tokens, source)
+        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
     _print_tokens(args, tokens, now, source.kind, owners)
     if not args.json:
         print(
