@@ -255,15 +255,11 @@ class Ownership:
         client: GitLabClient,
         tokens: Iterable[Token],
         source: TokenSource | None,
-        *,
-        final: bool = True,
     ) -> bool:
         """Look up the owners (and resources) of ``tokens`` not known yet, concurrently.
 
-        ``final=False`` skips the impersonation lists (for pages of a list still arriving: a
-        human's list is read once, at the end, against every token of theirs). Returns True
-        when something was learnt. Authentication and transport errors propagate (the caller
-        reports them); a user or resource that cannot be read stays unknown.
+        Returns True when something was learnt. Authentication and transport errors propagate
+        (the caller reports them); a user or resource that cannot be read stays unknown.
         """
         tokens = list(tokens)
         upto: dict[int, int] = {}
@@ -271,8 +267,7 @@ class Ownership:
             if token.user_id is not None:
                 upto[token.user_id] = max(upto.get(token.user_id, 0), token.id)
         jobs = [
-            self._resolve_user(client, uid, upto[uid], final=final)
-            for uid in self.needs_lookup(tokens, source)
+            self._resolve_user(client, uid, upto[uid]) for uid in self.needs_lookup(tokens, source)
         ]
         if self.needs_source_lookup(source):
             assert isinstance(source, ProjectTokens | GroupTokens)
@@ -285,9 +280,7 @@ class Ownership:
             await asyncio.gather(*self._sweeps.values())
         return True
 
-    async def _resolve_user(
-        self, client: GitLabClient, user_id: int, upto: int, *, final: bool
-    ) -> None:
+    async def _resolve_user(self, client: GitLabClient, user_id: int, upto: int) -> None:
         info = self._owners.get(user_id)
         if info is None and self.viewer is not None and user_id == self.viewer.id:
             info = OwnerInfo(self.viewer, user_kind(self.viewer), self._resource_of(self.viewer))
@@ -296,12 +289,7 @@ class Ownership:
             info = await self._shared(self._user_lookups, user_id, self._read_user(client, user_id))
         if info.failed:
             return
-        if (
-            final
-            and info.kind is TokenKind.PERSONAL
-            and self.viewer_is_admin
-            and upto > info.checked_upto
-        ):
+        if info.kind is TokenKind.PERSONAL and self.viewer_is_admin and upto > info.checked_upto:
             await self._read_impersonation(client, info, user_id, upto)
         resource = info.resource
         if resource is not None and resource.id is not None:
@@ -327,6 +315,9 @@ class Ownership:
         try:
             async with self._semaphore:
                 self._waiting -= 1
+                if self._sweeps:
+                    # A resource's token list is on its way: it may place this user too.
+                    await asyncio.gather(*self._sweeps.values())
                 placed = self._owners.get(user_id)
                 if placed is not None:
                     return placed  # placed by a resource's token list meanwhile

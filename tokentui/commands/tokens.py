@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 
 from tokentui import output
 from tokentui.commands import arguments as av
@@ -311,36 +312,29 @@ async def _list(args: argparse.Namespace) -> int:
     sort = SORT_FIELDS[args.sort] if args.sort else None
     connection = common.connect(args)
     now = _now()
-    ownership = Ownership(bulk=True)
-    lookups: list[asyncio.Future[bool]] = []
-
+    shape = partial(_filtered, server=server, client_filters=client_filters, now=now)
     async with _client(connection) as client:
-
-        def shape(items: list[Token], kind: TokenKind) -> list:
-            kept = filter_tokens(items, server, client_filters, now)
-            if kind is TokenKind.PERSONAL and kept:
-                # The owners of each page are looked up while the next pages load (their
-                # impersonation lists once at the end, against every token of theirs).
-                lookups.append(
-                    asyncio.ensure_future(
-                        ownership.resolve(client, kept, PersonalTokens(), final=False)
-                    )
-                )
-            return kept
-
-        try:
-            rows, source, viewer = await _fetch_with_viewer(client, args, connection, server, shape)
-            await asyncio.gather(*lookups)
-        finally:
-            for lookup in lookups:
-                lookup.cancel()
-        owners = await _resolve_owners(client, ownership, viewer, rows, source)
+        rows, source, viewer = await _fetch_with_viewer(client, args, connection, server, shape)
+        # Every owner at once, after the pages: a resource's token list can then place many
+        # bots together (tokentui/ownership.py), which beats lookups racing the pages.
+        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
         rows = sort_tokens(rows, sort, args.reverse)
     elif args.reverse:
         rows.reverse()
     _print_tokens(args, rows, now, source.kind, owners)
     return common.EXIT_OK
+
+
+def _filtered(
+    items: list[Token],
+    _kind: TokenKind,
+    *,
+    server: TokenFilters,
+    client_filters: ClientFilters,
+    now: datetime,
+) -> list:
+    return filter_tokens(items, server, client_filters, now)
 
 
 async def _resolve_owners(
