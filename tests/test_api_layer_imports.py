@@ -8,7 +8,12 @@ import sys
 
 import pytest
 
-MODULES = ["tokentui.gitlab.client", "tokentui.store", "tokentui.commands.tokens"]
+MODULES = [
+    "tokentui.gitlab.client",
+    "tokentui.store",
+    "tokentui.commands.tokens",
+    "tokentui.ownership",
+]
 
 
 @pytest.mark.parametrize("module", MODULES)
