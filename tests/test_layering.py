@@ -57,6 +57,7 @@ WINGS: dict[str, tuple[str, ...]] = {
         "tokentui.gc_tuning",
         "tokentui.logging_setup",
         "tokentui.login",
+        "tokentui.ownership",
         "tokentui.query",
         "tokentui.resources",
         "tokentui.self_rotation",

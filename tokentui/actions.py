@@ -10,6 +10,7 @@ rotate or revoke) are re-raised so the app's one worker-error handler reports th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,13 @@ class TokenActions:
 
     def owner_label(self, token: Token) -> str:
         """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
+        row_context = getattr(self.app, "row_context", None)
+        resource = (
+            row_context.ownership.resource(token, self.source) if row_context is not None else None
+        )
+        if resource is not None:
+            # A project or group token belongs to its resource (its owner is a bot user).
+            return clean(resource.label)
         source = self.source
         if isinstance(source, ProjectTokens | GroupTokens):
             return f"bot user {token.user_id} of {clean(source.label)}"
@@ -99,11 +107,19 @@ class TokenActions:
             return "unknown"
         return self.user_label(token.user_id)
 
+    def _describer(self, token: Token) -> Callable[[], tuple[str, str]]:
+        """For a dialog about ``token``: its owner and kind as known when asked (a lookup
+        still on its way is started now, and the dialog follows when it lands)."""
+        want = getattr(self.app, "want_user_names", None)
+        if want is not None:
+            want([token])
+        return lambda: (self.owner_label(token), self.kind_label(token))
+
     def kind_label(self, token: Token) -> str:
         """The token's kind in words (as the table says it, when the app has one)."""
         row_context = getattr(self.app, "row_context", None)
         if row_context is not None:
-            return row_context.kind(token).label
+            return row_context.kind_label(token)
         source = self.source
         return token_kind(token, source.kind if source else TokenKind.PERSONAL).label
 
@@ -277,6 +293,7 @@ class TokenActions:
                 owner=self.owner_label(token),
                 kind=self.kind_label(token),
                 in_use=in_use,
+                describe=self._describer(token),
             ),
             confirmed,
         )
@@ -363,6 +380,7 @@ class TokenActions:
                 owner=self.owner_label(token),
                 kind=self.kind_label(token),
                 in_use=self.is_in_use(token),
+                describe=self._describer(token),
             ),
             confirmed,
         )

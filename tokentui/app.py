@@ -9,7 +9,6 @@ credential (401), the full unauthorized screen.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
@@ -53,6 +52,7 @@ from tokentui.gitlab.errors import (
 )
 from tokentui.gitlab.models import Associations, Token, User
 from tokentui.gitlab.sources import TokenSource, resolve_source
+from tokentui.ownership import Ownership
 from tokentui.resources import styles_dir
 from tokentui.screens.profiles import ProfileCommands
 from tokentui.self_rotation import SaveCredential
@@ -267,10 +267,12 @@ class TokenApp(App[int]):
         self.associations: Associations | None = None
         self.associations_error: str | None = None
         self.startup_error: BaseException | None = None
-        self.user_names: dict[int, str] = {}
-        self._users_pending: set[int] = set()
+        #: Kinds, owners' names and bots' resources (tokentui/ownership.py), looked up lazily.
+        self.ownership = Ownership()
+        self.user_names: dict[int, str] = self.ownership.usernames
+        self._users_pending: set[object] = set()
         self._users_disabled = False
-        self.row_context = RowContext(self.clock, user_names=self.user_names)
+        self.row_context = RowContext(self.clock, ownership=self.ownership)
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False
@@ -352,7 +354,7 @@ class TokenApp(App[int]):
         self.associations = None
         self.associations_error = None
         self.startup_error = None
-        self.user_names.clear()
+        self.ownership.clear()
         self._users_pending.clear()
         self._users_disabled = False
         self._unauthorized_shown = False
@@ -397,7 +399,7 @@ class TokenApp(App[int]):
             self.startup_error = err
             self._refresh_main()
             raise
-        self.user_names[self.viewer.id] = self.viewer.username
+        self.ownership.set_viewer(self.viewer)
         source = self._initial_source()
         self.store.set_source(
             source,
@@ -470,46 +472,44 @@ class TokenApp(App[int]):
 
     # -- lazy extras -----------------------------------------------------------------------------
     def want_user_names(self, tokens: Iterable[Token]) -> None:
-        """Fetch the usernames of the owners of ``tokens`` (visible rows) not known yet."""
+        """Look up what is not known yet about the owners of ``tokens`` (visible rows): their
+        names, the kind of their tokens, a bot's project or group (tokentui/ownership.py).
+        One lookup per user, concurrent; until it answers the Kind cell shows a pending mark."""
         if self._users_disabled:
             return
-        wanted = {
-            t.user_id
-            for t in tokens
-            if t.user_id is not None
-            and t.user_id not in self.user_names
-            and t.user_id not in self._users_pending
-        }
-        if not wanted:
+        source = self.store.source
+        tokens = [t for t in tokens if t.user_id not in self._users_pending]
+        wanted = set(self.ownership.needs_lookup(tokens, source))
+        source_key = ("source", source)
+        want_source = self.ownership.needs_source_lookup(source) and (
+            source_key not in self._users_pending
+        )
+        if not wanted and not want_source:
             return
+        tokens = [t for t in tokens if t.user_id in wanted]
         self._users_pending |= wanted
+        if want_source:
+            self._users_pending.add(source_key)
         self.run_worker(
-            self._fetch_users(sorted(wanted)),
+            self._fetch_users(tokens, source, wanted | ({source_key} if want_source else set())),
             group=GROUP_USERS,
             name="user names",
             exit_on_error=False,
         )
 
-    async def _fetch_users(self, user_ids: list[int]) -> None:
-        async def one(user_id: int) -> None:
-            try:
-                user = await self.client.get_user(user_id)
-            except (NotFound, Forbidden):
-                self.user_names[user_id] = f"#{user_id}"
-                return
-            except Unauthorized:
-                # Non-admins may not look users up on some instances: stop asking.
-                self._users_disabled = True
-                return
-            self.user_names[user_id] = user.username
-
+    async def _fetch_users(
+        self, tokens: list[Token], source: TokenSource | None, pending: set[Any]
+    ) -> None:
         try:
-            await asyncio.gather(*(one(uid) for uid in user_ids))
+            await self.ownership.resolve(self.client, tokens, source)
+        except Unauthorized:
+            # Non-admins may not look users up on some instances: stop asking.
+            self._users_disabled = True
         except GitLabError as err:
-            # Names are a nicety: never an error popup for them.
-            log.info("user names unavailable: %s", err)
+            # Names are a nicety: never an error popup for them (the next tick asks again).
+            log.info("token owners unavailable: %s", err)
         finally:
-            self._users_pending -= set(user_ids)
+            self._users_pending -= pending
         self._refresh_visible()
 
     def want_associations(self) -> None:
@@ -584,6 +584,9 @@ class TokenApp(App[int]):
             if isinstance(screen, TokensScreen) and screen.is_alive():
                 screen.table.refresh_visible()
                 screen.detail.refresh_time()
+            refresh_facts = getattr(screen, "refresh_facts", None)
+            if refresh_facts is not None:
+                refresh_facts()  # a token dialog whose owner or kind was just looked up
 
     async def on_event(self, event: events.Event) -> None:
         # Keys of a burst are handled one by one, each after the previous one's effects (a

@@ -25,6 +25,8 @@ import pydantic_core
 from tokentui.expiry import format_ago, format_countdown, remaining, token_state
 from tokentui.gitlab.models import NewToken, Token, TokenKind
 from tokentui.gitlab.scopes import ACCESS_LEVELS, abbreviate_scopes
+from tokentui.gitlab.sources import TokenSource
+from tokentui.ownership import Ownership
 from tokentui.query import token_kind
 from tokentui.terminal_text import escape, escape_json
 
@@ -49,6 +51,8 @@ FIELDS: tuple[str, ...] = (
     "last_used_ips",
     "expires_at",
     "expires_in_s",
+    "owner",
+    "resource",
 )
 
 _SECOND = timedelta(seconds=1)
@@ -65,18 +69,65 @@ def iso_datetime(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def token_record(token: Token, now: datetime, *, kind: TokenKind | None = None) -> dict[str, Any]:
+class Owners:
+    """What the CLI learnt about who owns the tokens it prints (:mod:`tokentui.ownership`):
+    the token's kind, owner's username and a project/group token's resource."""
+
+    def __init__(self, ownership: Ownership, source: TokenSource | None) -> None:
+        self.ownership = ownership
+        self.source = source
+
+    def kind(self, token: Token) -> TokenKind | None:
+        """The kind, None when the owner could not be read."""
+        return self.ownership.kind(token, self.source)
+
+    def owner(self, token: Token) -> str | None:
+        """The owner's username; None for a project/group token (its owner is its resource)."""
+        if self.kind(token) in (TokenKind.PROJECT, TokenKind.GROUP):
+            return None
+        return self.ownership.username(token.user_id)
+
+    def resource(self, token: Token) -> tuple[str, int | None, str | None] | None:
+        """``(type, id, full path)`` of a project/group token's resource."""
+        found = self.ownership.resource(token, self.source)
+        return (found.type, found.id, found.path) if found is not None else None
+
+    def owner_text(self, token: Token) -> str:
+        """The table's OWNER cell: ``platform/api (project)`` or ``@alice``."""
+        return self.ownership.owner_text(token, self.source)
+
+
+def _kind_of(token: Token, kind: TokenKind | None, owners: Owners | None) -> TokenKind | None:
+    if owners is not None:
+        return owners.kind(token)
+    return token_kind(token, kind or TokenKind.PERSONAL)
+
+
+def token_record(
+    token: Token,
+    now: datetime,
+    *,
+    kind: TokenKind | None = None,
+    owners: Owners | None = None,
+) -> dict[str, Any]:
     """One token as the documented JSON object (keys in :data:`FIELDS` order).
 
     ``state`` and ``expires_in_s`` are computed at ``now`` (``expires_in_s`` is negative once
-    expired and null when the token never expires). Never contains a token value.
+    expired and null when the token never expires). With ``owners`` the kind, ``owner`` and
+    ``resource`` come from the owner lookups (``kind`` null when the owner could not be
+    read); without, ``kind`` is the source's. Never contains a token value.
     """
     left = remaining(token, now)
+    token_kind_ = _kind_of(token, kind, owners)
+    resource = owners.resource(token) if owners is not None else None
+    impersonation = token.impersonation
+    if impersonation is None and token_kind_ is not None and owners is not None:
+        impersonation = token_kind_ is TokenKind.IMPERSONATION
     return {
         "id": token.id,
         "name": token.name,
         "description": token.description,
-        "kind": token_kind(token, kind or TokenKind.PERSONAL).value,
+        "kind": token_kind_.value if token_kind_ is not None else None,
         "state": token_state(token, now),
         "active": token.active,
         "revoked": token.revoked,
@@ -86,23 +137,32 @@ def token_record(token: Token, now: datetime, *, kind: TokenKind | None = None) 
         "access_level_name": ACCESS_LEVELS.get(token.access_level)
         if token.access_level is not None
         else None,
-        "resource_type": token.resource_type,
-        "resource_id": token.resource_id,
-        "impersonation": token.impersonation,
+        "resource_type": token.resource_type or (resource[0] if resource else None),
+        "resource_id": token.resource_id
+        if token.resource_id is not None
+        else (resource[1] if resource else None),
+        "impersonation": impersonation,
         "created_at": iso_datetime(token.created_at),
         "last_used_at": iso_datetime(token.last_used_at),
         "last_used_ips": list(token.last_used_ips) if token.last_used_ips is not None else None,
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         "expires_in_s": left // _SECOND if left is not None else None,
+        "owner": owners.owner(token) if owners is not None else None,
+        "resource": resource[2] if resource else None,
     }
 
 
 def new_token_record(
-    new: NewToken, now: datetime, *, kind: TokenKind | None = None, **extra: Any
+    new: NewToken,
+    now: datetime,
+    *,
+    kind: TokenKind | None = None,
+    owners: Owners | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """A created or rotated token's JSON object: the token object plus ``token`` (its value)
     and any ``extra`` keys. The only place a value is revealed, on purpose."""
-    record = token_record(new.public(), now, kind=kind)
+    record = token_record(new.public(), now, kind=kind, owners=owners)
     record["token"] = new.token.get_secret_value()
     record.update(extra)
     return record
@@ -223,6 +283,7 @@ def _color(text: str, code: str, enabled: bool) -> str:
 _HEADERS: tuple[str, ...] = (
     "ID",
     "NAME",
+    "OWNER",
     "KIND",
     "STATE",
     "SCOPES",
@@ -233,19 +294,30 @@ _HEADERS: tuple[str, ...] = (
 _MIN_NAME = 12
 _MAX_SCOPES = 24
 #: Columns left out, in this order, while the table is wider than the terminal.
-_DROP_ORDER = ("KIND", "LAST USED", "EXPIRES", "SCOPES")
+_DROP_ORDER = ("KIND", "LAST USED", "OWNER", "EXPIRES", "SCOPES")
 _GAP = "  "
 
 
-def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -> list[list[str]]:
+def table_rows(
+    tokens: Sequence[Token],
+    now: datetime,
+    kind: TokenKind | None,
+    owners: Owners | None = None,
+) -> list[list[str]]:
     """The cells of the table (one list per token, in :data:`_HEADERS` order), plain safe text."""
     rows = []
     for token in tokens:
+        token_kind_ = _kind_of(token, kind, owners)
+        if owners is not None:
+            owner = owners.owner_text(token)
+        else:
+            owner = f"user {token.user_id}" if token.user_id is not None else ""
         rows.append(
             [
                 str(token.id),
                 escape(token.name),
-                token_kind(token, kind or TokenKind.PERSONAL).label,
+                escape(owner),
+                token_kind_.label if token_kind_ is not None else "unknown",
                 token_state(token, now),
                 escape(abbreviate_scopes(token.scopes)),
                 token.expires_at.isoformat() if token.expires_at else "never",
@@ -258,13 +330,18 @@ def table_rows(tokens: Sequence[Token], now: datetime, kind: TokenKind | None) -
 
 def _layout(rows: list[list[str]], width: int) -> tuple[list[int], list[int]]:
     """Which columns to show and how wide, so a line fits in ``width`` columns: SCOPES is
-    capped, NAME shrinks down to a minimum, then whole columns go (:data:`_DROP_ORDER`)."""
+    capped, NAME shrinks down to a minimum, then whole columns go (:data:`_DROP_ORDER`).
+    OWNER is left out when every row has the same owner."""
     widths = [
         max([display_width(h)] + [display_width(r[i]) for r in rows])
         for i, h in enumerate(_HEADERS)
     ]
     name, scopes = _HEADERS.index("NAME"), _HEADERS.index("SCOPES")
     shown = list(range(len(_HEADERS)))
+    owner = _HEADERS.index("OWNER")
+    if len({r[owner] for r in rows}) <= 1:
+        # One user's or one resource's list: the same owner on every row says nothing.
+        shown.remove(owner)
 
     def total() -> int:
         return sum(widths[i] for i in shown) + len(_GAP) * (len(shown) - 1)
@@ -274,7 +351,8 @@ def _layout(rows: list[list[str]], width: int) -> tuple[list[int], list[int]]:
     for column in _DROP_ORDER:
         if total() - widths[name] + min(widths[name], _MIN_NAME) <= width:
             break
-        shown.remove(_HEADERS.index(column))
+        if _HEADERS.index(column) in shown:
+            shown.remove(_HEADERS.index(column))
     rest = total() - widths[name]
     widths[name] = max(min(widths[name], width - rest), min(widths[name], _MIN_NAME))
     return shown, widths
@@ -286,6 +364,7 @@ def write_table(
     out: TextIO,
     *,
     kind: TokenKind | None = None,
+    owners: Owners | None = None,
     width: int | None = None,
     color: bool | None = None,
 ) -> None:
@@ -296,7 +375,7 @@ def write_table(
         color = use_color(out)
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
-    rows = table_rows(tokens, now, kind)
+    rows = table_rows(tokens, now, kind, owners)
     shown, widths = _layout(rows, width)
     state_col = _HEADERS.index("STATE")
     buffer = io.StringIO()
@@ -314,10 +393,19 @@ def write_table(
 
 
 def write_detail(
-    token: Token, now: datetime, out: TextIO, *, kind: TokenKind | None = None
+    token: Token,
+    now: datetime,
+    out: TextIO,
+    *,
+    kind: TokenKind | None = None,
+    owners: Owners | None = None,
 ) -> None:
     """Every field of one token, one per line (``show`` on a terminal)."""
-    record = token_record(token, now, kind=kind)
+    record = token_record(token, now, kind=kind, owners=owners)
+    if owners is not None and record["kind"] is None:
+        record["kind"] = "unknown (owner not readable)"
+    if record["resource"] and record["resource_type"]:
+        record["resource"] = f"{record['resource']} ({record['resource_type']})"
     labels = {
         "expires_in_s": "expires in",
         "access_level_name": None,

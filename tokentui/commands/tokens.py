@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 
 from tokentui import output
 from tokentui.commands import arguments as av
@@ -40,6 +41,7 @@ from tokentui.gitlab.sources import (
     resolve_source,
     source_before_viewer,
 )
+from tokentui.ownership import Ownership
 from tokentui.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 from tokentui.terminal_text import escape
 from tokentui.write_outcome import LostAnswer, Verdict, after_create, after_revoke, after_rotate
@@ -324,24 +326,17 @@ async def _list(args: argparse.Namespace) -> int:
     sort = _list_sort(args)
     connection = common.connect(args)
     now = _now()
-    # Unsorted JSON or CSV: each page becomes output records as it arrives, while the
-    # requests for the next pages are in flight (sorting needs every token first).
-    as_records = (args.json or args.csv) and sort is None
-
-    def shape(items: list[Token], kind: TokenKind) -> list:
-        kept = filter_tokens(items, server, client_filters, now)
-        return [output.token_record(t, now, kind=kind) for t in kept] if as_records else kept
-
+    shape = partial(_filtered, server=server, client_filters=client_filters, now=now)
     async with _client(connection) as client:
-        rows, source = await _fetch_with_viewer(client, args, connection, server, shape)
+        rows, source, viewer = await _fetch_with_viewer(client, args, connection, server, shape)
+        # Every owner at once, after the pages: a resource's token list can then place many
+        # bots together (tokentui/ownership.py), which beats lookups racing the pages.
+        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
         rows = sort_tokens(rows, sort, args.reverse, now=now)
     elif args.reverse:
         rows.reverse()
-    if as_records:
-        _print_records(args, rows)
-    else:
-        _print_tokens(args, rows, now, source.kind)
+    _print_tokens(args, rows, now, source.kind, owners)
     return common.EXIT_OK
 
 
@@ -351,6 +346,30 @@ def _list_sort(args: argparse.Namespace) -> SortKey | None:
     if args.sort:
         return SORT_FIELDS[args.sort]
     return None if args.json or args.csv else SortKey.URGENCY
+
+
+def _filtered(
+    items: list[Token],
+    _kind: TokenKind,
+    *,
+    server: TokenFilters,
+    client_filters: ClientFilters,
+    now: datetime,
+) -> list:
+    return filter_tokens(items, server, client_filters, now)
+
+
+async def _resolve_owners(
+    client: GitLabClient,
+    ownership: Ownership,
+    viewer: User | None,
+    tokens: list[Token],
+    source: TokenSource,
+) -> output.Owners:
+    """Every token's kind, owner and resource, resolved before anything is printed."""
+    ownership.set_viewer(viewer)
+    await ownership.resolve(client, tokens, source)
+    return output.Owners(ownership, source)
 
 
 #: What a command keeps of each page of tokens (filtered tokens, or output records).
@@ -367,7 +386,7 @@ async def _fetch_with_viewer(
     connection: common.Connection,
     server: TokenFilters,
     shape: Shape = _keep_all,
-) -> tuple[list, TokenSource]:
+) -> tuple[list, TokenSource, User]:
     """The viewer decides the source (the default, ``mine``, whether ``--all`` is allowed);
     when the flag names a source whose requests do not depend on the viewer, the list is
     fetched while ``GET /user`` is answered, and kept only if the viewer confirms it."""
@@ -382,12 +401,12 @@ async def _fetch_with_viewer(
         viewer = await client.current_user()
         source = _list_source(args, viewer, connection)
         if early is not None and guess is not None and guess.same_list(source, server):
-            return await early, source
+            return await early, source, viewer
     finally:
         if early is not None and not early.done():
             early.cancel()
             await asyncio.gather(early, return_exceptions=True)
-    return await _fetch(client, source, server, shape), source
+    return await _fetch(client, source, server, shape), source, viewer
 
 
 async def _fetch(
@@ -562,27 +581,27 @@ def _item_source(args: argparse.Namespace) -> TokenSource:
         raise UsageError(str(err)) from None
 
 
-def _print_records(args: argparse.Namespace, records: list[dict]) -> None:
-    """``--json`` or ``--csv`` output of records made with :func:`output.token_record`."""
-    with common.closed_stdout_tolerated():
-        if args.json:
-            output.write_json(records, sys.stdout)
-        else:
-            output.write_csv(records, sys.stdout)
-
-
 def _print_tokens(
-    args: argparse.Namespace, tokens: list[Token], now: datetime, kind: TokenKind
+    args: argparse.Namespace,
+    tokens: list[Token],
+    now: datetime,
+    kind: TokenKind,
+    owners: output.Owners | None = None,
 ) -> None:
     out = sys.stdout
     with common.closed_stdout_tolerated():
         if args.json:
-            output.write_json([output.token_record(t, now, kind=kind) for t in tokens], out)
+            records = [output.token_record(t, now, kind=kind, owners=owners) for t in tokens]
+            output.write_json(records, out)
         elif getattr(args, "csv", False):
-            output.write_csv((output.token_record(t, now, kind=kind) for t in tokens), out)
+            output.write_csv(
+                (output.token_record(t, now, kind=kind, owners=owners) for t in tokens), out
+            )
         else:
             isatty = out.isatty()
-            output.write_table(tokens, now, out, kind=kind, width=None if isatty else 10**6)
+            output.write_table(
+                tokens, now, out, kind=kind, owners=owners, width=None if isatty else 10**6
+            )
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -595,16 +614,22 @@ async def _show(args: argparse.Namespace) -> int:
     source = _item_source(args)
     connection = common.connect(args)
     async with _client(connection) as client:
-        if token_id == av.SELF:
-            token = await client.get_self_token()
-        else:
-            token = await _get_token(client, source, int(token_id))
+        viewer = asyncio.ensure_future(client.current_user())
+        try:
+            if token_id == av.SELF:
+                token = await client.get_self_token()
+            else:
+                token = await _get_token(client, source, int(token_id))
+            owners = await _resolve_owners(client, Ownership(), await viewer, [token], source)
+        finally:
+            viewer.cancel()
     now = _now()
     with common.closed_stdout_tolerated():
         if args.json:
-            output.write_json(output.token_record(token, now, kind=source.kind), sys.stdout)
+            record = output.token_record(token, now, kind=source.kind, owners=owners)
+            output.write_json(record, sys.stdout)
         else:
-            output.write_detail(token, now, sys.stdout, kind=source.kind)
+            output.write_detail(token, now, sys.stdout, kind=source.kind, owners=owners)
     return common.EXIT_OK
 
 
@@ -734,7 +759,8 @@ async def _rotate(args: argparse.Namespace) -> int:
                     new = await client.rotate_token(source, target, expires_at=expires_at)
                 except OutcomeUnknown as err:
                     return await _rotate_lost(args, client, source, target, started, err)
-                _print_new(args, new, source.kind, f"rotated token {target} into", extra)
+                owners = await _owners_after_write(client, new, source) if args.json else None
+                _print_new(args, new, source.kind, f"rotated token {target} into", extra, owners)
                 return common.EXIT_OK
             # Rotating by id the very token tokentui uses would strand its stored credential:
             # rotate it as "self", which stores the new value where the old one was.
@@ -777,18 +803,37 @@ async def _rotate_self(
     )
 
 
+async def _owners_after_write(
+    client: GitLabClient, new: NewToken, source: TokenSource
+) -> output.Owners | None:
+    """The kind and resource of a rotated token for ``--json`` (only then: a plain rotate
+    prints the value alone). A failed lookup leaves them null: the value is printed anyway."""
+    ownership = Ownership()
+    if not isinstance(source, PersonalTokens):
+        return output.Owners(ownership, source)
+    try:
+        viewer = await client.current_user()
+        ownership.set_viewer(viewer)
+        await ownership.resolve(client, [new.public()], source)
+    except GitLabError as err:
+        print(f"tokentui: warning: could not tell the token's kind: {err}", file=sys.stderr)
+    return output.Owners(ownership, source)
+
+
 def _print_new(
     args: argparse.Namespace,
     new: NewToken,
     kind: TokenKind,
     what: str,
     extra: dict[str, object],
+    owners: output.Owners | None = None,
 ) -> None:
     """The new value alone on stdout (or the JSON object with it); a summary on stderr."""
     now = _now()
     with common.closed_stdout_tolerated() as stdout:
         if args.json:
-            output.write_json(output.new_token_record(new, now, kind=kind, **extra), sys.stdout)
+            record = output.new_token_record(new, now, kind=kind, owners=owners, **extra)
+            output.write_json(record, sys.stdout)
         else:
             sys.stdout.write(new.token.get_secret_value() + "\n")
     if stdout.broken:
@@ -939,10 +984,11 @@ async def _expiring(args: argparse.Namespace) -> int:
     _item_source(args)  # a malformed --user/--project/... is refused before any request
     connection = common.connect(args)
     async with _client(connection) as client:
-        tokens, source = await _fetch_with_viewer(client, args, connection, server)
-    now = _now()
-    tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
-    _print_tokens(args, tokens, now, source.kind)
+        tokens, source, viewer = await _fetch_with_viewer(client, args, connection, server)
+        now = _now()
+        tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
+        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
+    _print_tokens(args, tokens, now, source.kind, owners)
     if not args.json:
         print(
             f"tokentui: {len(tokens)} token(s) of {source.label} expire within {days} days",

@@ -88,6 +88,8 @@ class User(GitLabModel):
     bot: bool = False
     email: str | None = None
     web_url: str | None = None
+    #: Administrators on Premium: the group that made this service account.
+    provisioned_by_group_id: int | None = None
 
 
 class MemberAccess(GitLabModel):

@@ -6,7 +6,7 @@ in an App-level worker once the dialog is dismissed (see :mod:`tokentui.actions`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -157,6 +157,7 @@ class _TokenDialog(_Dialog):
         owner: str,
         kind: str,
         in_use: bool = False,
+        describe: Callable[[], tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(id=self.dialog_id)
         self.token = token
@@ -164,22 +165,35 @@ class _TokenDialog(_Dialog):
         self.owner = owner
         self.kind = kind
         self.in_use = in_use
+        #: ``(owner, kind)`` as known now: the facts follow a lookup that lands while open.
+        self.describe = describe
+        self._facts: Static | None = None
+
+    def _facts_table(self) -> Text:
+        token = self.token
+        return facts_table(
+            [
+                ("Kind", self.kind),
+                ("Owner", self.owner),
+                ("Scopes", clean(", ".join(token.scopes)) or "none"),
+                ("Last used", last_used_text(token, self.now)),
+                ("Expires", expires_text(token, self.now)),
+            ]
+        )
 
     def facts(self) -> Static:
         """The token's facts as a two-column table."""
-        token = self.token
-        return Static(
-            facts_table(
-                [
-                    ("Kind", self.kind),
-                    ("Owner", self.owner),
-                    ("Scopes", clean(", ".join(token.scopes)) or "none"),
-                    ("Last used", last_used_text(token, self.now)),
-                    ("Expires", expires_text(token, self.now)),
-                ]
-            ),
-            classes="dialog-facts",
-        )
+        self._facts = Static(self._facts_table(), classes="dialog-facts")
+        return self._facts
+
+    def refresh_facts(self) -> None:
+        """Show the owner and kind as known now (the app calls it when lookups land)."""
+        if self.describe is None or self._facts is None:
+            return
+        owner, kind = self.describe()
+        if (owner, kind) != (self.owner, self.kind):
+            self.owner, self.kind = owner, kind
+            self._facts.update(self._facts_table())
 
 
 #: Terminal rows below which the rotate dialog drops its key hint (to fit 80x24).

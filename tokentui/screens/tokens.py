@@ -284,8 +284,11 @@ class TokensScreen(Screen):
     def _cursor_moved(self, event: TokenTable.CursorMoved) -> None:
         self.detail.show(event.token)
         app = self.token_app
-        if event.token is not None and app.is_self_token(event.token):
-            app.want_associations()
+        if event.token is not None:
+            # The detail names the token's kind and owner: look them up now, not at the tick.
+            app.want_user_names([event.token])
+            if app.is_self_token(event.token):
+                app.want_associations()
 
     @on(TokenTable.Chosen)
     def _chosen(self, event: TokenTable.Chosen) -> None:

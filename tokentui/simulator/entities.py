@@ -77,9 +77,11 @@ def user(ctx: Ctx, record: UserRecord, *, private: bool = False) -> dict[str, An
     }
     if private or ctx.is_admin:
         body["email"] = record.email
-        body["user_type"] = record.user_type
     if ctx.is_admin or (private and record.is_admin):
         body["is_admin"] = record.is_admin
+    if ctx.is_admin:
+        # EE ``UserWithAdmin`` (licensed); GitLab exposes no ``user_type`` (gitlab-api.md §7.2).
+        body["provisioned_by_group_id"] = record.provisioned_by_group_id
     return body
 
 

@@ -111,8 +111,10 @@ class Simulator:
         """
         with self.state.lock:
             user = self.state.users[user_id]
-            kind = TokenKind.IMPERSONATION if impersonation else _kind_of(user)
             resource = self._bot_resource(user) if user.user_type == PROJECT_BOT else None
+            kind = TokenKind.IMPERSONATION if impersonation else _kind_of(user)
+            if resource is not None and resource[0] == "group":
+                kind = TokenKind.GROUP  # a group bot is a project_bot user too
             record = TokenRecord(
                 id=self.state.next_token_id(),
                 name=name,

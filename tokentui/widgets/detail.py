@@ -59,9 +59,8 @@ def render_detail(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column()
-    kind = ctx.kind(token)
     grid.add_row("id", Text(str(token.id)))
-    grid.add_row("kind", Text(kind.label))
+    grid.add_row("kind", Text(ctx.kind_label(token)))
     grid.add_row("owner", Text(ctx.owner(token) or "-"))
     if token.description:
         grid.add_row("description", Text(clean(token.description)))

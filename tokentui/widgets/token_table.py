@@ -13,9 +13,8 @@ The interface the screen uses (so the widget stays swappable): ``set_rows(tokens
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -33,13 +32,8 @@ from textual.strip import Strip
 from tokentui.expiry import Band, Clock, band, format_ago, format_countdown, token_state
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
-from tokentui.gitlab.sources import (
-    GroupTokens,
-    ProjectTokens,
-    ServiceAccountTokens,
-    TokenSource,
-)
-from tokentui.query import token_kind
+from tokentui.gitlab.sources import TokenSource
+from tokentui.ownership import Ownership
 from tokentui.terminal_text import clean
 
 KIND_SHORT: Mapping[TokenKind, str] = {
@@ -65,55 +59,44 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
     return set_cell_size(text, width)
 
 
-_BOT_USERNAME = re.compile(r"^(project|group)_\d+_bot(_|$)")
-
-
-def bot_kind(username: str) -> TokenKind | None:
-    """The token kind a bot user's name implies (GitLab names project bots
-    ``project_<id>_bot_<hex>``, group bots ``group_<id>_bot_<hex>``, service accounts
-    ``service_account_...``), or None for a human."""
-    match = _BOT_USERNAME.match(username)
-    if match:
-        return TokenKind.PROJECT if match.group(1) == "project" else TokenKind.GROUP
-    if username.startswith("service_account_"):
-        return TokenKind.SERVICE_ACCOUNT
-    return None
+#: The Kind cell while the owner is being looked up (never a guessed kind).
+PENDING_KIND = "…"
+#: The Kind cell when the owner could not be read.
+UNKNOWN_KIND = "?"
 
 
 @dataclass
 class RowContext:
-    """What a row needs besides its token: the time, the source, names of users."""
+    """What a row needs besides its token: the time, the source, who owns what."""
 
     clock: Clock
     source: TokenSource | None = None
     self_token_id: int | None = None
-    user_names: Mapping[int, str] = field(default_factory=dict)
+    ownership: Ownership = field(default_factory=Ownership)
+    user_names: InitVar[Mapping[int, str] | None] = None
 
-    def kind(self, token: Token) -> TokenKind:
-        """The token's kind in this source (in the admin's list of every token, a bot owner's
-        username says whether it is a project, group or service-account token)."""
-        source_kind = self.source.kind if self.source is not None else TokenKind.PERSONAL
-        kind = token_kind(token, source_kind)
-        if kind is TokenKind.PERSONAL and token.user_id is not None:
-            username = self.user_names.get(token.user_id)
-            if username:
-                return bot_kind(username) or kind
-        return kind
+    def __post_init__(self, user_names: Mapping[int, str] | None) -> None:
+        if user_names:
+            self.ownership.usernames.update(user_names)
+
+    def kind(self, token: Token) -> TokenKind | None:
+        """The token's kind in this source; None while its owner is not known
+        (:mod:`tokentui.ownership`)."""
+        return self.ownership.kind(token, self.source)
+
+    def kind_label(self, token: Token, *, short: bool = False) -> str:
+        """The kind in words; ``…`` (``looking up…``) while pending, ``?`` when unknown."""
+        kind = self.kind(token)
+        if kind is not None:
+            return KIND_SHORT[kind] if short else kind.label
+        info = self.ownership.owner(token.user_id)
+        if info is not None and info.failed:
+            return UNKNOWN_KIND if short else "unknown (owner not readable)"
+        return PENDING_KIND if short else "looking up…"
 
     def owner(self, token: Token) -> str:
-        """Who or what the token belongs to: ``@alice``, a project or group path."""
-        source = self.source
-        if isinstance(source, ProjectTokens | GroupTokens):
-            return clean(source.resource)
-        if isinstance(source, ServiceAccountTokens):
-            name = self.user_names.get(source.user_id)
-            return clean(f"@{name}" if name else f"{source.group}:{source.user_id}")
-        if token.resource_type and token.resource_id is not None:
-            return clean(f"{token.resource_type} {token.resource_id}")
-        if token.user_id is None:
-            return ""
-        name = self.user_names.get(token.user_id)
-        return clean(f"@{name}") if name else f"user {token.user_id}"
+        """Who or what the token belongs to: ``@alice``, ``platform/api (project)``."""
+        return clean(self.ownership.owner_text(token, self.source))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +122,23 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "State", 7, 0),
 )
 
-#: Most cells the name column takes before extra width goes to the owner and scopes.
+#: How the spare width is shared: each step grows a column up to a width (and no wider than
+#: its widest visible cell), in this order; what is left goes to the name. The owner column
+#: holds resource paths such as ``platform/api-gateway (project)``.
+GROWTH: tuple[tuple[str, int], ...] = (
+    ("name", 24),
+    ("owner", 32),
+    ("scopes", 22),
+    ("name", 44),
+    ("owner", 64),
+)
+#: Kept for callers: most cells the name column takes before the owner grows further.
 NAME_MAX = 44
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """Columns that fit in ``width`` cells, with their widths (one-cell gaps between)."""
+def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with their widths (one-cell gaps between).
+    ``wants``: the widest cell on screen per column (a column grows no wider)."""
     columns = list(COLUMNS)
 
     def needed(cols: list[Column]) -> int:
@@ -154,12 +148,11 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
         columns.remove(max(columns, key=lambda c: c.drop))
     spare = max(0, width - needed(columns))
     widths = {c.key: c.width for c in columns}
-    grow_name = min(spare, NAME_MAX - widths["name"])
-    widths["name"] += grow_name
-    spare -= grow_name
-    for key in ("owner", "scopes"):
+    for key, upto in GROWTH:
         if key in widths and spare > 0:
-            grow = min(spare, 12)
+            if wants is not None and key in wants:
+                upto = min(upto, max(wants[key], widths[key]))
+            grow = max(0, min(spare, upto - widths[key]))
             widths[key] += grow
             spare -= grow
     widths["name"] += spare
@@ -176,7 +169,7 @@ def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
     if key == "owner":
         return ctx.owner(token)
     if key == "kind":
-        return KIND_SHORT[ctx.kind(token)]
+        return ctx.kind_label(token, short=True)
     if key == "scopes":
         return clean(abbreviate_scopes(token.scopes))
     if key == "created":
@@ -261,6 +254,7 @@ class TokenTable(ScrollView, can_focus=True):
         self._wanted_id: int | None = None
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
+        self._wants: dict[str, int] | None = None
         self._base_style: Style | None = None
         self._component_styles: dict[str, Style] = {}
 
@@ -420,8 +414,20 @@ class TokenTable(ScrollView, can_focus=True):
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
             self._layout_width = width
-            self._layout = layout_columns(width)
+            self._layout = layout_columns(width, self._wants)
         return self._layout
+
+    def _measure(self) -> None:
+        """The widest name and owner on screen: those columns take the room they need."""
+        ctx = self.context
+        now = ctx.clock()
+        wants = {"name": 0, "owner": 0}
+        for token in self.visible_tokens():
+            for key in wants:
+                wants[key] = max(wants[key], cell_len(cell_text(token, key, ctx, now)))
+        if wants != self._wants:
+            self._wants = wants
+            self._layout_width = -1  # lay out again
 
     def _style(self, name: str) -> Style:
         style = self._component_styles.get(name)
@@ -439,6 +445,8 @@ class TokenTable(ScrollView, can_focus=True):
             # The widget's style, resolved once (not per line): a third of a row's cost.
             base = self._base_style = self.rich_style
         if y == 0:
+            # The header line is drawn first on every repaint: measure what is on screen now.
+            self._measure()
             return self._header_strip(width, base)
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
