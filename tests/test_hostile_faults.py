@@ -255,7 +255,7 @@ async def test_tui_revoke_is_sent_once_and_a_lost_answer_reloads(frozen_sim, fau
         lists_before = len(sim.requests("GET", "personal_access_tokens"))
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, RevokeDialog))
-        await pilot.press("y")
+        await pilot.press("x")
         await settle(pilot, app)
         messages = [n.message for n in app._notifications]
         if fault == "drop_after":

@@ -115,7 +115,7 @@ def test_no_value_stays_on_the_terminal_after_the_tui_exits(sim, tmp_path) -> No
         assert first.previous_id == probe_id and sim.state.tokens[probe_id].revoked
         term.send(ESCAPE)
         term.wait_for_text("Leave without copying?")
-        term.send("y")
+        term.send("x")
         term.wait_for(lambda: rotated not in term.text(), "the reveal screen to close")
         assert not OSC52.search(term.raw), "a clipboard write nobody asked for"
 

@@ -237,7 +237,7 @@ async def test_tui_reveal_heading_and_notifications_are_literal(evil_sim) -> Non
         await pilot.pause()
         await pilot.press("d")
         await settle(pilot, app)
-        await pilot.press("y")
+        await pilot.press("x")
         await settle(pilot, app)
         assert evil_sim.state.tokens[new_id].revoked
         assert any("Revoked" in n.message for n in app._notifications)

@@ -313,7 +313,7 @@ async def test_admin_creates_for_a_user_from_all_tokens(frozen_sim, app_factory)
         assert isinstance(app.screen, RevealScreen)
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("y")
+        await pilot.press("x")
         await pilot.pause()
         assert not isinstance(app.screen, RevealScreen | ConfirmDialog)
         assert app.store.get(record.id) is not None
@@ -527,7 +527,7 @@ async def test_revoke_changes_the_server(frozen_sim, app_factory) -> None:
         await wait_for(pilot, lambda: "personal" in screen_text(app))
         text = screen_text(app)
         assert "Revoke “old-laptop”?" in text and "personal" in text and "never" in text
-        await pilot.press("y")
+        await pilot.press("x")
         await settle(pilot, app)
         assert frozen_sim.state.tokens[token_id].revoked
         assert app.store.get(token_id).revoked

@@ -285,7 +285,7 @@ async def test_tui_revoke_reads_back(frozen_sim, app_factory, acted: bool) -> No
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, RevokeDialog)
-        await pilot.press("y")
+        await pilot.press("x")
         await settle(pilot, app)
         assert isinstance(app.screen, OutcomeDialog)
         text = dialog_text(app)

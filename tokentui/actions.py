@@ -256,6 +256,7 @@ class TokenActions:
             wizard.show_server_error(err)
             return
         self.app.store.apply_created(new.public())
+        self._select(new.id)
         wizard.dismiss(None)
         self.app.push_screen(
             RevealScreen(
@@ -304,6 +305,7 @@ class TokenActions:
         source = self.source
         assert source is not None
         warning: str | None = None
+        advice: str | None = None
         # A 401 here (a credential rotated elsewhere) goes to the unauthorized screen before
         # any rotate request; GitLab's answer also says whether this is the token in use.
         self_token = getattr(self.app, "self_token", None)
@@ -333,8 +335,13 @@ class TokenActions:
                 row_context = getattr(self.app, "row_context", None)
                 if row_context is not None:
                     row_context.self_token_id = new.id
-                warning = _self_rotation_warning(
-                    result, saving=save is not None, demo=bool(getattr(self.app, "demo", False))
+                demo = bool(getattr(self.app, "demo", False))
+                warning = _self_rotation_warning(result, saving=save is not None, demo=demo)
+                advice = self_rotation_advice(
+                    result,
+                    saving=save is not None,
+                    demo=demo,
+                    place=self.credential_place(),
                 )
             else:
                 new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
@@ -349,14 +356,37 @@ class TokenActions:
             self._show_verdict(lost.verdict, lost.__cause__, expires_at=expires_at)
             return
         self.app.store.apply_rotated(token.id, new.public())
+        self._select(new.id)
         self.app.push_screen(
             RevealScreen(
                 new,
                 heading=f"Rotated “{clean(new.name)}”: the old value no longer works",
                 warning=warning,
                 details=_new_token_details(new),
+                advice=advice,
             )
         )
+
+    def credential_place(self) -> str | None:
+        """Where this session's credential is kept, in words (None: unknown or nowhere)."""
+        origin = getattr(self.app, "credential_origin", None)
+        profile = getattr(self.app, "profile_name", None)
+        if origin == "keyring":
+            return "the system keyring" + (f" (profile “{clean(profile)}”)" if profile else "")
+        if origin == "file":
+            from tokentui.credentials import credentials_path
+
+            named = f", profile “{clean(profile)}”" if profile else ""
+            return f"{credentials_path()} (mode 0600{named})"
+        return None
+
+    def _select(self, token_id: int) -> None:
+        """Put the list's cursor (and detail pane) on ``token_id`` when the list shows it."""
+        from tokentui.screens.tokens import TokensScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.table.select_token(token_id):
+                screen.detail.show(screen.table.cursor_token)
 
     # -- revoke ---------------------------------------------------------------------------
     def revoke(self, token: Token | None) -> None:
@@ -603,6 +633,31 @@ def _new_token_details(new: Token) -> str:
     expires = new.expires_at.isoformat() if new.expires_at else "never"
     scopes = clean(", ".join(new.scopes)) or "none"
     return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
+
+
+def self_rotation_advice(result: Any, *, saving: bool, demo: bool, place: str | None) -> str:
+    """What the reveal screen says after tokentui rotated its own credential: where the new
+    value went (``place``: the keyring and profile, or the 0600 file), or why it went nowhere
+    and what the user must do."""
+    if demo:
+        return (
+            "The demo stores no credential: this session uses the new value until you quit. "
+            "With a profile, tokentui stores it where the old one was (keyring or 0600 file); "
+            "with GITLAB_TOKEN, you update the variable."
+        )
+    if not saving:
+        return (
+            "tokentui did not store it: this session's token came from GITLAB_TOKEN, which "
+            "tokentui cannot change. Copy the value now and update GITLAB_TOKEN wherever it is "
+            "set (shell profile, CI variable, secret store); this session already uses it."
+        )
+    if result.stored:
+        where = f"in {place}" if place else "where the old one was"
+        return (
+            f"tokentui stored the new value {where} and uses it from now on. This is the "
+            "only time GitLab shows it: copy it only if something else uses this token too."
+        )
+    return "This is the only time GitLab shows this value: copy it now."
 
 
 def _self_rotation_warning(result: Any, *, saving: bool, demo: bool) -> str | None:

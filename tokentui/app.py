@@ -241,6 +241,7 @@ class TokenApp(App[int]):
         insecure: bool = False,
         login_url: str | None = None,
         start: StartRequests | None = None,
+        credential_origin: str | None = None,
     ) -> None:
         _faster_screen_updates()
         super().__init__()
@@ -253,6 +254,8 @@ class TokenApp(App[int]):
         self.source_choice = source_choice
         self.demo = demo
         self.save_credential = save_credential
+        #: Where the credential came from: "keyring", "file", "GITLAB_TOKEN" (None: unknown).
+        self.credential_origin = credential_origin
         self.profile_name = profile_name
         self.insecure = insecure
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
@@ -329,6 +332,7 @@ class TokenApp(App[int]):
         self.store.client = self.client
         self.profile_name = connection.profile
         self.insecure = connection.insecure
+        self.credential_origin = connection.token_origin
         if connection.token_origin in ("keyring", "file"):
             self.save_credential = connection.save_token
         self._open_main()
@@ -349,6 +353,7 @@ class TokenApp(App[int]):
         self.save_credential = (
             connection.save_token if connection.token_origin in ("keyring", "file") else None
         )
+        self.credential_origin = connection.token_origin
         self.viewer = None
         self.self_token = None
         self.associations = None
@@ -678,6 +683,7 @@ def make_app(
     insecure: bool = False,
     login_url: str | None = None,
     start: StartRequests | None = None,
+    credential_origin: str | None = None,
 ) -> TokenApp:
     """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
     the login screen first (nothing configured). ``start``: the first requests, already sent
@@ -692,4 +698,5 @@ def make_app(
         save_credential=save_credential,
         profile_name=profile_name,
         insecure=insecure,
+        credential_origin=credential_origin,
     )

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import sys
 from types import ModuleType
+from typing import Any
 
 from tokentui import gc_tuning
 from tokentui.commands import common
@@ -73,20 +74,23 @@ async def _run_connected(conn: common.Connection, source: tuple[str, str | None]
     start = StartRequests.send(client, source)
     try:
         app_module = await asyncio.to_thread(load_app_module)
-        save = conn.save_token if conn.token_origin in ("keyring", "file") else None
-        app = app_module.make_app(
-            client,
-            source_choice=source,
-            save_credential=save,
-            profile_name=conn.profile,
-            insecure=conn.insecure,
-            start=start,
-        )
+        app = app_module.make_app(client, source_choice=source, start=start, **app_options(conn))
         result = await app.run_async()
     finally:
         start.cancel()
         await client.aclose()
     return _finish(app, result)
+
+
+def app_options(conn: common.Connection) -> dict[str, Any]:
+    """What the app knows of its connection: the profile, TLS, and where the credential is
+    kept (a self-rotation stores the new value there, and the reveal says where)."""
+    return {
+        "save_credential": conn.save_token if conn.token_origin in ("keyring", "file") else None,
+        "profile_name": conn.profile,
+        "credential_origin": conn.token_origin,
+        "insecure": conn.insecure,
+    }
 
 
 def load_app_module() -> ModuleType:

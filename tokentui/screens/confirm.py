@@ -1,7 +1,10 @@
-"""Confirmation dialogs: a generic yes/no, the rotate dialog and the revoke dialog.
+"""Confirmation dialogs: a generic question, the rotate dialog and the revoke dialog.
 
-All confirm with ``y``/``enter`` and cancel with ``n``/``esc``. They only ask: the API call runs
-in an App-level worker once the dialog is dismissed (see :mod:`tokentui.actions`).
+The rotate dialog confirms with ``y``/``enter`` and cancels with ``n``/``esc``. A dialog whose
+"yes" cannot be undone (revoke; leave a new value without copying it; discard the wizard) is a
+:class:`_SafeDialog`: ``enter``, ``n`` and ``esc`` keep things as they are, and only
+:data:`DESTROY_KEY` goes ahead. They only ask: the API call runs in an App-level worker once the
+dialog is dismissed (see :mod:`tokentui.actions`). Each dialog shows its own keys in its footer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Footer, Input, OptionList, Static
 
 from tokentui.expiry import format_ago, format_countdown, today
 from tokentui.gitlab.models import Token
@@ -76,6 +79,17 @@ def key_button(label: str, button_id: str, *, variant: str = "default") -> Butto
     return button
 
 
+#: The one key that does what cannot be undone in a dialog that asks first (revoke a token,
+#: leave a new value without copying it, discard the wizard's input). It is bound nowhere else,
+#: so a doubled or typed-ahead key (``enter enter``, ``y y``, ``d d``) never destroys anything.
+DESTROY_KEY = "x"
+
+
+def dialog_footer() -> Footer:
+    """The footer of a dialog or the wizard: its own keys, covering the list's."""
+    return Footer(show_command_palette=False)
+
+
 class _Dialog(ModalScreen):
     """Shared keys and buttons: ``y``/``enter`` confirm, ``n``/``esc`` cancel."""
 
@@ -99,6 +113,10 @@ class _Dialog(ModalScreen):
             yield key_button(f"{self.cancel_label} (n)", "cancel")
         yield Static("y/enter confirm · n/esc cancel", classes="dialog-keys")
 
+    def on_mount(self) -> None:
+        # Mounted here rather than in each compose, so every dialog has it.
+        self.mount(dialog_footer())
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "confirm":
@@ -114,8 +132,34 @@ class _Dialog(ModalScreen):
         self.dismiss(None)
 
 
-class ConfirmDialog(_Dialog):
-    """A yes/no question; dismisses with True (yes) or None (no)."""
+class _SafeDialog(_Dialog, inherit_bindings=False):
+    """A dialog whose "yes" cannot be undone: ``enter``, ``n`` and ``esc`` cancel (the
+    default), only :data:`DESTROY_KEY` confirms. ``y`` is not bound: elsewhere it copies."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter,n,escape",
+            "cancel",
+            "Cancel",
+            id="dialog.safe_cancel",
+            priority=True,
+        ),
+        Binding(DESTROY_KEY, "confirm", "Confirm", id="dialog.destroy", priority=True),
+    ]
+
+    def buttons(self) -> ComposeResult:
+        """The cancel button first (the default), the destructive one named by its key."""
+        with Horizontal(classes="dialog-buttons"):
+            yield key_button(f"{self.cancel_label} (enter)", "cancel", variant="primary")
+            yield key_button(f"{self.confirm_label} ({DESTROY_KEY})", "confirm", variant="error")
+        yield Static(
+            f"enter/n/esc {self.cancel_label.lower()} · {DESTROY_KEY} {self.confirm_label.lower()}",
+            classes="dialog-keys",
+        )
+
+
+class ConfirmDialog(_SafeDialog):
+    """A question whose "yes" cannot be undone; dismisses with True (yes) or None (no)."""
 
     def __init__(
         self,
@@ -258,8 +302,22 @@ class RotateDialog(_TokenDialog):
         self.dismiss(expires_at)
 
 
-class RevokeDialog(_TokenDialog):
-    """Revoke a token: its facts and what follows. Dismisses with True to revoke."""
+class RevokeDialog(_SafeDialog, _TokenDialog):
+    """Revoke a token: its facts and what follows. Dismisses with True to revoke.
+
+    Not revoking is the default (``enter``, ``n``, ``esc``), as in the CLI; ``x`` revokes.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter,n,escape",
+            "cancel",
+            "Cancel",
+            id="revoke.cancel",
+            priority=True,
+        ),
+        Binding(DESTROY_KEY, "confirm", "Revoke", id="revoke.revoke", priority=True),
+    ]
 
     confirm_label = "Revoke"
     danger = True

@@ -4,6 +4,9 @@ The wizard only collects input; the API call runs in an App-level worker started
 :class:`tokentui.actions.TokenActions` through ``on_submit``. A server validation error comes
 back through :meth:`CreateWizard.show_server_error` and lands on the step it belongs to, with
 the wizard still open and everything typed still there (the steps stay mounted).
+
+``esc`` closes at once only on the first step with nothing typed; otherwise it asks first
+(:class:`DiscardDialog`: ``enter``/``esc`` keep editing, only ``x`` discards).
 """
 
 from __future__ import annotations
@@ -32,12 +35,16 @@ from tokentui.gitlab.scopes import (
     MAX_NAME_LENGTH,
 )
 from tokentui.gitlab.sources import CreateRoute, PersonalTokens, TokenSource
+from tokentui.screens.confirm import DESTROY_KEY, ConfirmDialog, dialog_footer
 from tokentui.terminal_text import clean
 from tokentui.widgets.expiry_picker import ExpiryPicker
 from tokentui.widgets.scope_picker import ScopePicker
 
 #: Step ids in wizard order (``target`` and ``access`` only when they apply).
 ALL_STEPS: tuple[str, ...] = ("target", "name", "scopes", "expiry", "access", "review")
+
+#: The wizard's text fields besides the target user (prefilled with the viewer's id).
+FREE_TEXT = ("name", "description")
 
 STEP_TITLES = {
     "target": "Owner",
@@ -102,6 +109,23 @@ class WizardTarget:
 
     source: TokenSource
     route: CreateRoute
+
+
+class DiscardDialog(ConfirmDialog):
+    """The question before the wizard closes with input in it (esc, Cancel)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,n,escape", "cancel", "Keep editing", id="discard.keep", priority=True),
+        Binding(DESTROY_KEY, "confirm", "Discard", id="discard.discard", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Discard this new token?",
+            "Nothing has been created yet. What you entered in the wizard is lost.",
+            confirm_label="Discard",
+            cancel_label="Keep editing",
+        )
 
 
 #: Called with the wizard, the chosen source and the request when the user confirms.
@@ -222,6 +246,7 @@ class CreateWizard(ModalScreen[None]):
                 yield Button("Next", id="next", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
             yield Static("ctrl+n next · ctrl+b back · esc cancel", classes="dialog-keys")
+        yield dialog_footer()
 
     def on_mount(self) -> None:
         levels = self.target.route.access_levels or ()
@@ -288,9 +313,27 @@ class CreateWizard(ModalScreen[None]):
             self._show_step(self.steps[index - 1])
 
     def action_cancel(self) -> None:
-        """Close the wizard without creating anything."""
-        if not self.busy:
+        """Close the wizard without creating anything; ask first unless nothing was entered."""
+        if self.busy:
+            return
+        if not self.has_input():
             self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(DiscardDialog(), answered)
+
+    def has_input(self) -> bool:
+        """Whether closing would lose something: a step after the first was reached, or
+        anything was typed or chosen."""
+        if self.step != self.steps[0]:
+            return True
+        typed = any(self.query_one(f"#{field}", Input).value.strip() for field in FREE_TEXT)
+        target = self.query_one("#target-user", Input).value.strip()
+        return typed or target != str(self.viewer_id) or bool(self.query_one(ScopePicker).chosen())
 
     @on(Button.Pressed, "#next")
     def _pressed_next(self) -> None:
