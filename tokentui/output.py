@@ -319,7 +319,7 @@ def write_detail(
     """Every field of one token, one per line (``show`` on a terminal)."""
     record = token_record(token, now, kind=kind)
     labels = {
-        "expires_in_s": "expires in",
+        "expires_in_s": "countdown",
         "access_level_name": None,
         "impersonation": None,
     }
