@@ -178,7 +178,7 @@ def test_detail_lists_every_field() -> None:
     token = make_token(access_level=40, description="deploys\x1b[0m", expires_at=date(2027, 1, 1))
     output.write_detail(token, NOW, buffer)
     text = buffer.getvalue()
-    for label in ("id:", "name:", "scopes:", "access level:", "expires at:", "expires in:"):
+    for label in ("id:", "name:", "scopes:", "access level:", "expires at:", "countdown:"):
         assert label in text
     assert "40 (Maintainer)" in text
     assert "api, read_repository" in text
@@ -198,6 +198,6 @@ def test_table_fits_narrow_terminals_keeping_the_essentials(width: int) -> None:
     header = lines[0].split()
     for column in ("ID", "NAME", "STATE", "LEFT"):
         assert column in header
-    assert "12345" in lines[1] and "6d 12:00:00" in lines[1]
+    assert "12345" in lines[1] and "6d 12h 00m left" in lines[1]
     if width >= 160:
         assert "impersonation" in lines[2] and "a-rather-long-token-name-for-ci" in lines[1]

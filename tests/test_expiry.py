@@ -11,11 +11,13 @@ from tokentui.expiry import (
     Band,
     FrozenClock,
     band,
+    current_lifetime_days,
     expiry_instant,
     format_ago,
     format_countdown,
     parse_date,
     remaining,
+    same_lifetime_days,
     system_clock,
     token_state,
     validate_expiry,
@@ -88,30 +90,51 @@ def test_band_never() -> None:
 @pytest.mark.parametrize(
     ("left", "text"),
     [
-        (timedelta(days=3, hours=4, minutes=12, seconds=9), "3d 04:12:09"),
-        (timedelta(hours=4, minutes=12, seconds=9), "04:12:09"),
-        (timedelta(seconds=1), "00:00:01"),
-        (timedelta(days=59, hours=23, minutes=59, seconds=59), "59d 23:59:59"),
-        (timedelta(days=60), "in 2 mo"),
-        (timedelta(days=150), "in 5 mo"),
-        (timedelta(days=340), "in 11 mo"),
-        (timedelta(days=365), "in 1 y"),
-        (timedelta(days=800), "in 2 y"),
-        (timedelta(0), "expired"),
-        (-timedelta(seconds=30), "expired"),
+        (timedelta(seconds=1), "1s left"),
+        (timedelta(seconds=59), "59s left"),
+        (timedelta(minutes=39, seconds=5), "39m 05s left"),
+        (timedelta(hours=16, minutes=39, seconds=51), "16h 39m 51s left"),
+        (timedelta(hours=4, minutes=2, seconds=9), "4h 02m 09s left"),
+        (timedelta(days=1) - timedelta(seconds=1), "23h 59m 59s left"),
+        (timedelta(days=1), "1d 00h 00m left"),
+        (timedelta(days=3, hours=4, minutes=12, seconds=9), "3d 04h 12m left"),
+        (timedelta(days=59, hours=23, minutes=59, seconds=59), "59d 23h 59m left"),
+        (timedelta(days=60), "60d left"),
+        (timedelta(days=273, hours=5), "273d left"),
+        (timedelta(days=365), "365d left"),
+        (timedelta(0), "expired just now"),
+        (-timedelta(seconds=30), "expired just now"),
         (-timedelta(minutes=12), "expired 12m ago"),
         (-timedelta(hours=5), "expired 5h ago"),
         (-timedelta(days=3, hours=2), "expired 3d ago"),
-        (-timedelta(days=90), "expired 3mo ago"),
-        (-timedelta(days=400), "expired 1y ago"),
+        (-timedelta(days=90), "expired 90d ago"),
+        (-timedelta(days=364), "expired 364d ago"),
+        (-timedelta(days=365), "expired 1y ago"),
+        (-timedelta(days=800), "expired 2y ago"),
     ],
 )
 def test_format_countdown(left: timedelta, text: str) -> None:
     assert format_countdown(EXPIRES, MIDNIGHT - left) == text
+    assert format_countdown(make_token(), MIDNIGHT - left) == text
 
 
-def test_format_countdown_never() -> None:
+def test_format_countdown_never_reads_as_a_clock_time_or_mixes_units() -> None:
+    seen = set()
+    for seconds in range(-900 * 86_400, 400 * 86_400, 3_607):
+        text = format_countdown(EXPIRES, MIDNIGHT - timedelta(seconds=seconds))
+        assert ":" not in text, text
+        assert "mo" not in text, text  # one scale: s, m, h, d, y
+        seen.add(text.split()[-2] if text.startswith("expired") else text.split()[0])
+    assert any(s.endswith("y") for s in seen) and any(s.endswith("d") for s in seen)
+
+
+def test_format_countdown_never_and_revoked() -> None:
     assert format_countdown(None, MIDNIGHT) == "never"
+    assert format_countdown(make_token(expires_at=None), MIDNIGHT) == "never"
+    # A revoked token has no countdown, whatever its date.
+    assert format_countdown(make_token(revoked=True), MIDNIGHT - timedelta(hours=3)) == "revoked"
+    assert format_countdown(make_token(revoked=True), MIDNIGHT + timedelta(days=3)) == "revoked"
+    assert band(make_token(revoked=True), MIDNIGHT - timedelta(hours=3)) is Band.REVOKED
 
 
 def test_countdown_ticks_across_midnight_utc_and_flips_state() -> None:
@@ -122,11 +145,26 @@ def test_countdown_ticks_across_midnight_utc_and_flips_state() -> None:
         seen.append((format_countdown(token, clock()), token_state(token, clock())))
         clock.advance(timedelta(seconds=1))
     assert seen == [
-        ("00:00:02", "active"),
-        ("00:00:01", "active"),
-        ("expired", "expired"),
-        ("expired", "expired"),
+        ("2s left", "active"),
+        ("1s left", "active"),
+        ("expired just now", "expired"),
+        ("expired just now", "expired"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("created", "expires_at", "lifetime", "same"),
+    [
+        ("2026-03-01T09:00:00Z", date(2026, 11, 26), 270, 270),
+        ("2025-01-01T00:00:00Z", date(2026, 6, 10), 525, 365),
+        ("2026-06-01T23:59:00Z", date(2026, 6, 10), 9, 9),
+        ("2026-06-01T00:00:00Z", None, None, None),
+    ],
+)
+def test_same_lifetime_days(created, expires_at, lifetime, same) -> None:
+    token = make_token(created_at=created, expires_at=expires_at)
+    assert current_lifetime_days(token) == lifetime
+    assert same_lifetime_days(token) == same
 
 
 def test_on_the_expiry_day_the_token_is_already_expired() -> None:
@@ -151,7 +189,8 @@ def test_format_ago() -> None:
     assert format_ago(now - timedelta(minutes=5), now) == "5m ago"
     assert format_ago(now - timedelta(hours=3), now) == "3h ago"
     assert format_ago(now - timedelta(days=2), now) == "2d ago"
-    assert format_ago(now - timedelta(days=400), now) == "1 y ago"
+    assert format_ago(now - timedelta(days=90), now) == "90d ago"
+    assert format_ago(now - timedelta(days=400), now) == "1y ago"
 
 
 def test_presets() -> None:

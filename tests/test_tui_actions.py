@@ -374,9 +374,9 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
         assert "rotate-me" in text and "stops working at once" in text
         assert "carol" in text and "2h ago" in text
         assert "It was used 2h ago" in text  # recent use is called out
-        # Default: 7 days (GitLab's default); pick 30.
-        assert dialog.query_one(ExpiryPicker).chosen()[0] == TODAY + timedelta(days=7)
-        await pilot.press("down", "y")
+        # Default: the token's lifetime (made today, expiring in 3 days); pick 30.
+        assert dialog.query_one(ExpiryPicker).chosen()[0] == TODAY + timedelta(days=3)
+        await pilot.press("down", "down", "y")
         await settle(pilot, app)
 
         old = frozen_sim.state.tokens[token_id]

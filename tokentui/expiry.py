@@ -86,6 +86,7 @@ def remaining(token_or_date: Token | date | None, now: datetime) -> timedelta | 
 class Band(Enum):
     """How close a token is to expiry; decides colour and how often the countdown ticks."""
 
+    REVOKED = "revoked"
     EXPIRED = "expired"
     UNDER_1_DAY = "under-1-day"
     UNDER_7_DAYS = "under-7-days"
@@ -104,7 +105,10 @@ _BAND_LIMITS: tuple[tuple[timedelta, Band], ...] = (
 
 
 def band(token_or_date: Token | date | None, now: datetime) -> Band:
-    """The expiry band of a token or an ``expires_at`` date at ``now``."""
+    """The expiry band of a token or an ``expires_at`` date at ``now`` (a revoked token has
+    no countdown: :attr:`Band.REVOKED`)."""
+    if isinstance(token_or_date, Token) and token_or_date.revoked:
+        return Band.REVOKED
     left = remaining(token_or_date, now)
     if left is None:
         return Band.NEVER
@@ -117,38 +121,43 @@ def band(token_or_date: Token | date | None, now: datetime) -> Band:
 
 
 def format_countdown(token_or_date: Token | date | None, now: datetime) -> str:
-    """``3d 04:12:09`` under 60 days (``04:12:09`` under a day), ``in 5 mo`` / ``in 1 y`` when
-    far, ``expired 3d ago`` (``expired 2mo ago``, ``expired 1y ago``) once expired, ``never``
-    without expiry."""
+    """The one countdown text of the app and the CLI (list, detail, dialogs, ``show``, ``list``).
+
+    Every number carries its unit, so it never reads as a time of day: ``42s left``,
+    ``39m 05s left``, ``16h 39m 51s left`` (under a day: ticks each second),
+    ``3d 04h 12m left`` (under 60 days), ``273d left``; ``expired just now``,
+    ``expired 5m ago`` / ``3h`` / ``12d`` / ``1y`` (one scale: m, h, d up to a year, then y);
+    ``never`` without expiry; ``revoked`` for a revoked token (no countdown at all).
+    """
+    if isinstance(token_or_date, Token) and token_or_date.revoked:
+        return "revoked"
     left = remaining(token_or_date, now)
     if left is None:
         return "never"
     if left <= timedelta(0):
         if -left < timedelta(minutes=1):
-            return "expired"
-        return f"expired {_short_span(-left, compact=True)} ago"
-    if left < timedelta(days=60):
-        seconds = int(left.total_seconds())
-        days, rest = divmod(seconds, 86_400)
-        hours, rest = divmod(rest, 3_600)
-        minutes, secs = divmod(rest, 60)
-        clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-        return f"{days}d {clock}" if days else clock
-    days = left.days
-    if days >= 365:
-        return f"in {days // 365} y"
-    return f"in {days // 30} mo"
+            return "expired just now"
+        return f"expired {_short_span(-left)} ago"
+    seconds = int(left.total_seconds())
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days >= 60:
+        return f"{days}d left"
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m left"
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s left"
+    if minutes:
+        return f"{minutes}m {secs:02d}s left"
+    return f"{secs}s left"
 
 
-def _short_span(span: timedelta, *, compact: bool = False) -> str:
-    """A coarse length of time: ``3d``, ``5h``, ``12m``, ``2 mo``, ``1 y`` (``2mo``, ``1y``
-    when ``compact``)."""
+def _short_span(span: timedelta) -> str:
+    """A coarse length of time on one scale: ``12m``, ``5h``, ``3d`` (up to 364d), ``1y``."""
     seconds = int(span.total_seconds())
-    gap = "" if compact else " "
     if seconds >= 365 * 86_400:
-        return f"{seconds // (365 * 86_400)}{gap}y"
-    if seconds >= 60 * 86_400:
-        return f"{seconds // (30 * 86_400)}{gap}mo"
+        return f"{seconds // (365 * 86_400)}y"
     if seconds >= 86_400:
         return f"{seconds // 86_400}d"
     if seconds >= 3_600:
@@ -157,7 +166,7 @@ def _short_span(span: timedelta, *, compact: bool = False) -> str:
 
 
 def format_ago(moment: datetime | None, now: datetime, *, never: str = "never") -> str:
-    """A past instant relative to ``now``: ``just now``, ``5m ago``, ``3d ago``, ``2 mo ago``."""
+    """A past instant relative to ``now``: ``just now``, ``5m ago``, ``3d ago``, ``1y ago``."""
     if moment is None:
         return never
     span = now - moment
@@ -188,6 +197,23 @@ def last_allowed_expiry(today_: date) -> date:
 def preset_date(days: int, today_: date) -> date:
     """The expiry date of a preset: ``days`` after today."""
     return today_ + timedelta(days=days)
+
+
+def current_lifetime_days(token: Token) -> int | None:
+    """The token's lifetime in days (``expires_at`` minus its creation date), or None when it
+    never expires (or the dates make no sense)."""
+    if token.expires_at is None:
+        return None
+    days = (token.expires_at - token.created_at.astimezone(UTC).date()).days
+    return days if days > 0 else None
+
+
+def same_lifetime_days(token: Token) -> int | None:
+    """Days from today for a rotation that keeps the token's lifetime, capped by the
+    instance's maximum (GitLab refuses more than :data:`MAX_LIFETIME_DAYS`); None without
+    an expiry."""
+    days = current_lifetime_days(token)
+    return None if days is None else min(days, MAX_LIFETIME_DAYS)
 
 
 def validate_expiry(expires_at: date, today_: date) -> str | None:

@@ -407,7 +407,7 @@ def write_detail(
     if record["resource"] and record["resource_type"]:
         record["resource"] = f"{record['resource']} ({record['resource_type']})"
     labels = {
-        "expires_in_s": "expires in",
+        "expires_in_s": "countdown",
         "access_level_name": None,
         "impersonation": None,
     }

@@ -23,9 +23,16 @@ from tokentui.commands import arguments as av
 from tokentui.commands import common
 from tokentui.commands.common import UsageError
 from tokentui.config import Profile
-from tokentui.expiry import format_countdown, remaining, system_clock
+from tokentui.expiry import (
+    format_countdown,
+    preset_date,
+    remaining,
+    same_lifetime_days,
+    system_clock,
+)
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.credential_check import token_in_use
 from tokentui.gitlab.errors import (
     Forbidden,
     GitLabError,
@@ -501,6 +508,10 @@ async def _rotate(args: argparse.Namespace) -> int:
             source = resource_source(await client.current_user())
         except (InsufficientScope, Forbidden):  # e.g. a self_rotate-only token
             source = None
+        if expires_at is None:  # keep the token's lifetime (capped), as ``rotate ID`` does
+            current = await token_in_use(client)
+            days = same_lifetime_days(current) if current is not None else None
+            expires_at = preset_date(days, utc_today(_now())) if days is not None else None
         result = await rotate_in_use(client, conn.save_token, source=source, expires_at=expires_at)
     new = result.new_token
     now = _now()

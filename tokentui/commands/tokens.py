@@ -24,7 +24,13 @@ from tokentui import output
 from tokentui.commands import arguments as av
 from tokentui.commands import common
 from tokentui.commands.common import UsageError
-from tokentui.expiry import format_countdown, system_clock, token_state
+from tokentui.expiry import (
+    format_countdown,
+    preset_date,
+    same_lifetime_days,
+    system_clock,
+    token_state,
+)
 from tokentui.expiry import today as utc_today
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
@@ -751,6 +757,8 @@ async def _rotate(args: argparse.Namespace) -> int:
     async with _client(connection) as client:
         # Stops on a rejected credential before any rotate request (GitLab's reuse detection).
         in_use = await check_before_rotate(client, target)
+        if expires_at is None:
+            expires_at = await _same_lifetime_expiry(client, source, target)
         if target is not None:
             extra["rotated_from_id"] = target
             if not in_use:
@@ -774,6 +782,16 @@ async def _rotate(args: argparse.Namespace) -> int:
     if note:
         print(f"tokentui: warning: {note}", file=sys.stderr)
     return common.EXIT_OK
+
+
+async def _same_lifetime_expiry(
+    client: GitLabClient, source: TokenSource, target: int | None
+) -> date | None:
+    """Without ``--expires-at``/``--duration``: today plus the token's current lifetime
+    (capped at GitLab's maximum), or None (GitLab's default) when it never expires."""
+    token = await (client.get_self_token() if target is None else client.get_token(source, target))
+    days = same_lifetime_days(token)
+    return None if days is None else preset_date(days, utc_today(_now()))
 
 
 async def _rotate_self(

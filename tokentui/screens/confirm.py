@@ -17,13 +17,19 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, OptionList, Static
 
-from tokentui.expiry import format_ago, format_countdown, today
+from tokentui.expiry import (
+    current_lifetime_days,
+    format_ago,
+    format_countdown,
+    same_lifetime_days,
+    today,
+)
 from tokentui.gitlab.models import Token
-from tokentui.gitlab.scopes import ROTATE_DEFAULT_DAYS
+from tokentui.gitlab.scopes import MAX_LIFETIME_DAYS, ROTATE_DEFAULT_DAYS
 from tokentui.terminal_text import clean
 from tokentui.widgets.expiry_picker import ExpiryPicker
 
@@ -66,7 +72,7 @@ def last_used_text(token: Token, now: datetime) -> str:
 
 
 def expires_text(token: Token, now: datetime) -> str:
-    """``2026-12-23 (29d 10:00:00)`` or ``never``."""
+    """``2026-12-23 (29d 10h 00m left)``, ``2026-12-23 (revoked)`` or ``never``."""
     if token.expires_at is None:
         return "never"
     return f"{token.expires_at.isoformat()} ({format_countdown(token, now)})"
@@ -225,11 +231,6 @@ class _TokenDialog(_Dialog):
             ]
         )
 
-    def facts(self) -> Static:
-        """The token's facts as a two-column table."""
-        self._facts = Static(self._facts_table(), classes="dialog-facts")
-        return self._facts
-
     def refresh_facts(self) -> None:
         """Show the owner and kind as known now (the app calls it when lookups land)."""
         if self.describe is None or self._facts is None:
@@ -237,6 +238,23 @@ class _TokenDialog(_Dialog):
         owner, kind = self.describe()
         if (owner, kind) != (self.owner, self.kind):
             self.owner, self.kind = owner, kind
+            self._facts.update(self._facts_table())
+
+    def facts(self) -> Static:
+        """The token's facts as a two-column table (its countdown ticks)."""
+        self._facts = Static(self._facts_table(), classes="dialog-facts")
+        return self._facts
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick, name="dialog-countdown")
+
+    def tick(self) -> None:
+        """Recompute the facts (the countdown) from the app's clock."""
+        clock = getattr(self.app, "clock", None)
+        if clock is None:
+            return
+        self.now = clock()
+        if self._facts is not None:
             self._facts.update(self._facts_table())
 
 
@@ -255,25 +273,36 @@ class RotateDialog(_TokenDialog):
         token = self.token
         with Vertical(id="rotate-box", classes="dialog"):
             yield Static(Text(f"Rotate “{clean(token.name)}”?"), classes="dialog-title")
-            yield self.facts()
-            warning = (
-                "The old value stops working at once: whatever uses it fails until it gets "
-                "the new one."
-            )
-            if self.in_use:
-                warning += (
-                    " This is the token tokentui itself uses: tokentui saves the new value "
-                    "where the old one was and switches to it."
-                )
-            elif recent := recent_use_text(token, self.now, "hand out the new value right away"):
-                warning += f" {recent}"
-            yield Static(Text(warning), classes="warning")
-            yield Static("New expiry (GitLab's default is 7 days):", classes="dialog-text")
+            # On a short terminal the facts and warning scroll; the choice and buttons stay.
+            with VerticalScroll(id="rotate-about"):
+                yield self.facts()
+                yield Static(Text(self._warning()), classes="warning")
+            yield Static("New expiry:", classes="dialog-text")
+            same = same_lifetime_days(token)
+            lifetime = current_lifetime_days(token)
             yield ExpiryPicker(
-                today(self.now), default_days=ROTATE_DEFAULT_DAYS, id="rotate-expiry"
+                today(self.now),
+                default_days=ROTATE_DEFAULT_DAYS,
+                same_lifetime=same,
+                lifetime_capped=lifetime is not None and lifetime > MAX_LIFETIME_DAYS,
+                id="rotate-expiry",
             )
             yield Static("", id="rotate-error", classes="step-error")
             yield from self.buttons()
+
+    def _warning(self) -> str:
+        token = self.token
+        warning = (
+            "The old value stops working at once: whatever uses it fails until it gets the new one."
+        )
+        if self.in_use:
+            warning += (
+                " This is the token tokentui itself uses: tokentui saves the new value "
+                "where the old one was and switches to it."
+            )
+        elif recent := recent_use_text(token, self.now, "hand out the new value right away"):
+            warning += f" {recent}"
+        return warning
 
     def on_mount(self) -> None:
         self.query_one("#expiry-options", OptionList).focus()

@@ -23,8 +23,9 @@ from tokentui.widgets.token_table import IN_USE_MARK, RowContext
 
 _STATE_STYLE = {"active": "bold green", "expired": "bold yellow", "revoked": "bold red"}
 _BAND_STYLE = {
+    "revoked": "dim",
     "expired": "red",
-    "under-1-day": "bold red",
+    "under-1-day": "bold white on red",
     "under-7-days": "dark_orange",
     "under-30-days": "yellow",
     "under-60-days": "cyan",

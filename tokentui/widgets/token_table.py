@@ -203,6 +203,7 @@ class TokenTable(ScrollView, can_focus=True):
         "token-table--cursor",
         "token-table--dim",
         "token-table--in-use",
+        "token-table--band-revoked",
         "token-table--band-expired",
         "token-table--band-under-1-day",
         "token-table--band-under-7-days",
@@ -480,12 +481,17 @@ class TokenTable(ScrollView, can_focus=True):
         segments = []
         for i, (column, w) in enumerate(self._columns(width)):
             style = row_style
+            band_style = None
             if column.key == "countdown":
-                style += self._style(f"band-{band(token, now).value}")
+                band_style = self._style(f"band-{band(token, now).value}")
+                style += band_style
             elif column.key == "state":
                 style += self._style(f"state-{state}")
             if cursor_style is not None:
                 style += cursor_style
+                if band_style is not None and band_style.bgcolor is not None:
+                    # A band with its own background (under a day) stays loud under the cursor.
+                    style += band_style
             if i:
                 gap = row_style + cursor_style if cursor_style is not None else row_style
                 segments.append(Segment(" ", gap))
