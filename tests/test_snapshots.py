@@ -47,6 +47,13 @@ def test_bad_date_message(snap_compare) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, size) -> None:
+    """``?`` on the real main screen: the app's own keys first, Textual's generic ones last."""
+    steps = settle_then(press("question_mark"))
+    assert snap_compare(snapshot_app(), terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_unauthorized(snap_compare, size) -> None:
     async def revoked(pilot: Pilot) -> None:
         pilot.app.show_unauthorized(

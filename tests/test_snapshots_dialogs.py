@@ -26,7 +26,6 @@ from tokentui.gitlab.sources import ProjectTokens
 from tokentui.resources import styles_dir
 from tokentui.screens.confirm import RevokeDialog, RotateDialog
 from tokentui.screens.create import CreateWizard
-from tokentui.screens.help import HelpScreen, binding_rows
 from tokentui.screens.reveal import RevealScreen
 from tokentui.screens.source_picker import SourcePicker
 from tokentui.screens.tokens import TokensScreen
@@ -135,16 +134,6 @@ def test_revoke_dialog(snap_compare, size) -> None:
     async def run_before(pilot: Pilot) -> None:
         dialog = RevokeDialog(TOKEN, now=NOW, owner="bob (user 3)", kind="personal")
         await pilot.app.push_screen(dialog)
-        await pilot.pause()
-
-    assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
-def test_help_screen(snap_compare, size) -> None:
-    async def run_before(pilot: Pilot) -> None:
-        rows = binding_rows(pilot.app.screen)
-        await pilot.app.push_screen(HelpScreen(rows, title="Keys on this screen"))
         await pilot.pause()
 
     assert snap_compare(DialogHost(), terminal_size=size, run_before=run_before)
