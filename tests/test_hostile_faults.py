@@ -456,6 +456,7 @@ def page_of(query: str | bytes) -> int:
     return int(found.group(1)) if found else 1
 
 
+@pytest.mark.slow
 async def test_tui_stays_responsive_while_a_slow_server_streams_pages(sim_factory) -> None:
     sim = sim_factory(tokens=3_000)
     expected = all_ids(sim, sim.admin_token)
