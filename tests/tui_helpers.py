@@ -45,15 +45,17 @@ def sim_app(
     clock: Clock | None = None,
     source_choice: tuple[str, str | None] | None = None,
     save_credential=None,
+    transport=None,
 ) -> TokenApp:
     """The app on the served simulator ``sim`` as root (``admin``), alice (``user``) or bob
-    (``maintainer``). Pass the simulator's clock for consistent dates."""
+    (``maintainer``). Pass the simulator's clock for consistent dates; ``transport``: an
+    ``httpx`` transport for the client (e.g. one that holds a request back)."""
     token = {
         "admin": sim.admin_token,
         "user": sim.user_token,
         "maintainer": sim.maintainer_token,
     }.get(as_user, as_user)
-    client = GitLabClient(sim.url, token, sleep=_no_wait)
+    client = GitLabClient(sim.url, token, sleep=_no_wait, transport=transport)
     return make_app(
         client, clock=clock or sim.now, source_choice=source_choice, save_credential=save_credential
     )
