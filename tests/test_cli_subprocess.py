@@ -22,7 +22,8 @@ def env(sim, tmp_path) -> dict[str, str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("GITLAB_", "TOKENTUI_")) and k != "NO_COLOR"
+        # COLUMNS/LINES too: pytest-xdist's workers get COLUMNS=80, which would narrow tables.
+        if not k.startswith(("GITLAB_", "TOKENTUI_")) and k not in ("NO_COLOR", "COLUMNS", "LINES")
     }
     clean.update(
         GITLAB_HOST=sim.url,

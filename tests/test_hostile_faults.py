@@ -11,13 +11,17 @@ its fault injection (``sim.faults``); retry waits are instant and recorded (``Sl
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
+import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from hostile_helpers import Sleeps, all_ids, assert_one_clear_error, cli_runner
 from textual.widgets import Static
-from tui_helpers import FROZEN_NOW
+from tui_helpers import FROZEN_NOW, wait_mounted
 
 from tokentui.app import TokenApp, make_app
 from tokentui.expiry import FrozenClock
@@ -79,12 +83,16 @@ def header_text(app: TokenApp) -> str:
     return str(app.screen.query_one("#header", Static).render())
 
 
-async def wait_for(pilot, condition, rounds: int = 400) -> None:
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError("condition not reached")
+async def wait_for(pilot, condition, timeout: float = 240) -> None:
+    """Let the app run until ``condition()`` holds. ``timeout`` (seconds) is a bound against
+    hanging on a loaded machine, not a speed assertion."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.01)
+    await wait_mounted(pilot, deadline)
 
 
 async def settle(pilot, app: TokenApp) -> None:
@@ -145,7 +153,7 @@ async def test_tui_list_of_3000_tokens_is_exact_under_every_fault(sim_factory) -
     sleeps = Sleeps()
     app = fault_app(sim, sim.admin_token, sleeps)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.store.complete or app.store.error is not None, 2000)
+        await wait_for(pilot, lambda: app.store.complete or app.store.error is not None)
         await settle(pilot, app)
         assert app.store.error is None
         ids = [t.id for t in app.store.index.tokens]
@@ -426,21 +434,65 @@ def test_cli_rotate_with_a_credential_rotated_elsewhere_sends_no_rotate(
     assert not sim.state.tokens[target].revoked
 
 
+class HeldPages(httpx.AsyncBaseTransport):
+    """Real HTTP, except that token-list pages after the first wait for :meth:`release`."""
+
+    def __init__(self) -> None:
+        self._http = httpx.AsyncHTTPTransport()
+        self._go = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("_access_tokens") and page_of(request.url.query) > 1:
+            await self._go.wait()
+        return await self._http.handle_async_request(request)
+
+    def release(self) -> None:
+        self._go.set()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def page_of(query: str | bytes) -> int:
+    text = query.decode() if isinstance(query, bytes) else query
+    found = re.search(r"(?:^|&)page=(\d+)", text)
+    return int(found.group(1)) if found else 1
+
+
+@pytest.mark.slow
 async def test_tui_stays_responsive_while_a_slow_server_streams_pages(sim_factory) -> None:
     sim = sim_factory(tokens=3_000)
     expected = all_ids(sim, sim.admin_token)
     sim.faults.latency_ms = 200
-    app = fault_app(sim, sim.admin_token, Sleeps())
-    async with app.run_test(size=SIZE) as pilot:
-        # The first page is on screen while the rest is still loading...
-        await wait_for(pilot, lambda: app.store.loaded > 0, 2000)
-        assert app.store.loading
-        assert " of " in header_text(app)  # "100 of 3,xxx"
-        # ...and keys work meanwhile: the sort changes before the load ends.
-        await pilot.press("s")
-        await pilot.pause()
-        assert app.store.sort_key.value != "urgency"
-        assert app.store.loading
-        await wait_for(pilot, lambda: app.store.complete, 4000)
-        await settle(pilot, app)
-        assert sorted(t.id for t in app.store.index.tokens) == sorted(expected)
+    held = HeldPages()
+    client = GitLabClient(sim.url, sim.admin_token, sleep=Sleeps(), retry=PATIENT, transport=held)
+    app = make_app(client, clock=sim.now, source_choice=("all", None))
+    start = len(sim.request_log)
+
+    def pages_served() -> set[int]:
+        """The token-list pages the simulator has answered to the app."""
+        return {
+            page_of(r.query)
+            for r in sim.request_log[start:]
+            if r.path.endswith("/personal_access_tokens") and r.status == 200
+        }
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            # The first page is on screen while the rest is still loading...
+            await wait_for(pilot, lambda: app.store.loaded > 0)
+            assert app.store.loading
+            assert " of " in header_text(app)  # "100 of 3,xxx"
+            # ...and keys work meanwhile: the sort changes while the other pages are still
+            # to come (the simulator has served page 1 only).
+            await pilot.press("s")
+            await wait_for(pilot, lambda: app.store.sort_key.value != "urgency")
+            assert app.store.loading
+            assert pages_served() == {1}
+            held.release()
+            await wait_for(pilot, lambda: app.store.complete)
+            await settle(pilot, app)
+            assert pages_served() == set(range(1, math.ceil(len(expected) / 100) + 1))
+            assert sorted(t.id for t in app.store.index.tokens) == sorted(expected)
+    finally:
+        held.release()

@@ -93,6 +93,7 @@ def pieces(value: str) -> list[str]:
     return [value, *(secret[i : i + SLICE] for i in range(len(secret) - SLICE + 1))]
 
 
+@pytest.mark.slow
 def test_no_value_stays_on_the_terminal_after_the_tui_exits(sim, tmp_path) -> None:
     probe_id = only_probe_is_active(sim, "scrollback-probe")
     argv = [sys.executable, "-m", "tokentui.cli", "--url", sim.url, "--user", str(CAROL)]

@@ -1,5 +1,5 @@
 """``tokentui simulate``: prints its URL and credentials, serves GitLab-shaped answers, stops
-cleanly on Ctrl-C (SIGINT)."""
+cleanly on Ctrl-C (SIGINT) and on SIGTERM, also when started as a background job."""
 
 from __future__ import annotations
 
@@ -9,16 +9,34 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tokentui.cli import main
 
 
-def test_simulate_serves_until_interrupted() -> None:
+def _ignore_sigint() -> None:
+    # What a non-interactive shell does to a job started with `&` (and nohup to SIGHUP).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop_with", "background"),
+    [
+        (signal.SIGINT, False),
+        (signal.SIGTERM, False),
+        (signal.SIGINT, True),
+        (signal.SIGTERM, True),
+    ],
+    ids=["sigint", "sigterm", "sigint-background", "sigterm-background"],
+)
+def test_simulate_serves_until_interrupted(stop_with: signal.Signals, background: bool) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tokentui.cli", "simulate", "--tokens", "60", "--seed", "4"],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ignore_sigint if background else None,
     )
     try:
         lines = []
@@ -37,12 +55,16 @@ def test_simulate_serves_until_interrupted() -> None:
             f"{url.group(0)}/api/v4/personal_access_tokens",
             params={"per_page": 5},
             headers={"PRIVATE-TOKEN": admin.group(1)},
+            timeout=120,  # a bound against hanging on a busy machine, not a speed assertion
         )
         assert r.status_code == 200 and len(r.json()) == 5
         assert r.headers["X-Total"] == "60" and r.headers["X-Next-Page"] == "2"
+        proc.send_signal(stop_with)
+        _, err = proc.communicate(timeout=120)
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+        if proc.poll() is None:  # never leave a simulator behind, whatever failed
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 0, err
     assert "simulator stopped" in err and "Traceback" not in err
 

@@ -9,8 +9,10 @@ The scripting CLI's side is in ``test_cli.py`` (its ``cli`` fixture).
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
+import httpx
 from pty_terminal import PtyProcess
 from test_hostile_scrollback import child_env
 from tui_helpers import settle, sim_app
@@ -33,6 +35,26 @@ def answered(sim: Simulator) -> list[str]:
             page = dict(p.split("=", 1) for p in entry.query.split("&") if "=" in p)
             order.append(f"list p{page.get('page', '1')}")
     return order
+
+
+class SendAfter(httpx.AsyncBaseTransport):
+    """Real HTTP, except that a request whose path ends with ``path`` is sent only once the
+    simulator has answered ``after`` (a label of :func:`answered`). An app that waited for
+    that request before sending ``after`` would hang (and the test fail on its bound), so the
+    order is an event, not a race against a delay."""
+
+    def __init__(self, sim: Simulator, path: str, after: str) -> None:
+        self._http = httpx.AsyncHTTPTransport()
+        self.sim, self.path, self.after = sim, path, after
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.path):
+            while self.after not in answered(self.sim):
+                await asyncio.sleep(0.01)
+        return await self._http.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 def slow_user(sim: Simulator) -> None:
@@ -59,9 +81,9 @@ async def test_tui_sends_viewer_token_in_use_and_page_one_together(sim: Simulato
 async def test_tui_default_source_waits_for_the_viewer_but_not_for_the_token_in_use(
     sim: Simulator,
 ) -> None:
-    sim.faults.slow_down(r"/personal_access_tokens/self$", SLOW_USER_MS)
     sim.request_log.clear()
-    app = sim_app(sim, as_user="user")
+    held = SendAfter(sim, "/personal_access_tokens/self", after="list p1")
+    app = sim_app(sim, as_user="user", transport=held)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.store.source is not None and app.store.source.label == "my tokens"

@@ -70,7 +70,7 @@ def serve_tls(app: Any, **ssl_options: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120  # a bound against hanging on a loaded machine
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "TLS server did not start"
         time.sleep(0.01)

@@ -109,7 +109,7 @@ async def test_wizard_creates_project_token_with_choices(frozen_sim, app_factory
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         assert isinstance(wizard, CreateWizard)
         assert wizard.steps == ("name", "scopes", "expiry", "access", "review")
@@ -168,7 +168,7 @@ async def test_back_and_forward_keep_input(frozen_sim, app_factory) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         assert isinstance(wizard, CreateWizard)
         await fill_name(pilot, "nightly", "backups")
@@ -196,7 +196,7 @@ async def test_wizard_checks_each_step_before_going_on(frozen_sim, app_factory) 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         await pilot.press("ctrl+n")
         assert wizard.step == "name"
@@ -226,7 +226,7 @@ async def test_server_refusal_lands_on_access_step(frozen_sim, app_factory) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         await fill_name(pilot, "too-strong")
         toggle_scopes(wizard, ("api",))
@@ -258,7 +258,7 @@ async def test_server_expiry_refusal_lands_on_expiry_step(frozen_sim, app_factor
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         await fill_name(pilot, "long-lived")
         toggle_scopes(wizard, ("read_api",))
@@ -281,7 +281,7 @@ async def test_admin_creates_for_a_user_from_all_tokens(frozen_sim, app_factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         assert wizard.steps[0] == "target"
         target = wizard.query_one("#target-user", Input)
@@ -325,7 +325,7 @@ async def test_self_service_offers_two_scopes_and_the_web_url(frozen_sim, app_fa
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         await fill_name(pilot, "my agent")
         assert wizard.query_one(ScopePicker).allowed == ("k8s_proxy", "self_rotate")
@@ -675,7 +675,7 @@ async def test_create_outcome_unknown_says_so_and_reloads(frozen_sim, app_factor
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         await fill_name(pilot, "answer-lost")
         toggle_scopes(wizard, ("read_api",))
@@ -722,7 +722,7 @@ async def test_admin_creates_impersonation_and_service_account_tokens(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
         assert wizard.steps == ("name", "scopes", "expiry", "review")
         await fill_name(pilot, f"{kind}-token")

@@ -56,6 +56,7 @@ def test_unreachable_server_is_reported_on_stderr(tmp_path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_readme_demo_command_opens_the_tui_and_quits_cleanly(sim, tmp_path) -> None:
     """``tokentui --demo`` (the README's first command) on a real terminal: the demo list with
     its rows and countdowns, then ``q`` leaves with exit code 0 and the screen restored."""

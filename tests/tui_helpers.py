@@ -45,15 +45,17 @@ def sim_app(
     clock: Clock | None = None,
     source_choice: tuple[str, str | None] | None = None,
     save_credential=None,
+    transport=None,
 ) -> TokenApp:
     """The app on the served simulator ``sim`` as root (``admin``), alice (``user``) or bob
-    (``maintainer``). Pass the simulator's clock for consistent dates."""
+    (``maintainer``). Pass the simulator's clock for consistent dates; ``transport``: an
+    ``httpx`` transport for the client (e.g. one that holds a request back)."""
     token = {
         "admin": sim.admin_token,
         "user": sim.user_token,
         "maintainer": sim.maintainer_token,
     }.get(as_user, as_user)
-    client = GitLabClient(sim.url, token, sleep=_no_wait)
+    client = GitLabClient(sim.url, token, sleep=_no_wait, transport=transport)
     return make_app(
         client, clock=clock or sim.now, source_choice=source_choice, save_credential=save_credential
     )
@@ -70,14 +72,28 @@ def snapshot_app(
     return make_demo_app(clock=FrozenClock(at), tokens=tokens, source_choice=source_choice)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], *, timeout: float = 60) -> None:
+async def wait_for(pilot: Pilot, condition: Callable[[], object], *, timeout: float = 120) -> None:
     """Let the app run until ``condition()`` is true; fail after ``timeout`` seconds (a bound
-    against hanging, not a speed assertion)."""
+    against hanging on a loaded machine, not a speed assertion).
+
+    Then, if the current screen was pushed a moment ago, wait until it is mounted: a screen
+    is on the stack before its widgets are composed, and on a busy machine the caller's
+    ``query_one`` or key press could otherwise come first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.01)
+    await wait_mounted(pilot, deadline)
+
+
+async def wait_mounted(pilot: Pilot, deadline: float) -> None:
+    """Let the app run until its current screen is mounted (its widgets composed)."""
+    loop = asyncio.get_running_loop()
+    while not pilot.app.screen.is_mounted:
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {pilot.app.screen!r} to mount")
         await pilot.pause(0.01)
 
 

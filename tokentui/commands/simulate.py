@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a GitLab-compatible simulator with seeded demo tokens",
         description="Serve a GitLab-compatible API (access-token endpoints) with seeded demo "
         "data on 127.0.0.1 and print its URL and the tokens of an admin (root), a regular "
-        "user (alice) and a project/group maintainer (bob). Serves until Ctrl-C.",
+        "user (alice) and a project/group maintainer (bob). Serves until Ctrl-C (SIGINT) or "
+        "SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -91,10 +96,11 @@ def run(args: argparse.Namespace) -> int:
         f'Try: curl -si -H "PRIVATE-TOKEN: {sim.admin_token}" '
         f'"{url}/api/v4/personal_access_tokens?per_page=5"'
     )
-    print("Press Ctrl-C to stop.", flush=True)
     try:
-        server.wait()
-    except KeyboardInterrupt:
+        with _stop_on_signals():
+            print("Press Ctrl-C to stop.", flush=True)
+            server.wait()
+    except _Stopped:
         pass
     finally:
         server.stop()
@@ -124,6 +130,30 @@ def proxy_error_spec(text: str) -> tuple[str, int, bool, str]:
             f"{path_regex!r} is not a regular expression: {err}"
         ) from None
     return method.upper(), int(status_text), when == "after", path_regex
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM arrived: stop serving."""
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`_Stopped` for the duration of the block.
+
+    SIGINT is handled even when it was inherited as ignored (a job started with ``&`` from a
+    non-interactive shell ignores it), and SIGTERM is what ``kill``, service managers and CI use.
+    The previous handlers come back afterwards.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _non_negative_int(text: str) -> int:
