@@ -17,7 +17,8 @@ import sys  # noqa: E402
 
 
 def main() -> int:
-    from tokentui import cli, gc_tuning
+    from tokentui.cli import gc_tuning
+    from tokentui.cli import main as cli
 
     # As the ``tokentui`` command does (cli.entry); the hooks go in once the parser is built,
     # which is when the command imports its modules.
@@ -43,8 +44,8 @@ def main() -> int:
 
 def hook(marks: dict[str, float]) -> None:
     """Record the end of each phase (``GET /user``, the pages, the records, the JSON)."""
-    from tokentui import output
-    from tokentui.commands import tokens
+    from tokentui.cli import output
+    from tokentui.cli.commands import tokens
     from tokentui.gitlab.client import GitLabClient
 
     marks["imported"] = time.time()

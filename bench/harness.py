@@ -64,7 +64,7 @@ def simulator(
     cmd = [
         PYTHON,
         "-m",
-        "tokentui.cli",
+        "tokentui.cli.main",
         "simulate",
         "--tokens",
         str(tokens),

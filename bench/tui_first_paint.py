@@ -18,7 +18,8 @@ import sys  # noqa: E402
 
 def main() -> int:
     out, url, *extra = sys.argv[1:]
-    from tokentui import cli, gc_tuning
+    from tokentui.cli import gc_tuning
+    from tokentui.cli import main as cli
 
     result: dict[str, float] = {"interpreter": STARTED}
     apps: list = []
@@ -30,7 +31,7 @@ def main() -> int:
     def build_and_hook():  # type: ignore[no-untyped-def]
         parser = build_parser()
         result["imported"] = time.time()
-        from tokentui.commands import tui as tui_command
+        from tokentui.cli.commands import tui as tui_command
 
         load_app_module = tui_command.load_app_module
 
@@ -57,7 +58,7 @@ def instrument(app_class, apps: list, result: dict[str, float]) -> None:  # type
     run headless at 120x40."""
     import tui_probe  # bench/ is sys.path[0] when run as a script
 
-    from tokentui.store import Change
+    from tokentui.core.store import Change
 
     tui_probe.install()
     original_init = app_class.__init__

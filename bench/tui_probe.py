@@ -56,8 +56,8 @@ PROBE = Probe()
 def install(*, emulate_output: bool = True) -> None:
     """Patch the app and the token table to report paints to :data:`PROBE`."""
     # The app first: it may configure Textual before Textual is imported (as the CLI does).
-    from tokentui.app import TokenApp
-    from tokentui.widgets.token_table import TokenTable
+    from tokentui.tui.app import TokenApp
+    from tokentui.tui.widgets.token_table import TokenTable
 
     from textual._compositor import CompositorUpdate  # isort: skip
 

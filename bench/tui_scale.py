@@ -95,16 +95,16 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
     started = time.perf_counter()
     pauses = GCPauses()
     gc.callbacks.append(pauses)
-    from tokentui import gc_tuning
+    from tokentui.cli import gc_tuning
 
     # As the ``tokentui`` command does (cli.entry): imports with the collector paused, then
     # frozen, so the app's start-up objects are never scanned during the measured run.
     gc_tuning.enable()
     with gc_tuning.paused_for_imports():
         tui_probe.install()
-        from tokentui.app import make_app
+        from tokentui.core.store import Change
         from tokentui.gitlab.client import GitLabClient
-        from tokentui.store import Change
+        from tokentui.tui.app import make_app
 
     probe = tui_probe.PROBE
     marks: dict[str, float] = {}
@@ -195,7 +195,7 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
         await pilot.press("home")
         await pilot.pause()
         await asyncio.sleep(2.0)
-        from tokentui.screens.tokens import SECOND_BANDS
+        from tokentui.tui.screens.tokens import SECOND_BANDS
 
         bands = app.screen.query_one("#table").visible_bands()
         result["idle_seconds_countdowns"] = not SECOND_BANDS.isdisjoint(bands)

@@ -25,9 +25,9 @@ from pydantic import SecretStr
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tokentui.app import TokenApp
-from tokentui.demo import make_demo_app
-from tokentui.expiry import FrozenClock
+from tokentui.tui.app import TokenApp
+from tokentui.tui.demo import make_demo_app
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.models import NewToken
 
 HERE = Path(__file__).resolve().parent
@@ -79,7 +79,7 @@ async def settle(pilot: Pilot) -> None:
         if app.viewer is not None and not app.store.loading and not busy:
             break
     # The clock tick fetches the owners' names of rows that came into view: run one now.
-    from tokentui.screens.tokens import TokensScreen
+    from tokentui.tui.screens.tokens import TokensScreen
 
     for screen in app.screen_stack:
         if isinstance(screen, TokensScreen):
@@ -90,7 +90,7 @@ async def settle(pilot: Pilot) -> None:
 
 
 async def _pick_scopes(pilot: Pilot) -> None:
-    from tokentui.widgets.scope_picker import ScopePicker
+    from tokentui.tui.widgets.scope_picker import ScopePicker
 
     picker = pilot.app.screen.query_one(ScopePicker)
     picker.select("read_api")
@@ -100,7 +100,7 @@ async def _pick_scopes(pilot: Pilot) -> None:
 
 
 async def _reveal(pilot: Pilot) -> None:
-    from tokentui.screens.reveal import RevealScreen
+    from tokentui.tui.screens.reveal import RevealScreen
 
     new = NewToken(
         id=401,

@@ -114,7 +114,7 @@ async def maintainer_client(sim: Simulator):
         yield client
 
 
-# ---- credential fixtures (owned by credentials: tokentui/config.py, tokentui/credentials.py) -
+# ---- credential fixtures (owned by credentials: tokentui/core/config.py, core/credentials.py) ----
 # Autouse: every test gets TOKENTUI_CONFIG_DIR in tmp_path and an in-memory keyring, so no test
 # touches the real keyring or config directory. ``config_home`` (also no GITLAB_* variables),
 # ``memory_keyring`` (the in-memory backend, can be told to fail), ``no_keyring`` (the ``fail``

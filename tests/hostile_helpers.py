@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tokentui.cli import main
-from tokentui.commands import common
+from tokentui.cli.main import main
+from tokentui.core import session
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.retry import RetryPolicy
 
@@ -61,12 +61,12 @@ def cli_runner(
         monkeypatch.delenv(name, raising=False)
     wait = sleeps if sleeps is not None else Sleeps()
 
-    def client(self: common.Connection) -> GitLabClient:
+    def client(self: session.Connection) -> GitLabClient:
         return GitLabClient(
             self.url, self.token, tls=self.tls, sleep=wait, retry=retry, timeout=timeout
         )
 
-    monkeypatch.setattr(common.Connection, "client", client)
+    monkeypatch.setattr(session.Connection, "client", client)
 
     def run(*argv: str, token: str | None = None, url: str | None = None) -> Result:
         monkeypatch.setenv("GITLAB_HOST", sim.url if url is None else url)

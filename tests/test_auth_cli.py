@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tokentui import cli, credentials
+from tokentui.cli import main as cli
+from tokentui.core import credentials
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

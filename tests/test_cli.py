@@ -16,10 +16,10 @@ import httpx
 import pytest
 from test_startup_requests import answered, slow_user
 
-from tokentui.cli import main
-from tokentui.expiry import expiry_instant, token_state
+from tokentui.cli.main import main
+from tokentui.cli.output import FIELDS
+from tokentui.core.expiry import expiry_instant, token_state
 from tokentui.gitlab.models import Token
-from tokentui.output import FIELDS
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -556,7 +556,7 @@ def work_profile(sim, cli) -> str:
     """A profile 'work' for ``sim`` whose token (alice's) is in the opt-in credentials file."""
     from pydantic import SecretStr
 
-    from tokentui import config, credentials
+    from tokentui.core import config, credentials
 
     credentials.file_set("work", SecretStr(sim.user_token))
     settings = config.load_settings()
@@ -575,7 +575,7 @@ def test_profile_supplies_url_and_token(sim, cli, work_profile) -> None:
 
 
 def test_rotate_self_stores_the_new_value_in_the_profile(sim, cli, work_profile) -> None:
-    from tokentui import credentials
+    from tokentui.core import credentials
 
     result = cli("rotate", "self", "--json", "--profile", work_profile, token="", url="")
     assert result.code == 0, result.err
@@ -662,7 +662,7 @@ def test_rotate_self_of_a_project_token(sim, cli) -> None:
 def test_profile_default_source_applies_without_a_flag(sim, cli) -> None:
     from pydantic import SecretStr
 
-    from tokentui import config, credentials
+    from tokentui.core import config, credentials
 
     credentials.file_set("admin", SecretStr(sim.admin_token))
     settings = config.load_settings()
@@ -693,7 +693,7 @@ def test_list_search_and_last_used_filters(sim, cli) -> None:
 
 
 def test_rotate_by_id_of_the_token_in_use_stores_it_like_self(sim, cli, work_profile) -> None:
-    from tokentui import credentials
+    from tokentui.core import credentials
 
     in_use = sim.state.token_by_secret(sim.user_token).id
     result = cli("rotate", str(in_use), "--json", token="", url="")

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tokentui.commands import arguments as av
-from tokentui.commands.common import UsageError
+from tokentui.cli.commands import arguments as av
+from tokentui.core.session import UsageError
 from tokentui.gitlab import scopes as sc
 from tokentui.gitlab.models import TokenKind
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import SecretStr
 
-from tokentui import output
+from tokentui.cli import output
 from tokentui.gitlab.models import NewToken, Token, TokenKind
 from tokentui.gitlab.scopes import SCOPE_MEANINGS
 

@@ -51,7 +51,7 @@ def tokentui(env: dict[str, str], *argv: str, token: str | None = None, encoding
 def test_scripting_cli_never_imports_textual(sim, env) -> None:
     code = (
         "import sys\n"
-        "from tokentui.cli import main\n"
+        "from tokentui.cli.main import main\n"
         "code = main(['list', '--all', '--json'])\n"
         "assert code == 0, code\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"

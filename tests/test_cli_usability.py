@@ -21,7 +21,7 @@ from test_cli import (  # noqa: F401
     writes,
 )
 
-from tokentui.cli import main
+from tokentui.cli.main import main
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tokentui.gitlab.client import GitLabClient, TLSOptions, _verify_for
+from tokentui.gitlab.client import GitLabClient, _verify_for
+from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.sources import PersonalTokens
 from tokentui.simulator import Simulator
 

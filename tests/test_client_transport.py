@@ -23,7 +23,8 @@ from starlette.routing import Route
 
 from tokentui import __version__
 from tokentui.gitlab import errors
-from tokentui.gitlab.client import GitLabClient, TLSOptions
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.retry import RetryPolicy
 from tokentui.gitlab.sources import PersonalTokens
 

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import pytest
 from pydantic import SecretStr
 
-from tokentui import config, credentials
-from tokentui.commands.common import NotConfigured, UsageError, connect
-from tokentui.config import ConfigError, Profile, Settings
+from tokentui.cli.commands.common import connect
+from tokentui.core import config, credentials
+from tokentui.core.config import ConfigError, Profile, Settings
+from tokentui.core.session import NotConfigured, UsageError
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

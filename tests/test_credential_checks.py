@@ -21,14 +21,14 @@ import pytest
 from hostile_helpers import Result, Run, cli_runner
 from tui_helpers import FROZEN_NOW, settle, sim_app, wait_for
 
-from tokentui.commands import tokens as token_commands
-from tokentui.expiry import FrozenClock
-from tokentui.screens.confirm import RotateDialog
-from tokentui.screens.reveal import RevealScreen
-from tokentui.screens.unauthorized import UnauthorizedScreen
-from tokentui.terminal_text import escape
-from tokentui.widgets.filter_bar import CycleField
-from tokentui.widgets.token_table import TokenTable
+from tokentui.cli.commands import tokens as token_commands
+from tokentui.core.expiry import FrozenClock
+from tokentui.gitlab.terminal_text import escape
+from tokentui.tui.screens.confirm import RotateDialog
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.screens.unauthorized import UnauthorizedScreen
+from tokentui.tui.widgets.filter_bar import CycleField
+from tokentui.tui.widgets.token_table import TokenTable
 
 ALICE, BOB, CAROL = 2, 3, 4
 SELF_PATH = "/personal_access_tokens/self"

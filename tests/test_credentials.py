@@ -13,8 +13,8 @@ import pytest
 from keyring.backends import chainer, null
 from pydantic import SecretStr
 
-from tokentui import credentials
-from tokentui.credentials import CredentialError, NoKeyring
+from tokentui.core import credentials
+from tokentui.core.credentials import CredentialError, NoKeyring
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring
@@ -139,14 +139,15 @@ def test_delete_removes_from_every_store(config_home: Path, memory_keyring: Memo
 
 def test_credentials_code_imports_neither_textual_nor_keyring_at_cli_start() -> None:
     code = (
-        "import sys, tokentui.cli, tokentui.config, tokentui.login, tokentui.self_rotation\n"
+        "import sys, tokentui.cli.main, tokentui.core.config, tokentui.core.login\n"
+        "import tokentui.core.self_rotation\n"
         "assert 'textual' not in sys.modules, 'textual'\n"
-        "import tokentui.credentials\n"
+        "import tokentui.core.credentials\n"
         "assert 'textual' not in sys.modules, 'textual'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     started = subprocess.run(
-        [sys.executable, "-c", "import sys, tokentui.cli; print('keyring' in sys.modules)"],
+        [sys.executable, "-c", "import sys, tokentui.cli.main; print('keyring' in sys.modules)"],
         capture_output=True,
         text=True,
         check=True,

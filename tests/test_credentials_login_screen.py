@@ -10,9 +10,9 @@ import pytest
 from textual.app import App
 from textual.widgets import Checkbox, Input, Static
 
-from tokentui import credentials
-from tokentui.commands.common import Connection
-from tokentui.screens.login import LoginScreen
+from tokentui.core import credentials
+from tokentui.core.session import Connection
+from tokentui.tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

@@ -9,11 +9,11 @@ from pydantic import SecretStr
 from textual.widgets import Input, Static
 from tui_helpers import settle
 
-from tokentui import config, credentials
-from tokentui.app import make_app
-from tokentui.commands.common import connect_profile
-from tokentui.config import Profile
-from tokentui.screens.login import LoginScreen
+from tokentui.core import config, credentials
+from tokentui.core.config import Profile
+from tokentui.core.session import connect_profile
+from tokentui.tui.app import make_app
+from tokentui.tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tokentui.expiry import (
+from tokentui.core.expiry import (
     EXPIRY_PRESET_DAYS,
     Band,
     FrozenClock,

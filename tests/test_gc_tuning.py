@@ -10,17 +10,17 @@ import sys
 
 import pytest
 
-from tokentui import gc_tuning
+from tokentui.cli import gc_tuning
 
 PROBE = """
 import gc, sys
-from tokentui import cli
+from tokentui.cli import main as cli
 sys.argv = ["tokentui", "list", "--help"]
 try:
     {call}
 except SystemExit:
     pass
-print(gc.isenabled(), gc.get_freeze_count() > 0, "tokentui.commands.tokens" in sys.modules)
+print(gc.isenabled(), gc.get_freeze_count() > 0, "tokentui.cli.commands.tokens" in sys.modules)
 """
 
 

@@ -24,10 +24,10 @@ import psutil
 import pytest
 from tui_helpers import FROZEN_NOW
 
-from tokentui.app import TokenApp, make_app
-from tokentui.expiry import FrozenClock, format_countdown
+from tokentui.core.expiry import FrozenClock, format_countdown
 from tokentui.gitlab.client import GitLabClient
-from tokentui.widgets.token_table import TokenTable, fit
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.widgets.token_table import TokenTable, fit
 
 SIZE = (160, 45)
 DAY = timedelta(hours=24)

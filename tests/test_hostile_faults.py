@@ -23,16 +23,16 @@ from hostile_helpers import Sleeps, all_ids, assert_one_clear_error, cli_runner
 from textual.widgets import Static
 from tui_helpers import FROZEN_NOW, wait_mounted
 
-from tokentui.app import TokenApp, make_app
-from tokentui.expiry import FrozenClock
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.retry import RetryPolicy
-from tokentui.screens.confirm import RevokeDialog
-from tokentui.screens.outcome import OutcomeDialog
-from tokentui.screens.reveal import RevealScreen
-from tokentui.screens.unauthorized import UnauthorizedScreen
 from tokentui.simulator.faults import Decision
-from tokentui.widgets.token_table import TokenTable
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.screens.confirm import RevokeDialog
+from tokentui.tui.screens.outcome import OutcomeDialog
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.screens.unauthorized import UnauthorizedScreen
+from tokentui.tui.widgets.token_table import TokenTable
 
 SIZE = (140, 40)
 #: Under 20 % 5xx plus drops, 5 attempts per page fail a 100-page listing a few times in a

@@ -20,9 +20,9 @@ from datetime import timedelta
 import pytest
 from hostile_helpers import Sleeps, assert_one_clear_error, cli_runner
 
-from tokentui.app import make_app
 from tokentui.gitlab.client import GitLabClient
 from tokentui.simulator.server import BackgroundServer
+from tokentui.tui.app import make_app
 
 CAROL = 4
 
@@ -289,8 +289,8 @@ async def test_tui_start_on_a_server_that_is_not_gitlab_exits_with_one_message(
 
 
 async def test_tui_start_behind_a_failing_proxy_says_so_and_offers_a_retry(hostile_url) -> None:
-    from tokentui.screens.tokens import TokensScreen
-    from tokentui.widgets.token_table import TokenTable
+    from tokentui.tui.screens.tokens import TokensScreen
+    from tokentui.tui.widgets.token_table import TokenTable
 
     app = make_app(GitLabClient(f"{hostile_url}/proxy", "glpat-x", sleep=Sleeps()))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -308,7 +308,7 @@ async def test_tui_start_behind_a_failing_proxy_says_so_and_offers_a_retry(hosti
 
 
 def test_tui_flags_are_checked_before_the_screen_opens(monkeypatch, capsys) -> None:
-    from tokentui.cli import main
+    from tokentui.cli.main import main
 
     monkeypatch.setenv("GITLAB_HOST", "http://127.0.0.1:9")
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-x")

@@ -18,17 +18,18 @@ from hostile_helpers import Sleeps, cli_runner
 from textual.widgets import Static
 from tui_helpers import FROZEN_NOW
 
-from tokentui import logging_setup
-from tokentui.app import TokenApp, make_app
-from tokentui.cli import main
-from tokentui.commands.common import Connection
-from tokentui.expiry import FrozenClock
-from tokentui.gitlab.client import GitLabClient, TLSOptions
+from tokentui.cli.main import main
+from tokentui.core import logging_setup
+from tokentui.core.expiry import FrozenClock
+from tokentui.core.session import Connection
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.models import NewToken
-from tokentui.screens.confirm import RotateDialog
-from tokentui.screens.create import CreateWizard
-from tokentui.screens.reveal import RevealScreen
-from tokentui.widgets.scope_picker import ScopePicker
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.screens.confirm import RotateDialog
+from tokentui.tui.screens.create import CreateWizard
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.widgets.scope_picker import ScopePicker
 
 CAROL = 4
 
@@ -336,7 +337,7 @@ async def test_tui_login_keeps_the_value_in_the_keyring_only(sim, private_dirs) 
     import keyring
     from textual.widgets import Input
 
-    from tokentui.screens.login import LoginScreen
+    from tokentui.tui.screens.login import LoginScreen
 
     logging_setup.enable_debug_log()
     value = sim.issue_token(CAROL, name="typed-in", scopes=("api",))

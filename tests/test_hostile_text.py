@@ -19,12 +19,12 @@ from hostile_helpers import TERMINAL_CONTROLS, cli_runner
 from textual.widgets import Static
 from tui_helpers import FROZEN_NOW
 
-from tokentui.app import TokenApp, make_app
-from tokentui.expiry import FrozenClock
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
-from tokentui.screens.confirm import RevokeDialog, RotateDialog
-from tokentui.screens.token_detail import TokenDetailScreen
-from tokentui.widgets.token_table import TokenTable
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.tui.screens.token_detail import TokenDetailScreen
+from tokentui.tui.widgets.token_table import TokenTable
 
 DAVE = 5
 MARKUP = "[bold red]pwned[/] [link=https://evil.example]click[/link]"
@@ -216,7 +216,7 @@ async def test_tui_dialogs_and_full_detail_are_literal(evil_sim, key: str) -> No
 
 
 async def test_tui_reveal_heading_and_notifications_are_literal(evil_sim) -> None:
-    from tokentui.screens.reveal import RevealScreen
+    from tokentui.tui.screens.reveal import RevealScreen
 
     app = evil_app(evil_sim)
     token_id = evil_sim.ids["osc52"]
@@ -249,7 +249,7 @@ async def test_tui_reveal_heading_and_notifications_are_literal(evil_sim) -> Non
 async def test_tui_service_account_names_are_literal(evil_sim) -> None:
     import httpx
 
-    from tokentui.screens.source_picker import SourcePicker
+    from tokentui.tui.screens.source_picker import SourcePicker
 
     response = httpx.post(
         f"{evil_sim.url}/api/v4/groups/1/service_accounts",

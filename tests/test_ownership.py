@@ -19,16 +19,16 @@ import httpx
 import pytest
 from tui_helpers import FROZEN_NOW, wait_for
 
-from tokentui.app import make_app
-from tokentui.cli import main
-from tokentui.expiry import FrozenClock
+from tokentui.cli.main import main
+from tokentui.core.expiry import FrozenClock
+from tokentui.core.ownership import Ownership
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import TokenKind
 from tokentui.gitlab.sources import PersonalTokens
-from tokentui.ownership import Ownership
-from tokentui.screens.confirm import RevokeDialog
 from tokentui.simulator.records import SERVICE_ACCOUNT
-from tokentui.widgets.token_table import PENDING_KIND, TokenTable
+from tokentui.tui.app import make_app
+from tokentui.tui.screens.confirm import RevokeDialog
+from tokentui.tui.widgets.token_table import PENDING_KIND, TokenTable
 
 CAROL = 4
 

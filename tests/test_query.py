@@ -7,9 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tokentui.gitlab.models import Token, TokenKind
-from tokentui.gitlab.sources import TokenFilters
-from tokentui.query import (
+from tokentui.core.query import (
     ClientFilters,
     SortKey,
     TokenIndex,
@@ -19,6 +17,8 @@ from tokentui.query import (
     sort_tokens,
     token_kind,
 )
+from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.sources import TokenFilters
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -12,14 +12,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tokentui import config, credentials, self_rotation
-from tokentui.commands.common import Connection, connect
-from tokentui.config import Profile
+from tokentui.cli.commands.common import connect
+from tokentui.core import config, credentials, self_rotation
+from tokentui.core.config import Profile
+from tokentui.core.self_rotation import rotate_in_use
+from tokentui.core.session import Connection
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import InsufficientScope, Unauthorized
 from tokentui.gitlab.models import User
 from tokentui.gitlab.sources import GroupTokens, ProjectTokens
-from tokentui.self_rotation import rotate_in_use
 
 if TYPE_CHECKING:
     from credential_fixtures import MemoryKeyring

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from tokentui.cli import main
+from tokentui.cli.main import main
 
 
 def _ignore_sigint() -> None:
@@ -83,7 +83,7 @@ def test_simulate_rejects_bad_flags(capsys) -> None:  # type: ignore[no-untyped-
 
 
 def test_simulate_proxy_error_flag(capsys) -> None:  # type: ignore[no-untyped-def]
-    from tokentui.commands.simulate import proxy_error_spec
+    from tokentui.cli.commands.simulate import proxy_error_spec
 
     assert proxy_error_spec("post:502:after:/a:b$") == ("POST", 502, True, "/a:b$")
     assert proxy_error_spec("DELETE:504:before:/tokens/\\d+$")[1:3] == (504, False)

@@ -66,7 +66,7 @@ def test_unauthorized(snap_compare, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_login_screen_when_nothing_is_configured(snap_compare, size, monkeypatch) -> None:
-    from tokentui.app import make_app
+    from tokentui.tui.app import make_app
 
     # Only shown, never written (nothing is submitted): a fixed path keeps the picture stable.
     monkeypatch.setenv("TOKENTUI_CONFIG_DIR", "/home/you/.config/tokentui")
@@ -79,7 +79,7 @@ async def settle_login(pilot: Pilot) -> None:
     """Wait for the login screen, with the text cursor still (stable pictures)."""
     from textual.widgets import Input
 
-    from tokentui.screens.login import LoginScreen
+    from tokentui.tui.screens.login import LoginScreen
 
     for _ in range(200):
         if isinstance(pilot.app.screen, LoginScreen):

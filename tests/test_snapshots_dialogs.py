@@ -21,15 +21,15 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tokentui.core.resources import styles_dir
 from tokentui.gitlab.models import NewToken, Token
 from tokentui.gitlab.sources import ProjectTokens
-from tokentui.resources import styles_dir
-from tokentui.screens.confirm import RevokeDialog, RotateDialog
-from tokentui.screens.create import CreateWizard
-from tokentui.screens.reveal import RevealScreen
-from tokentui.screens.source_picker import SourcePicker
-from tokentui.screens.tokens import TokensScreen
-from tokentui.widgets.scope_picker import ScopePicker
+from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.tui.screens.create import CreateWizard
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.screens.source_picker import SourcePicker
+from tokentui.tui.screens.tokens import TokensScreen
+from tokentui.tui.widgets.scope_picker import ScopePicker
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]

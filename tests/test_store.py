@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from tokentui.expiry import FrozenClock, token_state
+from tokentui.core.expiry import FrozenClock, token_state
+from tokentui.core.query import ClientFilters, SortKey
+from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.errors import NotFound
 from tokentui.gitlab.sources import PersonalTokens, ProjectTokens, TokenFilters
-from tokentui.query import ClientFilters, SortKey
-from tokentui.store import Change, TokenStore
 
 ALL = PersonalTokens(user_id=None)
 

@@ -1,4 +1,4 @@
-"""One rule for server text on a terminal (``tokentui/terminal_text.py``), and both fronts
+"""One rule for server text on a terminal (``tokentui/gitlab/terminal_text.py``), and both fronts
 agreeing on it.
 
 The rule is checked against the Unicode categories of the running Python; a catalogue of
@@ -24,15 +24,16 @@ import pytest
 from hostile_helpers import cli_runner
 from tui_helpers import FROZEN_NOW, settle, sim_app, wait_for
 
-from tokentui import output, terminal_text
-from tokentui.expiry import FrozenClock
+from tokentui.cli import output
+from tokentui.core.expiry import FrozenClock
+from tokentui.gitlab import terminal_text
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import NotFound
 from tokentui.gitlab.models import Token
-from tokentui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.gitlab.terminal_text import clean, escape, escape_json, is_safe, unsafe_characters
 from tokentui.simulator.server import BackgroundServer
-from tokentui.terminal_text import clean, escape, escape_json, is_safe, unsafe_characters
-from tokentui.widgets.token_table import COLUMNS, RowContext, TokenTable, cell_text
+from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.tui.widgets.token_table import COLUMNS, RowContext, TokenTable, cell_text
 
 DAVE = 5
 ENGLAND = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"

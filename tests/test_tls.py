@@ -20,7 +20,7 @@ import pytest
 import trustme
 import uvicorn
 
-from tokentui import cli
+from tokentui.cli import main as cli
 from tokentui.simulator import Simulator, SimulatorConfig
 
 if TYPE_CHECKING:

@@ -17,19 +17,19 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 from tui_helpers import wait_for
 
-from tokentui.app import TokenApp, make_app
-from tokentui.expiry import FrozenClock
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import NotFound, ValidationFailed
 from tokentui.gitlab.models import NewToken
-from tokentui.screens.confirm import ConfirmDialog, RevokeDialog, RotateDialog
-from tokentui.screens.create import CreateWizard, step_for_error
-from tokentui.screens.help import HelpScreen
-from tokentui.screens.outcome import OutcomeDialog
-from tokentui.screens.reveal import RevealScreen
-from tokentui.screens.source_picker import SourcePicker
-from tokentui.widgets.expiry_picker import ExpiryPicker
-from tokentui.widgets.scope_picker import ScopePicker
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.screens.confirm import ConfirmDialog, RevokeDialog, RotateDialog
+from tokentui.tui.screens.create import CreateWizard, step_for_error
+from tokentui.tui.screens.help import HelpScreen
+from tokentui.tui.screens.outcome import OutcomeDialog
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.screens.source_picker import SourcePicker
+from tokentui.tui.widgets.expiry_picker import ExpiryPicker
+from tokentui.tui.widgets.scope_picker import ScopePicker
 
 #: The simulator's frozen clock (``frozen_sim`` in conftest).
 FROZEN_NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -788,7 +788,7 @@ async def test_self_rotation_with_a_token_from_the_environment(frozen_sim, app_f
 
 
 async def test_self_rotation_in_the_demo_needs_no_warning() -> None:
-    from tokentui.demo import make_demo_app
+    from tokentui.tui.demo import make_demo_app
 
     app = make_demo_app(clock=FrozenClock(FROZEN_NOW), tokens=30, source_choice=("mine", None))
     async with app.run_test(size=(120, 40)) as pilot:

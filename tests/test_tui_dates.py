@@ -17,15 +17,15 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 from tui_helpers import FROZEN_NOW, sim_app, wait_for, wait_loaded
 
-from tokentui.app import TokenApp
-from tokentui.cli import main
-from tokentui.expiry import FrozenClock
-from tokentui.screens.confirm import RotateDialog
-from tokentui.screens.create import CreateWizard
-from tokentui.screens.reveal import RevealScreen
-from tokentui.widgets.detail import TokenDetail
-from tokentui.widgets.expiry_picker import ExpiryPicker
-from tokentui.widgets.token_table import TokenTable
+from tokentui.cli.main import main
+from tokentui.core.expiry import FrozenClock
+from tokentui.tui.app import TokenApp
+from tokentui.tui.screens.confirm import RotateDialog
+from tokentui.tui.screens.create import CreateWizard
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.widgets.detail import TokenDetail
+from tokentui.tui.widgets.expiry_picker import ExpiryPicker
+from tokentui.tui.widgets.token_table import TokenTable
 
 TODAY = FROZEN_NOW.date()
 CAROL = 4
@@ -261,7 +261,7 @@ def frozen_cli(frozen_sim, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GITLAB_TOKEN", frozen_sim.admin_token)
     monkeypatch.setenv("COLUMNS", "200")
     clock = FrozenClock(FROZEN_NOW)
-    monkeypatch.setattr("tokentui.commands.tokens._now", clock)
+    monkeypatch.setattr("tokentui.cli.commands.tokens._now", clock)
 
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -9,9 +9,9 @@ import pytest
 from textual.widgets import Input, Static
 from tui_helpers import FROZEN_NOW, settle, sim_app, snapshot_app, table_names
 
-from tokentui.expiry import FrozenClock
-from tokentui.widgets.filter_bar import CycleField, FilterBar
-from tokentui.widgets.token_table import TokenTable
+from tokentui.core.expiry import FrozenClock
+from tokentui.tui.widgets.filter_bar import CycleField, FilterBar
+from tokentui.tui.widgets.token_table import TokenTable
 
 SIZES = [(120, 40), (80, 24), (60, 20)]
 FIELDS = (
@@ -177,7 +177,7 @@ async def test_the_empty_list_says_esc_clears_the_filters(frozen_sim, clock) -> 
 
 
 async def test_help_lists_the_apps_keys_first_with_the_filters_and_esc(frozen_sim, clock) -> None:
-    from tokentui.screens.help import HelpScreen
+    from tokentui.tui.screens.help import HelpScreen
 
     app = sim_app(frozen_sim, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -204,8 +204,8 @@ async def test_help_lists_the_apps_keys_first_with_the_filters_and_esc(frozen_si
 
 
 async def test_the_palette_sort_entry_names_every_sort(frozen_sim, clock) -> None:
-    from tokentui.app import TokenCommands
-    from tokentui.query import SortKey
+    from tokentui.core.query import SortKey
+    from tokentui.tui.app import TokenCommands
 
     help_text = next(h for name, h, _ in TokenCommands.COMMANDS if name == "Cycle sort")
     for key in SortKey:

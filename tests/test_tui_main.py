@@ -9,15 +9,15 @@ import pytest
 from textual.widgets import Input, Label, Static
 from tui_helpers import FROZEN_NOW, settle, sim_app, table_names, wait_for
 
-from tokentui.expiry import Band, FrozenClock, band, token_state
+from tokentui.core.expiry import Band, FrozenClock, band, token_state
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.sources import PersonalTokens
-from tokentui.screens.token_detail import TokenDetailScreen
-from tokentui.screens.tokens import TokensScreen
-from tokentui.screens.unauthorized import UnauthorizedScreen
-from tokentui.widgets.detail import TokenDetail
-from tokentui.widgets.filter_bar import CycleField
-from tokentui.widgets.token_table import TokenTable
+from tokentui.tui.screens.token_detail import TokenDetailScreen
+from tokentui.tui.screens.tokens import TokensScreen
+from tokentui.tui.screens.unauthorized import UnauthorizedScreen
+from tokentui.tui.widgets.detail import TokenDetail
+from tokentui.tui.widgets.filter_bar import CycleField
+from tokentui.tui.widgets.token_table import TokenTable
 
 SIZE = (120, 40)
 
@@ -309,7 +309,7 @@ async def test_a_credential_revoked_mid_session_shows_the_unauthorized_screen(
 
 
 async def test_unreachable_server_exits_with_a_message() -> None:
-    from tokentui.app import make_app
+    from tokentui.tui.app import make_app
 
     async def no_wait(delay: float) -> None:
         return None
@@ -324,7 +324,7 @@ async def test_unreachable_server_exits_with_a_message() -> None:
 async def test_nothing_listening_is_said_at_once_without_retries() -> None:
     """A refused connection is no transient fault: the app stops with the message after one
     attempt per request, never waiting to retry (issue 11, item 16)."""
-    from tokentui.app import make_app
+    from tokentui.tui.app import make_app
 
     waits: list[float] = []
 
@@ -431,7 +431,7 @@ async def test_every_main_action_is_in_the_command_palette(frozen_sim, clock) ->
         await pilot.press("enter")
         await settle(pilot)
         assert len(list_requests(frozen_sim)) > before
-        from tokentui.app import TokenCommands
+        from tokentui.tui.app import TokenCommands
 
         actions = {action for _, _, action in TokenCommands.COMMANDS}
         bindings = {b.action for b in TokensScreen.BINDINGS if b.action != "quit"}
@@ -443,7 +443,7 @@ async def test_the_palette_says_which_actions_cannot_apply_now(frozen_sim, clock
     keys would give; for an active token they read as usual."""
     from textual.command import CommandPalette
 
-    from tokentui.app import TokenCommands
+    from tokentui.tui.app import TokenCommands
 
     app = sim_app(frozen_sim, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -473,8 +473,8 @@ async def test_the_palette_says_which_actions_cannot_apply_now(frozen_sim, clock
 
 
 async def test_nothing_configured_opens_the_login_screen_then_the_list(frozen_sim, clock) -> None:
-    from tokentui.app import make_app
-    from tokentui.screens.login import LoginScreen
+    from tokentui.tui.app import make_app
+    from tokentui.tui.screens.login import LoginScreen
 
     app = make_app(None, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -492,8 +492,8 @@ async def test_nothing_configured_opens_the_login_screen_then_the_list(frozen_si
 
 
 async def test_giving_up_on_login_exits_with_a_message(clock) -> None:
-    from tokentui.app import make_app
-    from tokentui.screens.login import LoginScreen
+    from tokentui.tui.app import make_app
+    from tokentui.tui.screens.login import LoginScreen
 
     app = make_app(None, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -561,7 +561,7 @@ async def test_the_in_use_mark_follows_a_new_self_token(frozen_sim, clock) -> No
         other = next(t for t in table.rows if t.id != old.id)
         app.self_token = other  # what a self-rotation does with the new token
         await pilot.pause()
-        from tokentui.widgets.token_table import cell_text
+        from tokentui.tui.widgets.token_table import cell_text
 
         now = clock()
         marked = [t.id for t in table.rows if "●" in cell_text(t, "name", table.context, now)]

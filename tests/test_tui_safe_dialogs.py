@@ -26,16 +26,16 @@ from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
 from tui_helpers import FROZEN_NOW, sim_app, wait_for, wait_loaded
 
-from tokentui import credentials
-from tokentui.app import TokenApp, make_app
-from tokentui.commands.common import connect
-from tokentui.commands.tui import app_options
-from tokentui.expiry import FrozenClock
+from tokentui.cli.commands.common import connect
+from tokentui.cli.commands.tui import app_options
+from tokentui.core import credentials
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
-from tokentui.screens.confirm import RevokeDialog, RotateDialog
-from tokentui.screens.create import CreateWizard, DiscardDialog
-from tokentui.screens.reveal import LeaveDialog, RevealScreen
-from tokentui.widgets.detail import TokenDetail
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.tui.screens.create import CreateWizard, DiscardDialog
+from tokentui.tui.screens.reveal import LeaveDialog, RevealScreen
+from tokentui.tui.widgets.detail import TokenDetail
 
 SIZE = (120, 40)
 TODAY = FROZEN_NOW.date()
@@ -286,7 +286,7 @@ async def test_self_rotation_whose_store_failed_does_not_claim_it_was_stored(fro
 
 
 async def test_self_rotation_in_the_demo_says_nothing_is_stored() -> None:
-    from tokentui.demo import make_demo_app
+    from tokentui.tui.demo import make_demo_app
 
     app = make_demo_app(clock=FrozenClock(FROZEN_NOW), tokens=30, source_choice=("mine", None))
     async with app.run_test(size=SIZE) as pilot:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList, Static
 from tui_helpers import FROZEN_NOW, settle, sim_app, wait_for
 
-from tokentui.expiry import FrozenClock
+from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.sources import ImpersonationTokens, PersonalTokens, ServiceAccountTokens
-from tokentui.screens.source_picker import SourcePicker
+from tokentui.tui.screens.source_picker import SourcePicker
 
 BOB = 3
 

@@ -1,5 +1,5 @@
 """Typing ahead: keys that arrive in one burst (a fast typist, a paste, tmux send-keys, SSH)
-go where they would have gone had they been typed slowly (``tokentui/typeahead.py``).
+go where they would have gone had they been typed slowly (``tokentui/tui/typeahead.py``).
 
 Keys are delivered the way the terminal driver delivers them, all at once
 (``driver.send_message``, no pause between keys): ``Pilot.press`` waits for the app to be
@@ -26,10 +26,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_helpers import sim_app, table_names, wait_for, wait_loaded
 
-from tokentui.app import TokenApp
-from tokentui.screens.create import CreateWizard
-from tokentui.screens.reveal import RevealScreen
-from tokentui.screens.tokens import TokensScreen
+from tokentui.tui.app import TokenApp
+from tokentui.tui.screens.create import CreateWizard
+from tokentui.tui.screens.reveal import RevealScreen
+from tokentui.tui.screens.tokens import TokensScreen
 
 SIZE = (120, 40)
 PROJECT_API = 1
@@ -220,7 +220,15 @@ VALUE = re.compile(r"glpat-[A-Za-z0-9_.-]{20,}")
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses a pseudo-terminal")
 def test_the_wizard_written_in_one_burst_on_a_terminal_creates_the_token(sim, tmp_path) -> None:
-    argv = [sys.executable, "-m", "tokentui.cli", "--url", sim.url, "--project", "platform/api"]
+    argv = [
+        sys.executable,
+        "-m",
+        "tokentui.cli.main",
+        "--url",
+        sim.url,
+        "--project",
+        "platform/api",
+    ]
     env = child_env(sim, tmp_path) | {"GITLAB_TOKEN": sim.maintainer_token}
     before = set(sim.state.tokens)
     with PtyProcess(argv, env, columns=120, lines=40) as term:

@@ -64,9 +64,9 @@ def test_the_installed_app_finds_its_styles(installed: Path) -> None:
     expected = {p.name: p.read_bytes() for p in (REPO / "styles").glob("*.tcss")}
     assert expected, "no styles in the checkout"
     code = (
-        "import tokentui, tokentui.app\n"
+        "import tokentui, tokentui.tui.app\n"
         "print(tokentui.__file__)\n"
-        "for path in tokentui.app.TokenApp.CSS_PATH:\n"
+        "for path in tokentui.tui.app.TokenApp.CSS_PATH:\n"
         "    print(path)\n"
     )
     # -P and a neutral cwd: the checkout is not on the path, only the install is.

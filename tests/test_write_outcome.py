@@ -28,14 +28,14 @@ from test_tui_actions import (
 )
 from textual.widgets import Static
 
+from tokentui.core.write_outcome import Finding
 from tokentui.gitlab import errors
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.sources import PersonalTokens
-from tokentui.screens.confirm import RevokeDialog, RotateDialog
-from tokentui.screens.create import CreateWizard
-from tokentui.screens.outcome import OutcomeDialog
-from tokentui.screens.reveal import RevealScreen
-from tokentui.write_outcome import Finding
+from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
+from tokentui.tui.screens.create import CreateWizard
+from tokentui.tui.screens.outcome import OutcomeDialog
+from tokentui.tui.screens.reveal import RevealScreen
 
 HTML_MARKS = ("<html", "<center", "<body", "<!DOCTYPE", "nginx</center>")
 

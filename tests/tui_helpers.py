@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tokentui.app import TokenApp, make_app
-from tokentui.demo import make_demo_app
-from tokentui.expiry import Clock, FrozenClock
+from tokentui.core.expiry import Clock, FrozenClock
 from tokentui.gitlab.client import GitLabClient
+from tokentui.tui.app import TokenApp, make_app
+from tokentui.tui.demo import make_demo_app
 
 #: Same instant as ``conftest.FROZEN_NOW``.
 FROZEN_NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -113,7 +113,7 @@ async def settle(pilot: Pilot) -> None:
 
     await wait_for(pilot, loaded)
     # The clock tick fetches the owners' names of rows that came into view: run one now.
-    from tokentui.screens.tokens import TokensScreen
+    from tokentui.tui.screens.tokens import TokensScreen
 
     for screen in app.screen_stack:
         if isinstance(screen, TokensScreen):
@@ -157,6 +157,6 @@ def settle_then(
 
 def table_names(app: TokenApp) -> list[str]:
     """Names of the rows the table shows (all of them, not only the visible ones)."""
-    from tokentui.widgets.token_table import TokenTable
+    from tokentui.tui.widgets.token_table import TokenTable
 
     return [t.name for t in app.screen.query_one(TokenTable).rows]

@@ -1,8 +1,8 @@
 """The demo's GitLab: the bundled simulator in process and a client that talks to it.
 
 No network and no configuration: the client talks to the simulator's ASGI app through
-``httpx.ASGITransport``. Headless (no Textual): the TUI's demo (``tokentui.demo``) and the
-scripting commands' ``--demo`` (``tokentui.commands.common``) both start it from here.
+``httpx.ASGITransport``. Headless (no Textual): the TUI's demo (``tokentui.tui.demo``) and the
+scripting commands' ``--demo`` (``tokentui.cli.commands.common``) both start it from here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import httpx
 from pydantic import SecretStr
 
-from tokentui.expiry import Clock, system_clock
+from tokentui.core.expiry import Clock, system_clock
+from tokentui.core.session import Connection
 from tokentui.gitlab.client import GitLabClient
 from tokentui.simulator import Simulator, SimulatorConfig
 
@@ -35,3 +36,21 @@ def demo_client(
             "maintainer": sim.maintainer_token,
         }[as_user]
     return GitLabClient(DEMO_URL, token, transport=httpx.ASGITransport(app=sim.app))
+
+
+class DemoConnection(Connection):
+    """``--demo``: the bundled simulator in process, signed in as its administrator, as the
+    TUI's demo. Nothing is configured, read or stored; each command starts a fresh demo, so
+    what one command changes is gone when it ends."""
+
+    def __init__(self) -> None:
+        self.simulator = demo_simulator()
+        super().__init__(DEMO_URL, SecretStr(self.simulator.admin_token), token_origin="demo")
+
+    def client(self) -> GitLabClient:
+        """A client for the in-process simulator (no network)."""
+        return demo_client(self.simulator, token=self.token)
+
+    def save_token(self, token: SecretStr) -> None:
+        """A self-rotation in the demo: the new value is used for the rest of the command."""
+        self.token = token

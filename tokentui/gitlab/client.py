@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies
@@ -27,6 +26,7 @@ from tokentui import __version__
 from tokentui.gitlab import scopes as sc
 from tokentui.gitlab.connection import (
     API_SUFFIX,
+    TLSOptions,
     TokenAuth,
     as_secret,
     build_ssl_context,
@@ -130,15 +130,6 @@ class _AnyPage:
     per_page: int
     total_pages: int | None
     next_page: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TLSOptions:
-    """TLS settings: ``verify`` is True (system/certifi CAs), False, or a CA bundle path."""
-
-    verify: bool | Path = True
-    client_cert: Path | None = None
-    client_key: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

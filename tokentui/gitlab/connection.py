@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
-
-if TYPE_CHECKING:
-    from tokentui.gitlab.client import TLSOptions
 
 API_SUFFIX = "/api/v4"
 TOKEN_HEADER = "PRIVATE-TOKEN"
@@ -52,6 +49,15 @@ def normalise_base_url(url: str) -> str:
     while path.lower().endswith(API_SUFFIX):
         path = path[: -len(API_SUFFIX)].rstrip("/")
     return urlunsplit((parts.scheme.lower(), parts.netloc, path, "", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TLSOptions:
+    """TLS settings: ``verify`` is True (system/certifi CAs), False, or a CA bundle path."""
+
+    verify: bool | Path = True
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
 
 def build_ssl_context(tls: TLSOptions) -> ssl.SSLContext:

@@ -6,7 +6,7 @@ Two rules, each written once here and followed by both fronts (the scripting CLI
   elsewhere is revoked, and presenting a revoked value to a rotate endpoint makes GitLab revoke
   its whole token family (reuse detection), so a dead credential must stop before the POST.
   And the token being rotated may be the credential in use: that one must go through the
-  self-rotation path (:mod:`tokentui.self_rotation`), which stores the new value.
+  self-rotation path (:mod:`tokentui.core.self_rotation`), which stores the new value.
 * **After a bare 401**, :func:`dead_credential`. GitLab answers 401 both for a dead credential
   and, on several token endpoints, for "not allowed": asking for the token in use tells which.
 
@@ -59,7 +59,7 @@ async def check_before_rotate(
 
     ``token_id`` is the token to rotate (None: the credential in use, ``rotate self``).
     Returns True when it is the credential in use, which must then be rotated through
-    :func:`tokentui.self_rotation.rotate_in_use` (so the new value is stored), False when it
+    :func:`tokentui.core.self_rotation.rotate_in_use` (so the new value is stored), False when it
     may be rotated by id. ``last_known_id``: the id of the token in use as the caller last knew
     it, the answer when GitLab cannot say. Raises
     :class:`~tokentui.gitlab.errors.Unauthorized` when the credential is rejected: then no

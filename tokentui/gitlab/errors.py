@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from tokentui.terminal_text import escape
+from tokentui.gitlab.terminal_text import escape
 
 UnauthorizedReason = Literal["unknown", "expired", "revoked", "missing", "impersonation_disabled"]
 
@@ -12,7 +12,7 @@ UnauthorizedReason = Literal["unknown", "expired", "revoked", "missing", "impers
 class GitLabError(Exception):
     """Base of every error the API layer raises. ``str(err)`` is a user-ready sentence,
     safe on a terminal: server text in it (GitLab's message, a header) has its control and
-    bidi characters as visible escapes (:func:`tokentui.terminal_text.escape`)."""
+    bidi characters as visible escapes (:func:`tokentui.gitlab.terminal_text.escape`)."""
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         message = escape(message)
@@ -59,7 +59,7 @@ class OutcomeUnknown(TransportError):
     is then the proxy's status), or a 2xx body could not be read. ``where`` names the request
     (``POST /personal_access_tokens/54/rotate``). Never retried automatically: a retried
     rotate revokes the value the first one returned; read the token back instead
-    (:mod:`tokentui.write_outcome`).
+    (:mod:`tokentui.core.write_outcome`).
     """
 
     def __init__(

@@ -41,7 +41,7 @@ from tokentui.gitlab.errors import (
     UnauthorizedReason,
     ValidationFailed,
 )
-from tokentui.terminal_text import escape
+from tokentui.gitlab.terminal_text import escape
 
 T = TypeVar("T")
 
@@ -114,7 +114,7 @@ def looks_like_html(response: httpx.Response) -> bool:
 
 def html_title(response: httpx.Response) -> str | None:
     """The ``<title>`` of an HTML page, one line, entities decoded, unsafe characters as
-    visible escapes (:func:`tokentui.terminal_text.escape`), at most 120 characters; None
+    visible escapes (:func:`tokentui.gitlab.terminal_text.escape`), at most 120 characters; None
     when it has none."""
     match = _TITLE.search(response.content[:65536])
     if match is None:

@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
@@ -18,12 +18,25 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from tokentui.simulator import errors, routes
+from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.context import Ctx
-from tokentui.simulator.faults import Decision, LoggedRequest
+from tokentui.simulator.faults import Decision, Faults, LoggedRequest
 from tokentui.simulator.params import Params
+from tokentui.simulator.state import State
 
-if TYPE_CHECKING:
-    from tokentui.simulator.simulator import Simulator
+
+class SimulatorHost(Protocol):
+    """What the ASGI app needs of its simulator (:class:`~tokentui.simulator.simulator.Simulator`,
+    which builds the app, so the app does not import it)."""
+
+    state: State
+    config: SimulatorConfig
+    faults: Faults
+
+    def now(self) -> datetime: ...
+
+    def log_request(self, entry: LoggedRequest) -> None: ...
+
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v4"
@@ -79,9 +92,9 @@ async def drop_connection(send: Send) -> None:
 
 
 class SimulatorApp(Starlette):
-    """GitLab's REST API v4 for one :class:`Simulator`."""
+    """GitLab's REST API v4 for one simulator."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: SimulatorHost) -> None:
         routes.load()
         super().__init__(routes=[Route("/{path:path}", self._endpoint, methods=_METHODS)])
         self.sim = sim

@@ -63,7 +63,7 @@ from tokentui.simulator.records import (
     ProjectRecord,
     UserRecord,
 )
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 from tokentui.simulator.routes.misc import USER_READ_SCOPES
 
 ACCESS_LEVELS = ("10", "15", "20", "30", "40", "50")

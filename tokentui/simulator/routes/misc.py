@@ -8,7 +8,7 @@ from tokentui.simulator import entities, errors
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import GroupRecord, ProjectRecord
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 
 #: ``API::Users`` also accepts ``read_user`` on GET.
 USER_READ_SCOPES = ("api", "read_api", "read_user")

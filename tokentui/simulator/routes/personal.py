@@ -10,7 +10,7 @@ from tokentui.simulator.filters import FILTER_KEYS, filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import SERVICE_ACCOUNT, TokenRecord
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 
 ACCESS_LEVEL_VALUES = ("10", "15", "20", "30", "40", "50")
 #: Lists longer than this cache their filtered result (small ones always filter afresh, so

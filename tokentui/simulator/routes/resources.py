@@ -9,7 +9,7 @@ from tokentui.simulator.context import Ctx
 from tokentui.simulator.filters import filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.records import PROJECT_BOT, GroupRecord, ProjectRecord, TokenRecord
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 from tokentui.simulator.routes.misc import visible_group, visible_project
 
 Resource = ProjectRecord | GroupRecord

@@ -10,7 +10,7 @@ from tokentui.simulator.filters import filter_tokens, has_filters
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import SERVICE_ACCOUNT, GroupRecord, TokenRecord, UserRecord
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 from tokentui.simulator.routes.personal import create_personal
 
 

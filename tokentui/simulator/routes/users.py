@@ -9,7 +9,7 @@ from tokentui.simulator.context import Ctx
 from tokentui.simulator.pagination import paginate
 from tokentui.simulator.params import parse_int
 from tokentui.simulator.records import TokenRecord, UserRecord
-from tokentui.simulator.routes import Reply, route
+from tokentui.simulator.route_table import Reply, route
 
 #: ``API::Users`` accepts ``read_user`` on GET as well.
 GET_SCOPES = ("api", "read_api", "read_user")

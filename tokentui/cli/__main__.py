@@ -1,0 +1,5 @@
+"""``python -m tokentui.cli``: the ``tokentui`` command."""
+
+from tokentui.cli.main import entry
+
+raise SystemExit(entry())

@@ -1,0 +1,110 @@
+"""``tokentui [--demo] [--url URL] [--profile NAME] [SOURCE FLAG]``: open the TUI.
+
+Bad flags and configuration problems are reported on stderr before the screen opens; a server
+that cannot be reached is reported on stderr once the app gives up at start (no traceback).
+Nothing configured opens the login screen. Textual is imported only here, when the TUI runs,
+in a thread while the first requests travel (``tokentui.core.startup``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from types import ModuleType
+from typing import Any
+
+from tokentui.cli import gc_tuning
+from tokentui.cli.commands import common
+from tokentui.core import session
+from tokentui.core.startup import StartRequests
+from tokentui.gitlab.sources import resolve_source
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """The TUI has no subcommand (it is what ``tokentui`` alone runs)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Top-level flags of the TUI."""
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the bundled simulator as its admin (no network, no configuration)",
+    )
+    common.add_connection_flags(parser)
+    common.add_source_flags(parser)
+
+
+def check_source_syntax(source: tuple[str, str | None] | None) -> None:
+    """Reject a malformed source flag (``--user abc``) before any request."""
+    if source is None:
+        return
+    choice, value = source
+    try:
+        resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
+    except ValueError as err:
+        raise session.UsageError(str(err)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the TUI; returns the exit code."""
+    source = getattr(args, "source", None)
+    check_source_syntax(source)
+    if getattr(args, "demo", False):
+        if args.url or args.profile:
+            raise session.UsageError("--demo runs the bundled simulator: drop --url/--profile")
+        from tokentui.tui.demo import make_demo_app
+
+        app = make_demo_app(source_choice=source)
+        return _finish(app, app.run())
+
+    try:
+        conn = common.connect(args)
+    except session.NotConfigured:
+        # Nothing configured: the app opens its login screen first.
+        app = load_app_module().make_app(None, source_choice=source, login_url=args.url)
+        return _finish(app, app.run())
+    return asyncio.run(_run_connected(conn, source))
+
+
+async def _run_connected(conn: session.Connection, source: tuple[str, str | None] | None) -> int:
+    """Send the first requests, import Textual (in a thread, while they travel), then run
+    the app on this loop: its first page is on its way before the app exists."""
+    client = conn.client()
+    start = StartRequests.send(client, source)
+    try:
+        app_module = await asyncio.to_thread(load_app_module)
+        app = app_module.make_app(client, source_choice=source, start=start, **app_options(conn))
+        result = await app.run_async()
+    finally:
+        start.cancel()
+        await client.aclose()
+    return _finish(app, result)
+
+
+def app_options(conn: session.Connection) -> dict[str, Any]:
+    """What the app knows of its connection: the profile, TLS, and where the credential is
+    kept (a self-rotation stores the new value there, and the reveal says where)."""
+    return {
+        "save_credential": conn.save_token if conn.token_origin in ("keyring", "file") else None,
+        "profile_name": conn.profile,
+        "credential_origin": conn.token_origin,
+        "insecure": conn.insecure,
+    }
+
+
+def load_app_module() -> ModuleType:
+    """Import the TUI (Textual and the app): the one import tokentui's start-up waits on."""
+    with gc_tuning.paused_for_imports():
+        from tokentui.tui import app
+
+    return app
+
+
+def _finish(app, result: int | None) -> int:
+    """Print why the app stopped early, if it did; the exit code."""
+    message = getattr(app, "exit_message", None)
+    if message:
+        print(f"tokentui: error: {message}", file=sys.stderr)
+    return int(result or (common.EXIT_ERROR if message else common.EXIT_OK))

@@ -1,0 +1,85 @@
+"""Command-line entry point: ``tokentui`` opens the TUI; subcommands script it.
+
+Each subcommand lives in ``tokentui/cli/commands/<name>.py`` with ``register(subparsers)``; this
+module only assembles them, so the scripting commands never import Textual. The modules are
+imported when the parser is built (not when this module is), so that the ``tokentui`` command
+(:func:`entry`) can import them with the garbage collector paused (``tokentui.cli.gc_tuning``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tokentui import __version__
+from tokentui.cli import gc_tuning
+from tokentui.core import session
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (top level runs the TUI)."""
+    from tokentui.cli.commands import auth, simulate, tokens, tui
+
+    parser = argparse.ArgumentParser(
+        prog="tokentui",
+        description="Keyboard-first terminal inventory of GitLab access tokens.",
+        epilog="Run 'tokentui COMMAND --help' for a command's options. "
+        "The token comes from GITLAB_TOKEN or the profile's credential store, never a flag.",
+    )
+    parser.add_argument("--version", action="version", version=f"tokentui {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write a debug log (token values redacted) to the user log directory; "
+        "also TOKENTUI_DEBUG=1",
+    )
+    tui.add_arguments(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (tokens, auth, simulate):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run tokentui; returns the process exit code."""
+    with gc_tuning.paused_for_imports():
+        parser = build_parser()
+        from tokentui.cli.commands import common, tui
+        from tokentui.core import logging_setup
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or tui.run
+    if logging_setup.debug_requested(getattr(args, "debug", False)):
+        try:
+            path = logging_setup.enable_debug_log()
+            print(f"tokentui: debug log: {path}", file=sys.stderr)
+        except OSError as err:
+            print(f"tokentui: warning: no debug log ({err})", file=sys.stderr)
+    try:
+        if (
+            getattr(args, "demo", False)
+            and args.command
+            and not getattr(args, "demo_supported", False)
+        ):
+            raise session.UsageError(
+                f"--demo works with the TUI and with list, show, create, rotate, revoke and "
+                f"expiring, not with '{args.command}': the demo has no profiles or stored "
+                "credentials ('tokentui simulate' serves the simulator over HTTP)"
+            )
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except session.UsageError as err:
+        print(f"tokentui: {err}", file=sys.stderr)
+        return common.EXIT_USAGE
+
+
+def entry() -> int:
+    """The ``tokentui`` command: :func:`main` with the start-up collector tuning on."""
+    gc_tuning.enable()
+    return main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(entry())

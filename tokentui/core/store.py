@@ -1,0 +1,327 @@
+"""TokenStore: the token list the UI shows, and the query that produced it. No Textual here.
+
+The store holds the source, the server filters (sent to GitLab, and re-applied locally), the
+client filters and sort, the tokens loaded so far (a :class:`~tokentui.core.query.TokenIndex`), the
+total when GitLab says it, loading and error state, and the derived :attr:`TokenStore.view`.
+
+Loading streams pages (``client.iter_token_pages``): the first page is in the view as soon as it
+arrives. A new query (another source or server filter) bumps a generation number and cancels the
+load in flight; pages of an older generation are dropped even if they arrive late. How a load
+runs is injected (``runner``): the TUI runs it in a Textual worker, other callers in a task.
+Listeners (``subscribe``) hear what changed and re-render what is visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from enum import Enum
+from typing import Any, overload
+
+from tokentui.core.expiry import Clock, system_clock
+from tokentui.core.query import ClientFilters, SortKey, TokenIndex
+from tokentui.gitlab.client import GitLabClient, Page
+from tokentui.gitlab.models import Token
+from tokentui.gitlab.sources import TokenFilters, TokenSource
+
+log = logging.getLogger(__name__)
+
+#: Runs a load coroutine; returns a handle with ``cancel()`` (a Textual Worker, an asyncio Task).
+Runner = Callable[[Coroutine[Any, Any, None]], Any]
+
+
+class Change(Enum):
+    """What changed in the store (passed to listeners)."""
+
+    #: A new query started: the rows are gone until its first page arrives.
+    RESET = "reset"
+    #: A page arrived (more rows, maybe a total).
+    PAGE = "page"
+    #: The load finished, failed or was cancelled (see ``loading`` and ``error``).
+    DONE = "done"
+    #: Filters or sort changed, or a token was created, rotated or revoked.
+    VIEW = "view"
+
+
+Listener = Callable[[Change], None]
+
+
+class TokenStore:
+    """The query, the tokens loaded so far and the derived view."""
+
+    def __init__(
+        self,
+        client: GitLabClient,
+        clock: Clock | None = None,
+        *,
+        source: TokenSource | None = None,
+        runner: Runner | None = None,
+        per_page: int = 100,
+    ) -> None:
+        self.client = client
+        self.clock: Clock = clock or system_clock
+        self.source: TokenSource | None = source
+        self.server_filters = TokenFilters()
+        self.client_filters = ClientFilters()
+        self.sort_key = SortKey.URGENCY
+        self.descending = False
+        self.per_page = per_page
+        #: Total rows GitLab announced for the current query (None: not said, or not yet).
+        self.total: int | None = None
+        self.loading = False
+        #: The error that ended the last load, if any (the UI shows it; a retry clears it).
+        self.error: BaseException | None = None
+        #: Whether every page of the current query has arrived.
+        self.complete = False
+        self.index = TokenIndex()
+        self._runner: Runner = runner or self._task_runner
+        self._handle: Any = None
+        self._generation = 0
+        self._listeners: list[Listener] = []
+        self._view: list[Token] | None = None
+        self._view_rows: list[int] | None = None
+
+    # -- listening ---------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(change)`` on every change; returns an unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    # -- the query ---------------------------------------------------------------------------
+    def set_source(self, source: TokenSource, *, first: Awaitable[Page] | None = None) -> None:
+        """Switch to another token source and load it (cancels the load in flight).
+
+        ``first``: page 1 of this source with the current server filters, already requested
+        (:class:`~tokentui.core.startup.StartRequests`); the load awaits it instead of asking again.
+        """
+        self.source = source
+        self.reload(first=first)
+
+    def set_server_filters(self, filters: TokenFilters) -> None:
+        """Change the server-side filters; reloads only when they differ."""
+        if filters == self.server_filters:
+            return
+        self.server_filters = filters
+        self.reload()
+
+    def set_client_filters(self, filters: ClientFilters) -> None:
+        """Change the client-side filters: the view is re-derived, no request is made."""
+        if filters == self.client_filters:
+            return
+        self.client_filters = filters
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+    def set_sort(self, key: SortKey, descending: bool | None = None) -> None:
+        """Sort the view by ``key`` (and direction); no request."""
+        self.sort_key = key
+        if descending is not None:
+            self.descending = descending
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+    def cycle_sort(self) -> SortKey:
+        """``s``: the next sort key (ascending)."""
+        self.set_sort(self.sort_key.next(), descending=False)
+        return self.sort_key
+
+    def reverse_sort(self) -> bool:
+        """``S``: reverse the sort direction."""
+        self.set_sort(self.sort_key, descending=not self.descending)
+        return self.descending
+
+    # -- loading -----------------------------------------------------------------------------
+    def reload(self, *, first: Awaitable[Page] | None = None) -> None:
+        """Start the current query afresh: cancel the load in flight, clear the rows, load
+        (``first``: see :meth:`set_source`)."""
+        self.cancel()
+        self._generation += 1
+        self.index.clear()
+        self.total = None
+        self.error = None
+        self.complete = False
+        self.loading = self.source is not None
+        self._invalidate()
+        self._emit(Change.RESET)
+        if self.source is not None:
+            self._handle = self._runner(self._load(self._generation, first))
+
+    def cancel(self) -> None:
+        """Cancel the load in flight (its late pages are dropped)."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
+        if self.loading:
+            self._generation += 1
+            self.loading = False
+
+    async def load(self) -> None:
+        """Load the current query to the end in the caller's task (tests, scripts)."""
+        self.cancel()
+        self._generation += 1
+        self.index.clear()
+        self.total = None
+        self.error = None
+        self.complete = False
+        self.loading = True
+        self._invalidate()
+        self._emit(Change.RESET)
+        await self._load(self._generation)
+
+    async def _load(self, generation: int, first: Awaitable[Page] | None = None) -> None:
+        source = self.source
+        assert source is not None
+        try:
+            pages = self.client.iter_token_pages(
+                source, self.server_filters, per_page=self.per_page, first=first
+            )
+            async for page in pages:
+                if generation != self._generation:
+                    return
+                if page.total is not None:
+                    self.total = page.total
+                self.index.extend(page.items)
+                self._invalidate()
+                self._emit(Change.PAGE)
+            if generation == self._generation:
+                self.complete = True
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            if generation == self._generation:
+                self.error = err
+            raise
+        finally:
+            if generation == self._generation:
+                self.loading = False
+                self._handle = None
+                self._emit(Change.DONE)
+
+    @staticmethod
+    def _task_runner(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        # A task's failure is kept in ``store.error``; retrieve it so asyncio does not warn.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def loaded(self) -> int:
+        """How many tokens have been loaded for the current query."""
+        return len(self.index)
+
+    def progress_text(self) -> str:
+        """``1,200 of 10,000`` while loading with a known total, ``1,200 loaded`` without,
+        ``10,000 tokens`` when complete."""
+        if self.loading:
+            if self.total is not None:
+                return f"{self.loaded:,} of {self.total:,}"
+            return f"{self.loaded:,} loaded"
+        noun = "token" if self.loaded == 1 else "tokens"
+        return f"{self.loaded:,} {noun}"
+
+    @property
+    def view(self) -> list[Token]:
+        """The tokens the table shows: filtered (server and client filters) and sorted."""
+        if self._view is None:
+            self._view = [self.index.tokens[i] for i in self.view_rows]
+        return self._view
+
+    def view_sequence(self) -> ViewRows:
+        """The view as a lazy sequence (no list of 100,000 tokens built per keystroke)."""
+        return ViewRows(self.index.tokens, self.view_rows, self.index)
+
+    @property
+    def view_rows(self) -> list[int]:
+        """Positions in ``index`` of the view's tokens, in view order."""
+        if self._view_rows is None:
+            self._view_rows = self.index.select(
+                self.server_filters,
+                self.client_filters,
+                self.clock(),
+                self.sort_key,
+                self.descending,
+            )
+        return self._view_rows
+
+    def refilter(self) -> None:
+        """Re-derive the view at the clock's current time (a state may have changed)."""
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+    def _invalidate(self) -> None:
+        self._view = None
+        self._view_rows = None
+
+    def get(self, token_id: int) -> Token | None:
+        """A loaded token by id."""
+        return self.index.get(token_id)
+
+    # -- updates from the server's answers (no reload) -----------------------------------------
+    def apply_created(self, token: Token) -> None:
+        """A token was created: add it."""
+        self.index.put(_public(token))
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+    def apply_rotated(self, old_id: int, new: Token) -> None:
+        """A token was rotated: the old one shows as revoked, the new one appears."""
+        old = self.index.get(old_id)
+        if old is not None:
+            self.index.put(old.model_copy(update={"revoked": True, "active": False}))
+        self.index.put(_public(new))
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+    def apply_revoked(self, token_id: int) -> None:
+        """A token was revoked: it shows as revoked (or leaves a view that hides revoked)."""
+        old = self.index.get(token_id)
+        if old is None:
+            return
+        self.index.put(old.model_copy(update={"revoked": True, "active": False}))
+        self._invalidate()
+        self._emit(Change.VIEW)
+
+
+class ViewRows(Sequence[Token]):
+    """The view's tokens, read through the index positions on demand."""
+
+    __slots__ = ("_index", "_positions", "_tokens")
+
+    def __init__(self, tokens: list[Token], positions: list[int], index: TokenIndex) -> None:
+        self._tokens = tokens
+        self._positions = positions
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, item: int) -> Token: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Token]: ...
+    def __getitem__(self, item: int | slice) -> Token | list[Token]:
+        if isinstance(item, slice):
+            return [self._tokens[i] for i in self._positions[item]]
+        return self._tokens[self._positions[item]]
+
+    def row_of(self, token_id: int) -> int | None:
+        """The row showing the token with ``token_id``, or None (fast: compares ints)."""
+        position = self._index.position(token_id)
+        if position is None:
+            return None
+        try:
+            return self._positions.index(position)
+        except ValueError:
+            return None
+
+
+def _public(token: Token) -> Token:
+    """Never keep a secret in the store: a ``NewToken`` is stored without its value."""
+    public = getattr(token, "public", None)
+    return public() if callable(public) else token

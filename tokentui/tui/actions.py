@@ -1,0 +1,685 @@
+"""TokenActions: the App-level controller for create / rotate / revoke / source switch / help.
+
+The main screen's bindings call these methods. They refuse what cannot apply (with the reason),
+push the dialogs, and run the API calls in App-level workers, each with its own ``group=`` and
+``exit_on_error=False`` (a worker dies with the widget that started it, so never from inside a
+dialog). A new token's value never is a worker argument or result: the worker hands it straight
+to the reveal screen. Errors this module does not handle on the spot (a 401, a server error on
+rotate or revoke) are re-raised so the app's one worker-error handler reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from tokentui.core.expiry import today as today_of
+from tokentui.core.expiry import token_state
+from tokentui.core.query import token_kind
+from tokentui.core.write_outcome import (
+    LostAnswer,
+    Verdict,
+    after_create,
+    after_revoke,
+    after_rotate,
+)
+from tokentui.gitlab.client import CreateTokenRequest
+from tokentui.gitlab.credential_check import check_before_rotate
+from tokentui.gitlab.errors import (
+    GitLabError,
+    NotFound,
+    OutcomeUnknown,
+    TransportError,
+    Unauthorized,
+)
+from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.sources import (
+    GroupTokens,
+    ImpersonationTokens,
+    PersonalTokens,
+    ProjectTokens,
+    TokenSource,
+    resolve_source,
+)
+from tokentui.gitlab.terminal_text import clean
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from tokentui.tui.screens.create import CreateWizard
+    from tokentui.tui.screens.source_picker import SourcePicker
+
+#: Worker groups (one per kind of action, so they never cancel each other).
+GROUP_CREATE = "token-create"
+GROUP_ROTATE = "token-rotate"
+GROUP_REVOKE = "token-revoke"
+GROUP_SOURCE = "token-source"
+GROUP_COMPLETE = "source-complete"
+
+NO_SELECTION = "No token selected: move to a token in the list first."
+
+
+def _quoted(token: Token) -> str:
+    return f"“{clean(token.name)}”"
+
+
+class TokenActions:
+    """Actions on tokens, bound to one running app (which has ``client``, ``store``,
+    ``viewer``, ``self_token``, ``clock`` and ``save_credential``)."""
+
+    def __init__(self, app: App) -> None:
+        self.app: Any = app
+
+    # -- shared facts ---------------------------------------------------------------------
+    @property
+    def source(self) -> TokenSource | None:
+        """The source the list shows."""
+        return self.app.store.source
+
+    def is_in_use(self, token: Token) -> bool:
+        """True for the token tokentui itself authenticates with."""
+        self_token = getattr(self.app, "self_token", None)
+        return self_token is not None and self_token.id == token.id
+
+    def user_label(self, user_id: int) -> str:
+        """``alice (user 2)``, ``root (you, user 1)`` or ``user 7`` when the name is unknown."""
+        viewer = getattr(self.app, "viewer", None)
+        if viewer is not None and user_id == viewer.id:
+            return f"{clean(viewer.username)} (you, user {user_id})"
+        names: dict[int, str] = getattr(self.app, "user_names", None) or {}
+        name = names.get(user_id)
+        return f"{clean(name)} (user {user_id})" if name else f"user {user_id}"
+
+    def owner_label(self, token: Token) -> str:
+        """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
+        row_context = getattr(self.app, "row_context", None)
+        resource = (
+            row_context.ownership.resource(token, self.source) if row_context is not None else None
+        )
+        if resource is not None:
+            # A project or group token belongs to its resource (its owner is a bot user).
+            return clean(resource.label)
+        source = self.source
+        if isinstance(source, ProjectTokens | GroupTokens):
+            return f"bot user {token.user_id} of {clean(source.label)}"
+        if token.user_id is None:
+            return "unknown"
+        return self.user_label(token.user_id)
+
+    def _describer(self, token: Token) -> Callable[[], tuple[str, str]]:
+        """For a dialog about ``token``: its owner and kind as known when asked (a lookup
+        still on its way is started now, and the dialog follows when it lands)."""
+        want = getattr(self.app, "want_user_names", None)
+        if want is not None:
+            want([token])
+        return lambda: (self.owner_label(token), self.kind_label(token))
+
+    def kind_label(self, token: Token) -> str:
+        """The token's kind in words (as the table says it, when the app has one)."""
+        row_context = getattr(self.app, "row_context", None)
+        if row_context is not None:
+            return row_context.kind_label(token)
+        source = self.source
+        return token_kind(token, source.kind if source else TokenKind.PERSONAL).label
+
+    # -- refusals (also usable from ``check_action``) ---------------------------------------
+    def create_refusal(self) -> str | None:
+        """Why ``n`` cannot apply to the current source, or None."""
+        source = self.source
+        if source is None:
+            return "No token source yet: pick one with t."
+        viewer = self.app.viewer
+        if self._asks_for_user(source):
+            return None
+        if source.create_route(viewer_is_admin=viewer.is_admin) is not None:
+            return None
+        if isinstance(source, ImpersonationTokens):
+            return "Only an administrator can create impersonation tokens."
+        if isinstance(source, PersonalTokens) and source.user_id is None:
+            return "Only an administrator can create tokens for other users."
+        return (
+            f"tokentui cannot create tokens in {clean(source.label)}: only an administrator can "
+            "create a token for another user. Switch to your own tokens with t."
+        )
+
+    def rotate_refusal(self, token: Token | None) -> str | None:
+        """Why ``r`` cannot apply to ``token``, or None."""
+        if token is None:
+            return NO_SELECTION
+        source = self.source
+        if source is not None and not source.can_rotate:
+            return f"Tokens in {clean(source.label)} cannot be rotated through the API."
+        state = token_state(token, self.app.clock())
+        if state == "revoked":
+            return (
+                f"{_quoted(token)} is revoked: a revoked token cannot be rotated. "
+                "Create a new one with n."
+            )
+        if state == "expired":
+            expired = token.expires_at.isoformat() if token.expires_at else "already"
+            return (
+                f"{_quoted(token)} expired ({expired}): tokentui rotates only active tokens. "
+                "Create a new one with n, with the scopes shown in the detail pane."
+            )
+        return None
+
+    def revoke_refusal(self, token: Token | None) -> str | None:
+        """Why ``d`` cannot apply to ``token``, or None."""
+        if token is None:
+            return NO_SELECTION
+        if token.revoked:
+            return f"{_quoted(token)} is already revoked."
+        return None
+
+    def refusal(self, action: str, token: Token | None = None) -> str | None:
+        """Why ``action`` (``new_token``, ``rotate``, ``revoke``) cannot apply now, or None.
+
+        For the app's ``check_action`` and the command palette; other actions always apply.
+        """
+        if action == "new_token":
+            return self.create_refusal()
+        if action == "rotate":
+            return self.rotate_refusal(token)
+        if action == "revoke":
+            return self.revoke_refusal(token)
+        return None
+
+    def _refuse(self, reason: str) -> None:
+        self.app.notify(reason, title="Not possible", severity="warning", markup=False)
+
+    def _asks_for_user(self, source: TokenSource) -> bool:
+        """For an admin's list of every user's tokens, the wizard first asks for whom."""
+        return (
+            isinstance(source, PersonalTokens)
+            and source.user_id is None
+            and self.app.viewer.is_admin
+        )
+
+    def _run(self, work: Any, *, group: str, name: str) -> None:
+        self.app.run_worker(work, name=name, group=group, exit_on_error=False)
+
+    # -- create ---------------------------------------------------------------------------
+    def new_token(self) -> None:
+        """``n``: open the create wizard for the current source."""
+        from tokentui.tui.screens.create import CreateWizard
+
+        reason = self.create_refusal()
+        if reason:
+            self._refuse(reason)
+            return
+        source = self.source
+        assert source is not None
+        viewer = self.app.viewer
+        self.app.push_screen(
+            CreateWizard(
+                source=source,
+                viewer_id=viewer.id,
+                viewer_is_admin=viewer.is_admin,
+                today=today_of(self.app.clock),
+                base_url=self.app.client.base_url,
+                on_submit=self._submit_create,
+                ask_user=self._asks_for_user(source),
+                describe_user=self.user_label,
+            )
+        )
+
+    def _submit_create(
+        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+    ) -> None:
+        self._run(self._create(wizard, source, request), group=GROUP_CREATE, name="Create")
+
+    async def _create(
+        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+    ) -> None:
+        from tokentui.tui.screens.reveal import RevealScreen
+
+        started = self.app.clock()
+        try:
+            new = await self.app.client.create_token(
+                source, request, viewer_is_admin=self.app.viewer.is_admin
+            )
+        except OutcomeUnknown as err:
+            wizard.dismiss(None)
+            verdict = await after_create(
+                self.app.client, source, name=request.name.strip(), started_at=started, error=err
+            )
+            self._show_verdict(verdict, err, expires_at=None)
+            return
+        except Unauthorized:
+            wizard.set_busy(False)
+            raise
+        except TransportError as err:
+            wizard.show_server_error(err, hint="check the connection, then ctrl+n to try again")
+            return
+        except GitLabError as err:
+            wizard.show_server_error(err)
+            return
+        self.app.store.apply_created(new.public())
+        self._select(new.id)
+        wizard.dismiss(None)
+        self.app.push_screen(
+            RevealScreen(
+                new,
+                heading=f"Created {source.kind.label} token “{clean(new.name)}”",
+                details=_new_token_details(new),
+            )
+        )
+
+    # -- rotate ---------------------------------------------------------------------------
+    def rotate(self, token: Token | None) -> None:
+        """``r``: confirm, rotate, then reveal the new value once."""
+        from tokentui.tui.screens.confirm import RotateDialog
+
+        reason = self.rotate_refusal(token)
+        if reason:
+            self._refuse(reason)
+            return
+        assert token is not None
+        in_use = self.is_in_use(token)
+
+        def confirmed(expires_at: date | None) -> None:
+            if expires_at is None:
+                return
+            self._run(
+                self._rotate(token, expires_at),
+                group=GROUP_ROTATE,
+                name="Rotate",
+            )
+
+        self.app.push_screen(
+            RotateDialog(
+                token,
+                now=self.app.clock(),
+                owner=self.owner_label(token),
+                kind=self.kind_label(token),
+                in_use=in_use,
+                describe=self._describer(token),
+            ),
+            confirmed,
+        )
+
+    async def _rotate(self, token: Token, expires_at: date) -> None:
+        from tokentui.tui.screens.reveal import RevealScreen
+
+        source = self.source
+        assert source is not None
+        warning: str | None = None
+        advice: str | None = None
+        # A 401 here (a credential rotated elsewhere) goes to the unauthorized screen before
+        # any rotate request; GitLab's answer also says whether this is the token in use.
+        self_token = getattr(self.app, "self_token", None)
+        in_use = await check_before_rotate(
+            self.app.client,
+            token.id,
+            last_known_id=self_token.id if self_token is not None else None,
+        )
+        started = self.app.clock()
+        try:
+            if in_use:
+                from tokentui.core.self_rotation import rotate_in_use
+
+                # Only a project/group token rotates itself through its resource's path.
+                resource = source if isinstance(source, ProjectTokens | GroupTokens) else None
+                save = getattr(self.app, "save_credential", None)
+                result = await rotate_in_use(
+                    self.app.client,
+                    save,
+                    source=resource,
+                    expires_at=expires_at,
+                    old=token,
+                )
+                new = result.new_token
+                self.app.self_token = new.public()
+                # The table and detail pane mark the token in use by id.
+                row_context = getattr(self.app, "row_context", None)
+                if row_context is not None:
+                    row_context.self_token_id = new.id
+                demo = bool(getattr(self.app, "demo", False))
+                warning = _self_rotation_warning(result, saving=save is not None, demo=demo)
+                advice = self_rotation_advice(
+                    result,
+                    saving=save is not None,
+                    demo=demo,
+                    place=self.credential_place(),
+                )
+            else:
+                new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
+        except OutcomeUnknown as err:
+            verdict = await after_rotate(
+                self.app.client, source, token.id, name=token.name, started_at=started, error=err
+            )
+            self._show_verdict(verdict, err, expires_at=expires_at)
+            return
+        except LostAnswer as lost:
+            assert isinstance(lost.__cause__, OutcomeUnknown)
+            self._show_verdict(lost.verdict, lost.__cause__, expires_at=expires_at)
+            return
+        self.app.store.apply_rotated(token.id, new.public())
+        self._select(new.id)
+        self.app.push_screen(
+            RevealScreen(
+                new,
+                heading=f"Rotated “{clean(new.name)}”: the old value no longer works",
+                warning=warning,
+                details=_new_token_details(new),
+                advice=advice,
+            )
+        )
+
+    def credential_place(self) -> str | None:
+        """Where this session's credential is kept, in words (None: unknown or nowhere)."""
+        origin = getattr(self.app, "credential_origin", None)
+        profile = getattr(self.app, "profile_name", None)
+        if origin == "keyring":
+            return "the system keyring" + (f" (profile “{clean(profile)}”)" if profile else "")
+        if origin == "file":
+            from tokentui.core.credentials import credentials_path
+
+            named = f", profile “{clean(profile)}”" if profile else ""
+            return f"{credentials_path()} (mode 0600{named})"
+        return None
+
+    def _select(self, token_id: int) -> None:
+        """Put the list's cursor (and detail pane) on ``token_id`` when the list shows it."""
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.table.select_token(token_id):
+                screen.detail.show(screen.table.cursor_token)
+
+    # -- revoke ---------------------------------------------------------------------------
+    def revoke(self, token: Token | None) -> None:
+        """``d``/``delete``: confirm, then revoke."""
+        from tokentui.tui.screens.confirm import RevokeDialog
+
+        reason = self.revoke_refusal(token)
+        if reason:
+            self._refuse(reason)
+            return
+        assert token is not None
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(self._revoke(token), group=GROUP_REVOKE, name="Revoke")
+
+        self.app.push_screen(
+            RevokeDialog(
+                token,
+                now=self.app.clock(),
+                owner=self.owner_label(token),
+                kind=self.kind_label(token),
+                in_use=self.is_in_use(token),
+                describe=self._describer(token),
+            ),
+            confirmed,
+        )
+
+    async def _revoke(self, token: Token) -> None:
+        source = self.source
+        assert source is not None
+        try:
+            await self.app.client.revoke_token(source, token.id)
+        except OutcomeUnknown as err:
+            verdict = await after_revoke(
+                self.app.client,
+                source,
+                token.id,
+                name=token.name,
+                in_use=self.is_in_use(token),
+                error=err,
+            )
+            self._show_verdict(verdict, err, expires_at=None)
+            return
+        self.app.store.apply_revoked(token.id)
+        self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
+
+    # -- a write whose answer was lost ----------------------------------------------------
+    def _show_verdict(
+        self, verdict: Verdict, err: OutcomeUnknown, *, expires_at: date | None
+    ) -> None:
+        """Show what the read-back found; when a rotate's new value was lost, offer to rotate
+        its successor in one step (the normal rotate, to ``expires_at``, which reveals the
+        value). The list reloads to show the server's state, unless the credential itself is
+        dead (the next request shows the sign-in screen)."""
+        from tokentui.tui.screens.outcome import OutcomeDialog
+
+        if not verdict.credential_dead:
+            self.app.store.reload()
+        successor = verdict.successor
+
+        def chosen(rotate_now: bool | None) -> None:
+            if rotate_now and successor is not None and expires_at is not None:
+                self._run(self._rotate(successor, expires_at), group=GROUP_ROTATE, name="Rotate")
+
+        self.app.push_screen(OutcomeDialog(verdict, lost=err.message), chosen)
+
+    # -- source ---------------------------------------------------------------------------
+    def pick_source(self) -> None:
+        """``t``: choose another token source."""
+        from tokentui.tui.screens.source_picker import SourcePicker
+
+        self.app.push_screen(
+            SourcePicker(
+                current=self.source,
+                viewer_is_admin=self.app.viewer.is_admin,
+                on_submit=self._submit_source,
+                on_list_accounts=self._submit_list_accounts,
+                on_complete=self._submit_complete,
+            )
+        )
+
+    def _submit_complete(self, picker: SourcePicker, choice: str, query: str) -> None:
+        # A newer query cancels the one in flight (exclusive in its own group).
+        self.app.run_worker(
+            self._complete(picker, choice, query),
+            name="Complete source",
+            group=GROUP_COMPLETE,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _complete(self, picker: SourcePicker, choice: str, query: str) -> None:
+        from tokentui.core.source_search import suggestions
+
+        try:
+            found = await suggestions(
+                self.app.client, choice, query, viewer_is_admin=self.app.viewer.is_admin
+            )
+        except Unauthorized:
+            raise
+        except GitLabError:
+            found = []  # completion is a help: the typed value can still be checked
+        if picker in self.app.screen_stack:
+            picker.show_suggestions(choice, query, found)
+
+    def _submit_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
+        self._run(
+            self._check_source(picker, choice, value), group=GROUP_SOURCE, name="Switch source"
+        )
+
+    def _submit_list_accounts(self, picker: SourcePicker, group: str) -> None:
+        self._run(
+            self._list_accounts(picker, group), group=GROUP_SOURCE, name="List service accounts"
+        )
+
+    async def _check_source(self, picker: SourcePicker, choice: str, value: str | None) -> None:
+        source, problem = await self._checked_source(choice, value)
+        if picker not in self.app.screen_stack:
+            return  # closed while the check ran: keep the current source
+        if source is None:
+            picker.show_error(problem)
+            return
+        picker.dismiss(None)
+        self.app.store.set_source(source)
+        self.app.notify(f"Showing {clean(source.label)}.", title="Token source", markup=False)
+
+    async def _checked_source(
+        self, choice: str, value: str | None
+    ) -> tuple[TokenSource | None, str | None]:
+        """The source a picker choice names, checked on the server; else why not.
+
+        A 401 is raised (the app's handler shows the credential screen).
+        """
+        viewer = self.app.viewer
+        client = self.app.client
+        try:
+            value = await self._ids_for_names(choice, value)
+        except LookupError as err:
+            return None, str(err)
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            return None, err.message
+        try:
+            source = resolve_source(
+                choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
+            )
+        except ValueError as err:
+            return None, str(err).replace(f"--{choice} takes", f"{choice} needs")
+        try:
+            if isinstance(source, ProjectTokens):
+                project = await client.get_project(source.resource)
+                source = ProjectTokens(resource=project.path_with_namespace)
+            elif isinstance(source, GroupTokens):
+                group = await client.get_group(source.resource)
+                source = GroupTokens(resource=group.full_path)
+            elif isinstance(source, ImpersonationTokens) or (
+                isinstance(source, PersonalTokens) and source.user_id not in (None, viewer.id)
+            ):
+                await client.get_user(source.user_id)  # type: ignore[arg-type]
+        except NotFound:
+            return None, _not_found_text(choice, value or "")
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            return None, err.message
+        return source, None
+
+    async def _ids_for_names(self, choice: str, value: str | None) -> str | None:
+        """``value`` with a username in place of a user id (``alice`` -> ``2``, ``platform:
+        svc-bot`` -> ``platform:8``); project and group paths go to GitLab as they are.
+
+        Raises ``LookupError`` with a user-ready message when there is no such user.
+        """
+        from tokentui.core.source_search import match_account
+
+        text = (value or "").strip()
+        client = self.app.client
+        if choice in ("user", "impersonation") and text and not text.isdigit():
+            user = await client.user_by_username(text)
+            if user is None:
+                raise LookupError(
+                    f"There is no user {text.removeprefix('@')!r} (or you cannot see them): "
+                    "type a username, e.g. alice, and pick from the list."
+                )
+            return str(user.id)
+        if choice == "service-account":
+            group, sep, account = text.rpartition(":")
+            if sep and account.strip() and not account.strip().isdigit():
+                try:
+                    accounts = await client.list_service_accounts(group.strip("/"))
+                except NotFound:
+                    raise LookupError(
+                        f"There is no group {group!r} (or you cannot see it)."
+                    ) from None
+                found = match_account(accounts, account)
+                if found is None:
+                    raise LookupError(f"Group {group} has no service account {account.strip()!r}.")
+                return f"{group}:{found.id}"
+        return value
+
+    async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
+        try:
+            accounts = await self.app.client.list_service_accounts(group)
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            if picker in self.app.screen_stack:
+                if isinstance(err, NotFound):
+                    picker.show_error(f"There is no group {group!r} (or you cannot see it).")
+                else:
+                    picker.show_error(err.message)
+            return
+        if picker in self.app.screen_stack:
+            picker.show_accounts(group, accounts)
+
+    # -- help -----------------------------------------------------------------------------
+    def show_help(self) -> None:
+        """``?``: every binding of the current screen."""
+        from tokentui.tui.screens.help import HelpScreen, help_sections
+
+        own, general = help_sections(self.app.screen)
+        self.app.push_screen(HelpScreen(own, title="Keys on this screen", general=general))
+
+
+def _not_found_text(choice: str, value: str) -> str:
+    if choice == "project":
+        return (
+            f"There is no project {value!r} (or you cannot see it): "
+            "use its full path, e.g. platform/api."
+        )
+    if choice == "group":
+        return (
+            f"There is no group {value!r} (or you cannot see it): "
+            "use its full path, e.g. platform/infra."
+        )
+    if value.strip().isdigit():
+        return f"There is no user with id {value.strip()} (or you cannot see them)."
+    return f"There is no user {value!r} (or you cannot see them)."
+
+
+def _new_token_details(new: Token) -> str:
+    expires = new.expires_at.isoformat() if new.expires_at else "never"
+    scopes = clean(", ".join(new.scopes)) or "none"
+    return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
+
+
+def self_rotation_advice(result: Any, *, saving: bool, demo: bool, place: str | None) -> str:
+    """What the reveal screen says after tokentui rotated its own credential: where the new
+    value went (``place``: the keyring and profile, or the 0600 file), or why it went nowhere
+    and what the user must do."""
+    if demo:
+        return (
+            "The demo stores no credential: this session uses the new value until you quit. "
+            "With a profile, tokentui stores it where the old one was (keyring or 0600 file); "
+            "with GITLAB_TOKEN, you update the variable."
+        )
+    if not saving:
+        return (
+            "tokentui did not store it: this session's token came from GITLAB_TOKEN, which "
+            "tokentui cannot change. Copy the value now and update GITLAB_TOKEN wherever it is "
+            "set (shell profile, CI variable, secret store); this session already uses it."
+        )
+    if result.stored:
+        where = f"in {place}" if place else "where the old one was"
+        return (
+            f"tokentui stored the new value {where} and uses it from now on. This is the "
+            "only time GitLab shows it: copy it only if something else uses this token too."
+        )
+    return "This is the only time GitLab shows this value: copy it now."
+
+
+def _self_rotation_warning(result: Any, *, saving: bool, demo: bool) -> str | None:
+    """The loud warning of a self-rotation whose new value was not saved or verified.
+
+    ``saving`` is False when the session has nowhere to save a credential (the demo, or a
+    token from ``GITLAB_TOKEN``).
+    """
+    if not saving:
+        if demo:
+            return None
+        return (
+            "NOT SAVED: this session's token came from GITLAB_TOKEN, not a profile. Copy the "
+            "new value now and put it where GITLAB_TOKEN comes from; the old value no longer "
+            "works."
+        )
+    if result.store_error or not result.stored:
+        reason = result.store_error or "unknown error"
+        return (
+            f"NOT SAVED: tokentui could not store the new value ({reason}). Copy it now and "
+            "save it yourself (tokentui auth login); the old value no longer works."
+        )
+    if not result.verified and result.verify_error:
+        return f"Saved, but checking the new value failed: {result.verify_error}"
+    return None

@@ -1,0 +1,702 @@
+"""TokenApp and ``make_app``: the Textual application shared by the CLI, tests and screenshots.
+
+The app owns the client, the store, the clock and the actions controller; it loads the viewer
+and the token in use at start, then the token list. Every worker runs with its own ``group``
+and ``exit_on_error=False``; :meth:`TokenApp.on_worker_state_changed` is the one place where
+their errors become a notification (GitLab's message and a next step) or, for a rejected
+credential (401), the full unauthorized screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import weakref
+from collections.abc import Coroutine, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from tokentui.core.expiry import Clock, system_clock
+from tokentui.core.ownership import Ownership
+from tokentui.core.resources import styles_dir
+from tokentui.core.self_rotation import SaveCredential
+from tokentui.core.startup import StartRequests
+from tokentui.core.store import Change, TokenStore
+from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.credential_check import (
+    DEAD_CREDENTIAL,
+    REFUSED_EXPLANATION,
+    dead_credential,
+)
+from tokentui.gitlab.errors import (
+    ConnectionFailed,
+    Forbidden,
+    GitLabError,
+    InsufficientScope,
+    NotFound,
+    NotGitLab,
+    OutcomeUnknown,
+    RateLimited,
+    RequestTimedOut,
+    ServerError,
+    TLSFailed,
+    TransportError,
+    Unauthorized,
+    ValidationFailed,
+)
+from tokentui.gitlab.models import Associations, Token, User
+from tokentui.gitlab.sources import TokenSource, resolve_source
+from tokentui.tui.actions import TokenActions
+from tokentui.tui.screens.profiles import ProfileCommands
+from tokentui.tui.typeahead import TypeAhead
+from tokentui.tui.widgets.token_table import RowContext
+
+log = logging.getLogger(__name__)
+
+#: Worker groups (one per kind of job, so exclusive workers never cancel each other).
+GROUP_STARTUP = "startup"
+GROUP_LOAD = "load"
+GROUP_USERS = "users"
+GROUP_ASSOCIATIONS = "associations"
+GROUP_TRIAGE = "triage-401"
+
+
+#: Screen updates per second. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms between a
+#: key and its paint; 120 halves the wait for a filtered list (issue 6, P3) and costs nothing
+#: idle (the update timer only runs while something is dirty).
+SCREEN_FPS = 120
+
+
+def _faster_screen_updates() -> None:
+    """Apply :data:`SCREEN_FPS` unless the user set ``TEXTUAL_FPS``.
+
+    Textual reads its frame period when a screen first schedules an update, from
+    ``textual.screen.UPDATE_PERIOD``; setting it here works whatever was imported first.
+    """
+    if "TEXTUAL_FPS" in os.environ:
+        return
+    import textual.screen
+
+    textual.screen.UPDATE_PERIOD = 1 / SCREEN_FPS  # type: ignore[misc]
+
+
+#: Keys already re-delivered to a text box by :meth:`TokenApp.on_key`.
+_REDELIVERED: weakref.WeakSet[events.Key] = weakref.WeakSet()
+
+
+def _keep_tokens_out_of_gc(change: Change) -> None:
+    """Move what is alive into the collector's permanent generation as pages arrive.
+
+    With 100,000 tokens loaded, each full collection walks millions of objects: measured
+    pauses of 80-130 ms while a big list streams in (issue 6, P6). Tokens hold no reference
+    cycles and are freed by reference counting, so they need no scanning; garbage made later
+    is collected as usual. A new query (``RESET``) unfreezes and collects once: without it,
+    cyclic garbage frozen with each load would never be freed (memory grew ~50 % over a day of
+    reloads every 5 minutes; tests/test_hostile_endurance.py). Before the first page nothing
+    was frozen by a load, and a full collection then (~30 ms, everything just imported) would
+    delay the first paint.
+    """
+    global _tokens_frozen
+    if change is Change.RESET:
+        if _tokens_frozen:
+            gc.unfreeze()
+            gc.collect()
+            _tokens_frozen = False
+    elif change in (Change.PAGE, Change.DONE):
+        gc.collect(1)  # young garbage first (cheap: the frozen heap is not scanned)
+        gc.freeze()
+        _tokens_frozen = True
+
+
+#: Whether a load froze tokens (see :func:`_keep_tokens_out_of_gc`).
+_tokens_frozen = False
+
+
+def _css_paths() -> list[str | Path]:
+    folder = styles_dir()
+    return [path for name in ("app.tcss", "dialogs.tcss") if (path := folder / name).is_file()]
+
+
+def error_hint(err: BaseException) -> str:
+    """The next step to suggest after an error, in the TUI's terms."""
+    if isinstance(err, InsufficientScope):
+        needed = ", ".join(err.required_scopes) or "a broader scope"
+        return f"The token in use needs: {needed}. Log in with a token that has it."
+    if isinstance(err, Forbidden):
+        return "Your account may not do this here (it needs an administrator or an owner)."
+    if isinstance(err, NotFound):
+        return "It may have been deleted or be out of your reach: ctrl+r reloads, t picks a source."
+    if isinstance(err, ValidationFailed):
+        return "Change the input and try again."
+    if isinstance(err, RateLimited):
+        wait = f" {err.retry_after:.0f} s" if err.retry_after else " a moment"
+        return f"GitLab is rate limiting: wait{wait}, then ctrl+r."
+    if isinstance(err, ServerError):
+        return "GitLab had a problem; try again in a moment (ctrl+r)."
+    if isinstance(err, OutcomeUnknown):
+        return "The answer was lost: reload (ctrl+r) to see whether it happened before retrying."
+    if isinstance(err, TLSFailed):
+        return "Check the instance's certificate or the profile's CA bundle."
+    if isinstance(err, ConnectionFailed | RequestTimedOut):
+        return "Check the URL and your network, then ctrl+r."
+    if isinstance(err, NotGitLab):
+        return "Check the URL: it should be the GitLab instance's address."
+    return "ctrl+r reloads."
+
+
+class TokenCommands(Provider):
+    """Command-palette entries for every main-screen action."""
+
+    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("New token", "Create a token in the current source (n)", "new_token"),
+        ("Rotate token", "Rotate the selected token (r)", "rotate"),
+        ("Revoke token", "Revoke the selected token (d)", "revoke"),
+        (
+            "Switch token source",
+            "Mine, all, a user, project, group, service account (t)",
+            "pick_source",
+        ),
+        ("Filter tokens", "Focus the name filter (/); tab reaches the others", "focus_filter"),
+        ("Clear filters", "Clear every filter (esc on the list)", "clear_filters"),
+        (
+            "Cycle sort",
+            "Sort by urgency (the default), expiry, name, created, last used (s)",
+            "cycle_sort",
+        ),
+        ("Reverse sort", "Reverse the sort direction (S)", "reverse_sort"),
+        ("Reload tokens", "Load the list again from GitLab (ctrl+r)", "reload"),
+        ("Copy token name", "Copy the selected token's name (y)", "copy_name"),
+        ("Show key bindings", "Every binding of this screen (?)", "help"),
+    )
+
+    def _available(self) -> Iterable[tuple[str, str, str]]:
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        if isinstance(self.screen, TokensScreen):
+            yield from self.COMMANDS
+
+    def _runner(self, action: str):
+        screen = self.screen
+
+        async def run() -> None:
+            await screen.run_action(action)
+
+        return run
+
+    def _explained(self, help_text: str, action: str) -> tuple[str, bool]:
+        """The entry's help, or why it cannot apply now (shown dimmed; running it still
+        refuses with that reason)."""
+        app = self.app
+        if not isinstance(app, TokenApp):
+            return help_text, True
+        reason = app.actions.refusal(action, app.selected_token())
+        return (f"not now: {reason}", False) if reason else (help_text, True)
+
+    async def discover(self) -> Hits:
+        for name, help_text, action in self._available():
+            help_text, possible = self._explained(help_text, action)
+            display = Content(name) if possible else Content.styled(name, "dim")
+            yield DiscoveryHit(display, self._runner(action), text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, action in self._available():
+            if (score := matcher.match(name)) > 0:
+                help_text, possible = self._explained(help_text, action)
+                display = matcher.highlight(name)
+                if not possible:
+                    display = display.stylize_before("dim")
+                yield Hit(score, display, self._runner(action), text=name, help=help_text)
+
+
+class TokenApp(App[int]):
+    """The tokentui application."""
+
+    TITLE = "tokentui"
+    CSS_PATH: ClassVar[list[str | Path]] = _css_paths()
+    COMMANDS: ClassVar = App.COMMANDS | {TokenCommands, ProfileCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        client: GitLabClient | None,
+        *,
+        clock: Clock | None = None,
+        source_choice: tuple[str, str | None] | None = None,
+        demo: bool = False,
+        save_credential: SaveCredential | None = None,
+        profile_name: str | None = None,
+        insecure: bool = False,
+        login_url: str | None = None,
+        start: StartRequests | None = None,
+        credential_origin: str | None = None,
+    ) -> None:
+        _faster_screen_updates()
+        super().__init__()
+        #: None only until the login screen (nothing configured) gives a connection.
+        self.client: GitLabClient = client  # type: ignore[assignment]
+        self.login_url = login_url
+        #: Why the app gave up at start (printed on stderr by the CLI after exit).
+        self.exit_message: str | None = None
+        self.clock: Clock = clock or system_clock
+        self.source_choice = source_choice
+        self.demo = demo
+        self.save_credential = save_credential
+        #: Where the credential came from: "keyring", "file", "GITLAB_TOKEN" (None: unknown).
+        self.credential_origin = credential_origin
+        self.profile_name = profile_name
+        self.insecure = insecure
+        self.store = TokenStore(self.client, self.clock, runner=self._run_load)
+        self.store.subscribe(_keep_tokens_out_of_gc)
+        #: What the client is retrying, for the header ("retrying (attempt 2): ..."); cleared
+        #: by the next change of the list or a successful start.
+        self.retry_status: str | None = None
+        self._retrying = 0
+        self._watch_retries()
+        self.viewer: User | None = None
+        self._self_token: Token | None = None
+        self.associations: Associations | None = None
+        self.associations_error: str | None = None
+        self.startup_error: BaseException | None = None
+        #: Kinds, owners' names and bots' resources (tokentui/core/ownership.py), looked up lazily.
+        self.ownership = Ownership()
+        self.user_names: dict[int, str] = self.ownership.usernames
+        self._users_pending: set[object] = set()
+        self._users_disabled = False
+        self.row_context = RowContext(self.clock, ownership=self.ownership)
+        self.actions = TokenActions(self)
+        self._unauthorized_shown = False
+        self._started_once = False
+        #: The first requests, when the CLI sent them before the app existed.
+        self._start_requests = start
+        #: Keys of a burst handled one after another (see tokentui/tui/typeahead.py).
+        self.typeahead = TypeAhead(self)
+
+    @property
+    def self_token(self) -> Token | None:
+        """The token tokentui is using (``GET /personal_access_tokens/self``), if known."""
+        return self._self_token
+
+    @self_token.setter
+    def self_token(self, token: Token | None) -> None:
+        # After a self-rotation the "in use" mark moves to the new token.
+        self._self_token = token
+        self.row_context.self_token_id = token.id if token is not None else None
+        self.associations = None
+        self.associations_error = None
+        self._refresh_visible()
+
+    @property
+    def instance_label(self) -> str:
+        """The instance host (and port) for the header."""
+        if self.demo:
+            return "simulator"
+        parts = urlsplit(self.client.base_url)
+        return parts.netloc or self.client.base_url
+
+    # -- start ---------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.client is None:
+            from tokentui.tui.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen(url=self.login_url), callback=self._logged_in)
+            return
+        self._open_main()
+
+    def _open_main(self) -> None:
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        self.push_screen(TokensScreen())
+        self.run_worker(self._start(), group=GROUP_STARTUP, name="connect", exit_on_error=False)
+
+    def _logged_in(self, connection: Any) -> None:
+        """The login screen closed with a connection (or None: the user gave up)."""
+        if connection is None:
+            self.exit_message = "not logged in: run 'tokentui auth login' or set GITLAB_TOKEN"
+            self.exit(return_code=2)
+            return
+        self.client = connection.client()
+        self._watch_retries()
+        self.store.client = self.client
+        self.profile_name = connection.profile
+        self.insecure = connection.insecure
+        self.credential_origin = connection.token_origin
+        if connection.token_origin in ("keyring", "file"):
+            self.save_credential = connection.save_token
+        self._open_main()
+
+    def switch_connection(self, connection: Any) -> None:
+        """Use another profile's connection (the palette's profile switch, a second login):
+        everything known about the old instance and credential is dropped and the list loads
+        again for the new one."""
+        old = self.client
+        self.store.cancel()
+        for group in (GROUP_STARTUP, GROUP_USERS, GROUP_ASSOCIATIONS):
+            self.workers.cancel_group(self, group)
+        self.client = connection.client()
+        self._watch_retries()
+        self.store.client = self.client
+        self.profile_name = connection.profile
+        self.insecure = connection.insecure
+        self.save_credential = (
+            connection.save_token if connection.token_origin in ("keyring", "file") else None
+        )
+        self.credential_origin = connection.token_origin
+        self.viewer = None
+        self.self_token = None
+        self.associations = None
+        self.associations_error = None
+        self.startup_error = None
+        self.ownership.clear()
+        self._users_pending.clear()
+        self._users_disabled = False
+        self._unauthorized_shown = False
+        self.row_context.self_token_id = None
+        self.source_choice = None
+        self.store.source = None
+        self.store.reload()  # clears the old instance's rows
+        self.reload()  # no viewer yet: connects again, then loads the default source
+        if old is not None and old is not self.client:
+            self.run_worker(old.aclose(), group="close client", exit_on_error=False)
+
+    def _leave(self, message: str) -> None:
+        """Stop the app with ``message`` for stderr and exit code 2."""
+        self.exit_message = message
+        self.exit(return_code=2)
+
+    async def _start(self) -> None:
+        first = not self._started_once
+        self._started_once = True
+        requests, self._start_requests = self._start_requests, None
+        if requests is None:
+            requests = StartRequests.send(
+                self.client,
+                self.source_choice,
+                filters=self.store.server_filters,
+                per_page=self.store.per_page,
+            )
+        try:
+            self.viewer = await requests.viewer
+        except (TransportError, NotGitLab) as err:
+            requests.cancel()
+            if first:
+                # Nothing useful can be shown: leave, and let the CLI say why on stderr. Once
+                # the screen has mounted: a refused connection fails before it has.
+                self.call_after_refresh(self._leave, str(err))
+                return
+            self.startup_error = err
+            self._refresh_main()
+            raise
+        except BaseException as err:
+            requests.cancel()
+            self.startup_error = err
+            self._refresh_main()
+            raise
+        self.ownership.set_viewer(self.viewer)
+        source = self._initial_source()
+        self.store.set_source(
+            source,
+            first=requests.take_first_page(source, self.store.server_filters, self.store.per_page),
+        )
+        try:
+            self.self_token = await requests.self_token
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            # Not fatal: an old GitLab or an OAuth token has no "self" endpoint.
+            log.info("no self token: %s", err)
+
+    def _initial_source(self) -> TokenSource:
+        """The source asked for (``--all``, ``--project``...), else the default; one the
+        viewer cannot list falls back to their own tokens, with a warning."""
+        assert self.viewer is not None
+        choice, value = self.source_choice or (None, None)
+        try:
+            source = resolve_source(
+                choice, value, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
+            )
+        except ValueError as err:
+            self.notify(
+                f"{err}. Showing your own tokens instead.",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
+            source = resolve_source(
+                "mine", None, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
+            )
+        return source
+
+    def _run_load(self, coro: Coroutine[Any, Any, None]) -> Worker[None]:
+        """The store's runner: loads run in one exclusive worker group."""
+        return self.run_worker(
+            coro, group=GROUP_LOAD, name="load tokens", exclusive=True, exit_on_error=False
+        )
+
+    def reload(self) -> None:
+        """Reload the token list (ctrl+r); also retries a failed start."""
+        if self.viewer is None:
+            self.startup_error = None
+            self._refresh_main()
+            self.run_worker(
+                self._start(),
+                group=GROUP_STARTUP,
+                name="connect",
+                exit_on_error=False,
+                exclusive=True,
+            )
+            return
+        self.associations = None
+        self.associations_error = None
+        self.store.reload()
+
+    def selected_token(self) -> Token | None:
+        """The token under the cursor of the main screen."""
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen):
+                return screen.table.cursor_token
+        return None
+
+    def is_self_token(self, token: Token) -> bool:
+        """Whether ``token`` is the one tokentui is using."""
+        return self.self_token is not None and token.id == self.self_token.id
+
+    # -- lazy extras -----------------------------------------------------------------------------
+    def want_user_names(self, tokens: Iterable[Token]) -> None:
+        """Look up what is not known yet about the owners of ``tokens`` (visible rows): their
+        names, the kind of their tokens, a bot's project or group (tokentui/core/ownership.py).
+        One lookup per user, concurrent; until it answers the Kind cell shows a pending mark."""
+        if self._users_disabled:
+            return
+        source = self.store.source
+        tokens = [t for t in tokens if t.user_id not in self._users_pending]
+        wanted = set(self.ownership.needs_lookup(tokens, source))
+        source_key = ("source", source)
+        want_source = self.ownership.needs_source_lookup(source) and (
+            source_key not in self._users_pending
+        )
+        if not wanted and not want_source:
+            return
+        tokens = [t for t in tokens if t.user_id in wanted]
+        self._users_pending |= wanted
+        if want_source:
+            self._users_pending.add(source_key)
+        self.run_worker(
+            self._fetch_users(tokens, source, wanted | ({source_key} if want_source else set())),
+            group=GROUP_USERS,
+            name="user names",
+            exit_on_error=False,
+        )
+
+    async def _fetch_users(
+        self, tokens: list[Token], source: TokenSource | None, pending: set[Any]
+    ) -> None:
+        try:
+            await self.ownership.resolve(self.client, tokens, source)
+        except Unauthorized:
+            # Non-admins may not look users up on some instances: stop asking.
+            self._users_disabled = True
+        except GitLabError as err:
+            # Names are a nicety: never an error popup for them (the next tick asks again).
+            log.info("token owners unavailable: %s", err)
+        finally:
+            self._users_pending -= pending
+        self._refresh_visible()
+
+    def want_associations(self) -> None:
+        """Fetch ``self/associations`` for the detail of the token in use (once)."""
+        if self.associations is not None or self.associations_error is not None:
+            return
+        self.run_worker(
+            self._fetch_associations(),
+            group=GROUP_ASSOCIATIONS,
+            name="associations",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch_associations(self) -> None:
+        try:
+            self.associations = await self.client.self_associations()
+        except Unauthorized:
+            raise
+        except GitLabError as err:
+            self.associations_error = f"not available: {err}"
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_associations", None)
+            if refresh is not None:
+                refresh()
+            detail = getattr(screen, "detail", None)
+            if detail is not None and hasattr(detail, "associations"):
+                detail.associations = self.associations
+                detail.associations_error = self.associations_error
+                detail.refresh_time(layout=True)
+
+    # -- retries (the client's on_retry hook) ----------------------------------------------------
+    def _watch_retries(self) -> None:
+        self._retrying = 0
+        self.retry_status = None
+        if self.client is not None:
+            self.client.on_retry = self._on_retry
+            self.client.on_retry_end = self._on_retry_end
+
+    def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
+        """The client waits before retrying a read: say so in the header (not frozen), until
+        every read being retried is over (the start-up's requests run side by side)."""
+        if attempt == 2:  # this request's first retry
+            self._retrying += 1
+        self.retry_status = f"retrying (attempt {attempt}): {reason}"
+        self._refresh_header()
+
+    def _on_retry_end(self) -> None:
+        self._retrying = max(0, self._retrying - 1)
+        if not self._retrying and self.retry_status is not None:
+            self.retry_status = None
+            self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
+                screen.refresh_header()
+
+    def _refresh_main(self) -> None:
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
+                screen.refresh_rows()
+
+    def _refresh_visible(self) -> None:
+        from tokentui.tui.screens.tokens import TokensScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TokensScreen) and screen.is_alive():
+                screen.table.refresh_visible()
+                screen.detail.refresh_time()
+            refresh_facts = getattr(screen, "refresh_facts", None)
+            if refresh_facts is not None:
+                refresh_facts()  # a token dialog whose owner or kind was just looked up
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys of a burst are handled one by one, each after the previous one's effects (a
+        # focus change, a new step): see tokentui/tui/typeahead.py.
+        if self.typeahead.hold(event):
+            return
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text box has focus was sent before
+        that focus moved (typed right after ``/``, pasted, tmux send-keys): every key of a
+        burst is routed to the widget focused when it arrived, so the box never saw it.
+        Deliver it there, in order, as the user meant."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event not in _REDELIVERED:
+            event.stop()
+            again = events.Key(event.key, event.character)
+            _REDELIVERED.add(again)  # never bounced twice, whatever the box does with it
+            focused.post_message(again)
+
+    # -- errors: the one place -------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        self.show_error(event.worker.error, action=event.worker.name)
+
+    def show_error(self, err: BaseException | None, *, action: str = "") -> None:
+        """Tell the user about ``err``: GitLab's message and a next step, or the 401 screen."""
+        if err is None:
+            return
+        if isinstance(err, Unauthorized):
+            if err.reason in DEAD_CREDENTIAL:
+                self.show_unauthorized(err)
+            else:
+                # A bare 401 is also GitLab's answer to "no permission" on several token
+                # endpoints: ask whether the credential still works before saying it is dead.
+                self.run_worker(
+                    self._triage_unauthorized(err, action),
+                    group=GROUP_TRIAGE,
+                    name="credential check",
+                    exit_on_error=False,
+                )
+            return
+        if isinstance(err, GitLabError):
+            message = f"{err}\n{error_hint(err)}"
+        else:
+            log.exception("unexpected error in %s", action, exc_info=err)
+            message = f"Unexpected {type(err).__name__}: {err}"
+        title = f"{action} failed" if action else "Error"
+        self.notify(message, title=title, severity="error", timeout=12, markup=False)
+        self._refresh_main()
+
+    async def _triage_unauthorized(self, err: Unauthorized, action: str) -> None:
+        """Tell a rejected credential from a refused permission (both are 401 in GitLab)."""
+        dead = await dead_credential(self.client, err)
+        if dead is not None:
+            self.show_unauthorized(dead)
+            return
+        title = f"{action} refused" if action else "Refused"
+        self.notify(
+            f"{REFUSED_EXPLANATION}\nPress t to pick another source.",
+            title=title,
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
+        self._refresh_main()
+
+    def show_unauthorized(self, err: Unauthorized) -> None:
+        """The credential was rejected: a full screen saying so and what to do."""
+        if self._unauthorized_shown:
+            return
+        self._unauthorized_shown = True
+        from tokentui.tui.screens.unauthorized import UnauthorizedScreen
+
+        self.store.cancel()
+        instance = self.client.base_url if not self.demo else "the demo"
+        self.push_screen(UnauthorizedScreen(err, instance=instance, profile=self.profile_name))
+
+
+def make_app(
+    client: GitLabClient | None,
+    *,
+    clock: Clock | None = None,
+    source_choice: tuple[str, str | None] | None = None,
+    demo: bool = False,
+    save_credential: SaveCredential | None = None,
+    profile_name: str | None = None,
+    insecure: bool = False,
+    login_url: str | None = None,
+    start: StartRequests | None = None,
+    credential_origin: str | None = None,
+) -> TokenApp:
+    """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
+    the login screen first (nothing configured). ``start``: the first requests, already sent
+    with ``client`` (:class:`~tokentui.core.startup.StartRequests`)."""
+    return TokenApp(
+        client,
+        login_url=login_url,
+        start=start,
+        clock=clock,
+        source_choice=source_choice,
+        demo=demo,
+        save_credential=save_credential,
+        profile_name=profile_name,
+        insecure=insecure,
+        credential_origin=credential_origin,
+    )

@@ -1,0 +1,370 @@
+"""The main screen: header, filter bar, token table, detail pane, footer.
+
+Keys call the store (filters, sort, reload) or ``app.actions`` (create, rotate, revoke, source,
+help). The screen listens to the store and repaints what is visible; during a long load, page
+arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from tokentui.core.expiry import Band, band
+from tokentui.core.store import Change
+from tokentui.gitlab.models import Token
+from tokentui.gitlab.sources import TokenFilters
+from tokentui.gitlab.terminal_text import clean
+from tokentui.tui.widgets.detail import TokenDetail
+from tokentui.tui.widgets.filter_bar import FilterBar
+from tokentui.tui.widgets.token_table import TokenTable
+
+if TYPE_CHECKING:
+    from tokentui.tui.app import TokenApp
+
+#: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
+PAGE_REPAINT_INTERVAL = 0.1
+MAX_REPAINT_INTERVAL = 1.0
+#: Countdown tick: every second while a visible countdown shows seconds, else every SLOW_TICKS.
+SLOW_TICKS = 30
+#: Bands whose countdown text shows seconds.
+SECOND_BANDS = frozenset(
+    {Band.UNDER_1_DAY, Band.UNDER_7_DAYS, Band.UNDER_30_DAYS, Band.UNDER_60_DAYS}
+)
+#: Narrower than this, the footer drops its "^p palette" hint to fit the main keys.
+FOOTER_PALETTE_WIDTH = 100
+#: Below this height the detail pane hides (``enter`` opens the full detail instead).
+DETAIL_MIN_HEIGHT = 30
+
+
+class TokensScreen(Screen):
+    """The token inventory."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_token", "New", id="tokens.new"),
+        Binding("r", "rotate", "Rotate", id="tokens.rotate"),
+        Binding("d,delete", "revoke", "Revoke", id="tokens.revoke"),
+        Binding("t", "pick_source", "Source", id="tokens.source"),
+        Binding("slash", "focus_filter", "Filter", id="tokens.filter"),
+        # Not in the footer (no room at 80 columns): the header says "esc clears" instead.
+        Binding("escape", "clear_filters", "Clear filters", show=False, id="tokens.clear_filters"),
+        Binding("s", "cycle_sort", "Sort", id="tokens.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
+        Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
+        Binding("question_mark", "help", "Help", id="tokens.help"),
+        Binding("q", "quit", "Quit", id="tokens.quit"),
+    ]
+
+    #: Keys help (``?``) explains beside the bindings.
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tab, shift+tab", "Next / previous: the list, then each filter"),
+        ("enter, space, →, ←", "On a filter choice: next / previous value"),
+        ("esc", "On the list: clear every filter; in a filter: clear it, back"),
+        ("^p", "Command palette: every action, sorts, profiles"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(id="tokens")
+        self._repaint_timer: Timer | None = None
+        self._repaint_interval = PAGE_REPAINT_INTERVAL
+        self._header_text: Text | None = None
+        self._last_bands: set[Band] = set()
+        self._typing = False
+        self._shown_source = None
+        self._detail_band: Band | None = None
+        self._ticks = 0
+        self._unsubscribe = None
+        #: Tokens of each source in its last load without server filters (for the count).
+        self._source_totals: dict[object, int] = {}
+
+    @property
+    def token_app(self) -> TokenApp:
+        """The app, typed."""
+        return cast("TokenApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.token_app
+        yield Static(id="header")
+        yield FilterBar(app.clock, id="filters")
+        yield TokenTable(app.row_context, empty_text=self._empty_text, id="table")
+        yield TokenDetail(app.row_context, id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.token_app.store.subscribe(self._store_changed)
+        self._shown_source = self.token_app.store.source
+        self.set_interval(1.0, self.tick, name="countdown")
+        self.table.focus()
+        self.refresh_rows()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.height < DETAIL_MIN_HEIGHT, "-compact")
+        # At 80 columns the main keys need the whole footer (ctrl+p still opens the palette).
+        self.query_one(Footer).show_command_palette = event.size.width >= FOOTER_PALETTE_WIDTH
+
+    # -- parts ---------------------------------------------------------------------------------
+    @property
+    def table(self) -> TokenTable:
+        """The token table."""
+        return self.query_one("#table", TokenTable)
+
+    @property
+    def detail(self) -> TokenDetail:
+        """The detail pane."""
+        return self.query_one("#detail", TokenDetail)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        """The filter bar."""
+        return self.query_one("#filters", FilterBar)
+
+    # -- store -> screen -----------------------------------------------------------------------
+    def _store_changed(self, change: Change) -> None:
+        if not self.is_alive():
+            return
+        if change is Change.RESET and self.token_app.store.source != self._shown_source:
+            # Another source: start from its top (a reload keeps the cursor's token).
+            self._shown_source = self.token_app.store.source
+            self.table.reset_cursor()
+        if change is Change.PAGE and self.table.rows:
+            # More rows streaming in: repaint the rows at most every _repaint_interval (which
+            # grows with the cost of a repaint, so keys stay answered during a long load).
+            if self._repaint_timer is None:
+                self._repaint_timer = self.set_timer(self._repaint_interval, self._timed_repaint)
+            return
+        self.refresh_rows()
+
+    def _timed_repaint(self) -> None:
+        self._repaint_timer = None
+        if self.is_alive():
+            self.refresh_rows()
+
+    def is_alive(self) -> bool:
+        """False while the screen is being taken down (the app is exiting)."""
+        return self.is_mounted and bool(self.query("#table"))
+
+    def refresh_rows(self, *, names: bool = True) -> None:
+        """Show the store's current view and header (``names``: also fetch the owners' names
+        of the visible rows now; otherwise the next clock tick does)."""
+        started = time.perf_counter()
+        app = self.token_app
+        app.row_context.source = app.store.source
+        self.table.set_rows(app.store.view_sequence())
+        self.refresh_header()
+        self.detail.show(self.table.cursor_token)
+        if names and not self._typing:
+            app.want_user_names(self.table.visible_tokens())
+        cost = time.perf_counter() - started
+        self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
+
+    def refresh_header(self) -> None:
+        """Instance, viewer, source, marker, load progress, sort."""
+        app = self.token_app
+        store = app.store
+        header = Text(no_wrap=True, overflow="ellipsis")
+        if app.demo:
+            header.append(" DEMO ", style="bold black on yellow")
+            header.append(" ")
+        else:
+            header.append(" tokentui ", style="bold reverse")
+        if app.insecure:
+            header.append(" TLS NOT VERIFIED ", style="bold white on red")
+        if store.source is not None:
+            header.append(f" {clean(store.source.label)}", style="bold cyan")
+        if self._filtered():
+            header.append(f" │ {self.count_text()}", style="bold")
+            header.append(" (esc clears)", style="dim")
+        else:
+            header.append(f" │ {self.count_text()}")
+        if app.retry_status:
+            header.append(f" │ {app.retry_status}", style="bold yellow")
+        arrow = "↓" if store.descending else "↑"
+        header.append(f" │ sort {store.sort_key.value} {arrow}", style="dim")
+        header.append(" │ ")
+        if app.viewer is not None:
+            header.append(clean(app.viewer.username), style="bold")
+            header.append("@")
+        elif app.startup_error is None:
+            header.append("connecting to ", style="dim")
+        header.append(clean(app.instance_label))
+        if app.viewer is not None and app.viewer.is_admin:
+            header.append(" (admin)")
+        if app.profile_name:
+            header.append(f" (profile {clean(app.profile_name)})", style="dim")
+        if header != self._header_text:
+            # A fixed one-line header: no layout pass (it changes with every page of a load).
+            self._header_text = header
+            self.query_one("#header", Static).update(header, layout=False)
+
+    def _filtered(self) -> bool:
+        store = self.token_app.store
+        return not store.client_filters.is_empty or store.server_filters != TokenFilters()
+
+    def count_text(self) -> str:
+        """``10 of 142 shown``: rows shown of the source's tokens, with or without filters
+        (``1,200 of 10,000 loading…`` while pages arrive).
+
+        A filter GitLab applies (state, revoked, dates) loads fewer tokens: the source's count
+        is the one of its last load without them; a source only ever loaded with them counts
+        what was loaded.
+        """
+        store = self.token_app.store
+        shown = len(self.table.rows)
+        if store.loading:
+            if store.total is not None:
+                return f"{store.loaded:,} of {store.total:,} loading…"
+            return f"{store.loaded:,} loaded…"
+        if store.server_filters == TokenFilters():
+            self._source_totals[store.source] = store.loaded
+        total = self._source_totals.get(store.source, store.loaded)
+        return f"{shown:,} of {total:,} shown"
+
+    def _empty_text(self) -> str:
+        app = self.token_app
+        store = app.store
+        if app.startup_error is not None:
+            return f"could not start: {app.startup_error}"
+        if store.error is not None:
+            return f"loading failed: {store.error}  (ctrl+r to retry)"
+        if store.loading or store.source is None:
+            return "loading…"
+        if store.loaded:
+            return "no token matches the filters (esc clears them)"
+        return "no tokens in this source (n creates one, t picks another source)"
+
+    # -- countdown -----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
+        self._ticks += 1
+        # Rows scrolled or resized into view get their owners' names (cheap when known).
+        self.token_app.want_user_names(self.table.visible_tokens())
+        slow_tick = self._ticks % SLOW_TICKS == 0
+        bands = self.table.visible_bands()
+        # Repaint when a countdown shows seconds, when a row changed band (it expired), or
+        # on the slow beat; each repaint recomputes from the clock, never from tick counts.
+        if slow_tick or bands != self._last_bands or not SECOND_BANDS.isdisjoint(bands):
+            crossed = Band.EXPIRED in bands and Band.EXPIRED not in self._last_bands
+            self._last_bands = bands
+            if crossed and self._filters_depend_on_time():
+                # A visible token just expired: a state or expiry filter may drop it now.
+                self.token_app.store.refilter()
+            self.table.refresh_visible()
+        token = self.detail.token
+        if self.detail.display and token is not None:
+            detail_band = band(token, self.token_app.clock())
+            if slow_tick or detail_band in SECOND_BANDS or detail_band != self._detail_band:
+                self._detail_band = detail_band
+                self.detail.refresh_time()
+
+    def _filters_depend_on_time(self) -> bool:
+        store = self.token_app.store
+        server = store.server_filters
+        return (
+            server.state is not None
+            or server.expires_after is not None
+            or store.client_filters.expiring_within_days is not None
+        )
+
+    # -- table -> screen -----------------------------------------------------------------------
+    @on(TokenTable.CursorMoved)
+    def _cursor_moved(self, event: TokenTable.CursorMoved) -> None:
+        self.detail.show(event.token)
+        app = self.token_app
+        if event.token is not None:
+            # The detail names the token's kind and owner: look them up now, not at the tick.
+            app.want_user_names([event.token])
+            if app.is_self_token(event.token):
+                app.want_associations()
+
+    @on(TokenTable.Chosen)
+    def _chosen(self, event: TokenTable.Chosen) -> None:
+        from tokentui.tui.screens.token_detail import TokenDetailScreen
+
+        self.app.push_screen(TokenDetailScreen(event.token))
+
+    @on(FilterBar.Changed)
+    def _filters_changed(self, event: FilterBar.Changed) -> None:
+        store = self.token_app.store
+        # Keystrokes repaint only; the owners' names of the new rows follow on the next tick.
+        self._typing = True
+        try:
+            store.set_client_filters(event.client)
+        finally:
+            self._typing = False
+        store.set_server_filters(event.server)
+        self.refresh_bindings()  # esc clears filters only when one is set
+
+    @on(FilterBar.Leave)
+    def _leave_filters(self) -> None:
+        self.set_focus(self.table)
+        self.refresh_bindings()
+
+    # -- actions -------------------------------------------------------------------------------
+    def _selected(self) -> Token | None:
+        token = self.table.cursor_token
+        if token is None:
+            self.notify("No token selected.", severity="warning")
+        return token
+
+    def action_new_token(self) -> None:
+        self.token_app.actions.new_token()
+
+    def action_rotate(self) -> None:
+        if (token := self._selected()) is not None:
+            self.token_app.actions.rotate(token)
+
+    def action_revoke(self) -> None:
+        if (token := self._selected()) is not None:
+            self.token_app.actions.revoke(token)
+
+    def action_pick_source(self) -> None:
+        self.token_app.actions.pick_source()
+
+    def action_help(self) -> None:
+        self.token_app.actions.show_help()
+
+    def action_focus_filter(self) -> None:
+        self.filter_bar.focus_text()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filters":
+            # esc means something only when a filter is set (the header says so then).
+            return self.filter_bar.is_set if self.is_alive() else False
+        return True
+
+    def action_clear_filters(self) -> None:
+        """``esc`` on the list: clear every filter; the cursor stays in the list."""
+        self.filter_bar.clear_all()
+        self.set_focus(self.table)
+
+    def action_cycle_sort(self) -> None:
+        # The header says the sort; no notification to stack up while cycling.
+        self.token_app.store.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        self.token_app.store.reverse_sort()
+
+    def action_reload(self) -> None:
+        self.token_app.reload()
+
+    def action_copy_name(self) -> None:
+        if (token := self._selected()) is not None:
+            self.app.copy_to_clipboard(token.name)
+            self.notify(f"Copied the name {clean(token.name)!r}.", markup=False, timeout=3)
+
+    def action_quit(self) -> None:
+        self.app.exit()
