@@ -31,6 +31,11 @@ class BackgroundServer:
             "proxy_headers": False,
             "server_header": False,
             "timeout_graceful_shutdown": 2,
+            # GitLab's bundled nginx keeps an idle connection 65 s (omnibus keepalive_timeout).
+            # uvicorn's default, 5 s, equals httpx's pool expiry: a request sent on a pooled
+            # connection as the server closes it fails unsent-or-not, and a write then has an
+            # unknown outcome (docs/simulator.md).
+            "timeout_keep_alive": 65,
         }
         settings.update(options)
         config = uvicorn.Config(app, host=host, port=port, **settings)
