@@ -246,3 +246,69 @@ def test_list_sorts_by_urgency_like_the_tui(sim: Simulator, cli: Run) -> None:  
     reverse = cli("list", "--all", "--reverse")
     backwards = cli("list", "--all", "--sort", "urgency", "--reverse", "--json").json()
     assert _table_ids(reverse.out) == [r["id"] for r in backwards] != _table_ids(table.out)
+
+
+# --- sources by name: --user alice, --project platform/api ---------------------------------------
+
+
+def _ids(result: Result) -> list[int]:
+    assert result.code == 0, result.err
+    return [row["id"] for row in result.json()]  # type: ignore[union-attr]
+
+
+def test_user_and_impersonation_take_a_username(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    alice = sim.state.user_by_username("alice")
+    assert alice is not None
+    by_id = _ids(cli("list", "--user", str(alice.id), "--json"))
+    assert by_id
+    assert _ids(cli("list", "--user", "alice", "--json")) == by_id
+    assert _ids(cli("list", "--user", "@alice", "--json")) == by_id
+    assert _ids(cli("list", "--impersonation", "alice", "--json")) == _ids(
+        cli("list", "--impersonation", str(alice.id), "--json")
+    )
+    # A non-administrator may name themselves.
+    own = _ids(cli("list", "--user", "alice", "--json", token=sim.user_token))
+    assert own and set(own) <= set(by_id)
+    target = _active_personal(sim, alice.id)
+    shown = cli("show", str(target.id), "--user", "alice", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["owner"] == "alice"  # type: ignore[index]
+    # The username was looked up with GitLab's own user search, once.
+    assert any("username=alice" in r.query for r in sim.requests("GET", "/users"))
+
+
+def test_a_service_account_is_named_by_its_username(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    account = next(u for u in sim.state.users.values() if u.user_type == "service_account")
+    group = next(g for g in sim.state.groups.values() if f"group_{g.id}_" in account.username)
+    by_id = _ids(cli("list", "--service-account", f"{group.full_path}:{account.id}", "--json"))
+    named = cli("list", "--service-account", f"{group.full_path}:{account.username}", "--json")
+    assert _ids(named) == by_id
+
+
+def test_an_unknown_username_is_named_with_the_instance(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    mark = len(sim.request_log)
+    result = cli("list", "--user", "nobody-here")
+    assert result.code == 2
+    assert result.err.startswith(f"tokentui: error: no user named 'nobody-here' on {sim.url}")
+    assert len(result.err.splitlines()) == 1
+    assert_no_traceback(result)
+    # Looked up, then nothing else: no token list was asked for.
+    paths = [r.path for r in sim.request_log[mark:]]
+    assert paths and not [p for p in paths if "access_tokens" in p]
+    malformed = cli("show", "5", "--user", "bob smith")
+    assert malformed.code == 2 and "--user takes a user id or a username" in malformed.err
+
+
+def test_project_and_group_take_a_url_encoded_path(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    project = sim.state.find_project("platform/api")
+    group = sim.state.find_group("platform")
+    assert project is not None and group is not None
+    mark = len(sim.request_log)
+    by_path = _ids(cli("list", "--project", "platform/api", "--json"))
+    assert by_path == _ids(cli("list", "--project", str(project.id), "--json"))
+    assert "/api/v4/projects/platform%2Fapi/access_tokens" in [
+        r.path for r in sim.request_log[mark:]
+    ]
+    assert _ids(cli("list", "--group", "platform", "--json")) == _ids(
+        cli("list", "--group", str(group.id), "--json")
+    )
