@@ -312,3 +312,58 @@ def test_project_and_group_take_a_url_encoded_path(sim: Simulator, cli: Run) -> 
     assert _ids(cli("list", "--group", "platform", "--json")) == _ids(
         cli("list", "--group", str(group.id), "--json")
     )
+
+
+# --- a bare 401 checked: the credential is dead, or this is not allowed --------------------------
+
+
+def _self_asked(sim: Simulator, mark: int) -> bool:
+    return any(
+        r.method == "GET" and r.path == "/api/v4/personal_access_tokens/self"
+        for r in sim.request_log[mark:]
+    )
+
+
+def test_a_revoked_credential_says_it_is_no_longer_valid(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    value = sim.issue_token(2, name="rotated-elsewhere", scopes=("api",), revoked=True)
+    result = cli("list", "--user", "3", token=value)
+    assert result.code == 2
+    assert result.err.startswith(
+        "tokentui: error: the credential is no longer valid (revoked): GitLab: Token was revoked"
+    )
+    assert "tokentui auth login" in result.err and "GITLAB_TOKEN" in result.err
+    assert "not allowed" not in result.err
+    assert len(result.err.splitlines()) == 1
+    # A token GitLab does not know at all: a bare 401, checked on the self endpoint.
+    mark = len(sim.request_log)
+    unknown = cli("list", "--user", "3", token="glpat-" + "0" * 20)
+    assert unknown.code == 2
+    assert unknown.err.startswith("tokentui: error: the credential is no longer valid (")
+    assert "tokentui auth login" in unknown.err and "not allowed" not in unknown.err
+    assert _self_asked(sim, mark)
+
+
+def test_a_live_credential_refused_says_what_it_may_not_do(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    # alice (not an administrator) asks for bob's tokens: GitLab answers a bare 401.
+    mark = len(sim.request_log)
+    listed = cli("list", "--user", "bob", token=sim.user_token)
+    assert listed.code == 2
+    assert listed.err.startswith(
+        "tokentui: error: not allowed: this token may not list the tokens of user 3 "
+        "(HTTP 401 from GitLab on GET /personal_access_tokens)"
+    )
+    assert "auth login" not in listed.err and "no longer valid" not in listed.err
+    assert len(listed.err.splitlines()) == 1
+    assert _self_asked(sim, mark)  # checked, not guessed
+    bobs = _active_personal(sim, 3)
+    shown = cli("show", str(bobs.id), token=sim.user_token)
+    assert shown.code == 2
+    assert (
+        f"not allowed: this token may not read token {bobs.id} (HTTP 401 from GitLab on "
+        f"GET /personal_access_tokens/{bobs.id})"
+    ) in shown.err
+    project = cli("list", "--project", "platform/api", token=sim.user_token)
+    assert (
+        "not allowed: this token may not list the tokens of project platform/api (HTTP 401 "
+        "from GitLab on GET /projects/platform%2Fapi/access_tokens)"
+    ) in project.err
