@@ -470,7 +470,7 @@ BAD_ARGUMENTS = [
     (["list", "--last-used-before", "last week"], "--last-used-before"),
     (["list", "--expiring-within", "two weeks"], "--expiring-within"),
     (["list", "--scope", "everything"], "--scope"),
-    (["list", "--user", "bob"], "--user takes a numeric user id"),
+    (["list", "--user", "bob smith"], "--user takes a user id or a username"),
     (["list", "--service-account", "platform"], "GROUP:USER_ID"),
     (["create", "--name", "", "--scope", "api"], "--name must not be empty"),
     (["create", "--name", "x" * 256, "--scope", "api"], "at most 255"),

@@ -246,3 +246,124 @@ def test_list_sorts_by_urgency_like_the_tui(sim: Simulator, cli: Run) -> None:  
     reverse = cli("list", "--all", "--reverse")
     backwards = cli("list", "--all", "--sort", "urgency", "--reverse", "--json").json()
     assert _table_ids(reverse.out) == [r["id"] for r in backwards] != _table_ids(table.out)
+
+
+# --- sources by name: --user alice, --project platform/api ---------------------------------------
+
+
+def _ids(result: Result) -> list[int]:
+    assert result.code == 0, result.err
+    return [row["id"] for row in result.json()]  # type: ignore[union-attr]
+
+
+def test_user_and_impersonation_take_a_username(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    alice = sim.state.user_by_username("alice")
+    assert alice is not None
+    by_id = _ids(cli("list", "--user", str(alice.id), "--json"))
+    assert by_id
+    assert _ids(cli("list", "--user", "alice", "--json")) == by_id
+    assert _ids(cli("list", "--user", "@alice", "--json")) == by_id
+    assert _ids(cli("list", "--impersonation", "alice", "--json")) == _ids(
+        cli("list", "--impersonation", str(alice.id), "--json")
+    )
+    # A non-administrator may name themselves.
+    own = _ids(cli("list", "--user", "alice", "--json", token=sim.user_token))
+    assert own and set(own) <= set(by_id)
+    target = _active_personal(sim, alice.id)
+    shown = cli("show", str(target.id), "--user", "alice", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["owner"] == "alice"  # type: ignore[index]
+    # The username was looked up with GitLab's own user search, once.
+    assert any("username=alice" in r.query for r in sim.requests("GET", "/users"))
+
+
+def test_a_service_account_is_named_by_its_username(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    account = next(u for u in sim.state.users.values() if u.user_type == "service_account")
+    group = next(g for g in sim.state.groups.values() if f"group_{g.id}_" in account.username)
+    by_id = _ids(cli("list", "--service-account", f"{group.full_path}:{account.id}", "--json"))
+    named = cli("list", "--service-account", f"{group.full_path}:{account.username}", "--json")
+    assert _ids(named) == by_id
+
+
+def test_an_unknown_username_is_named_with_the_instance(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    mark = len(sim.request_log)
+    result = cli("list", "--user", "nobody-here")
+    assert result.code == 2
+    assert result.err.startswith(f"tokentui: error: no user named 'nobody-here' on {sim.url}")
+    assert len(result.err.splitlines()) == 1
+    assert_no_traceback(result)
+    # Looked up, then nothing else: no token list was asked for.
+    paths = [r.path for r in sim.request_log[mark:]]
+    assert paths and not [p for p in paths if "access_tokens" in p]
+    malformed = cli("show", "5", "--user", "bob smith")
+    assert malformed.code == 2 and "--user takes a user id or a username" in malformed.err
+
+
+def test_project_and_group_take_a_url_encoded_path(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    project = sim.state.find_project("platform/api")
+    group = sim.state.find_group("platform")
+    assert project is not None and group is not None
+    mark = len(sim.request_log)
+    by_path = _ids(cli("list", "--project", "platform/api", "--json"))
+    assert by_path == _ids(cli("list", "--project", str(project.id), "--json"))
+    assert "/api/v4/projects/platform%2Fapi/access_tokens" in [
+        r.path for r in sim.request_log[mark:]
+    ]
+    assert _ids(cli("list", "--group", "platform", "--json")) == _ids(
+        cli("list", "--group", str(group.id), "--json")
+    )
+
+
+# --- a bare 401 checked: the credential is dead, or this is not allowed --------------------------
+
+
+def _self_asked(sim: Simulator, mark: int) -> bool:
+    return any(
+        r.method == "GET" and r.path == "/api/v4/personal_access_tokens/self"
+        for r in sim.request_log[mark:]
+    )
+
+
+def test_a_revoked_credential_says_it_is_no_longer_valid(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    value = sim.issue_token(2, name="rotated-elsewhere", scopes=("api",), revoked=True)
+    result = cli("list", "--user", "3", token=value)
+    assert result.code == 2
+    assert result.err.startswith(
+        "tokentui: error: the credential is no longer valid (revoked): GitLab: Token was revoked"
+    )
+    assert "tokentui auth login" in result.err and "GITLAB_TOKEN" in result.err
+    assert "not allowed" not in result.err
+    assert len(result.err.splitlines()) == 1
+    # A token GitLab does not know at all: a bare 401, checked on the self endpoint.
+    mark = len(sim.request_log)
+    unknown = cli("list", "--user", "3", token="glpat-" + "0" * 20)
+    assert unknown.code == 2
+    assert unknown.err.startswith("tokentui: error: the credential is no longer valid (")
+    assert "tokentui auth login" in unknown.err and "not allowed" not in unknown.err
+    assert _self_asked(sim, mark)
+
+
+def test_a_live_credential_refused_says_what_it_may_not_do(sim: Simulator, cli: Run) -> None:  # noqa: F811
+    # alice (not an administrator) asks for bob's tokens: GitLab answers a bare 401.
+    mark = len(sim.request_log)
+    listed = cli("list", "--user", "bob", token=sim.user_token)
+    assert listed.code == 2
+    assert listed.err.startswith(
+        "tokentui: error: not allowed: this token may not list the tokens of user 3 "
+        "(HTTP 401 from GitLab on GET /personal_access_tokens)"
+    )
+    assert "auth login" not in listed.err and "no longer valid" not in listed.err
+    assert len(listed.err.splitlines()) == 1
+    assert _self_asked(sim, mark)  # checked, not guessed
+    bobs = _active_personal(sim, 3)
+    shown = cli("show", str(bobs.id), token=sim.user_token)
+    assert shown.code == 2
+    assert (
+        f"not allowed: this token may not read token {bobs.id} (HTTP 401 from GitLab on "
+        f"GET /personal_access_tokens/{bobs.id})"
+    ) in shown.err
+    project = cli("list", "--project", "platform/api", token=sim.user_token)
+    assert (
+        "not allowed: this token may not list the tokens of project platform/api (HTTP 401 "
+        "from GitLab on GET /projects/platform%2Fapi/access_tokens)"
+    ) in project.err

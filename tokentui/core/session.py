@@ -13,13 +13,13 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import SecretStr
 
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.connection import TLSOptions
-from tokentui.gitlab.credential_check import REFUSED_EXPLANATION, dead_credential
+from tokentui.gitlab.credential_check import DEAD_CREDENTIAL, dead_credential
 from tokentui.gitlab.errors import (
     Forbidden,
     GitLabError,
@@ -211,6 +211,11 @@ class NotAllowed(GitLabError):
     this (GitLab's 401-instead-of-403 on several token endpoints)."""
 
 
+class CredentialDead(Unauthorized):
+    """GitLab answered 401 and the credential itself is no longer accepted (revoked, expired,
+    or unknown to the instance). The message ends with the next step."""
+
+
 @asynccontextmanager
 async def open_client(
     connection: Connection, *, on_retry: Callable[[int, float, str], None] | None = None
@@ -225,22 +230,52 @@ async def open_client(
         try:
             yield client
         except Unauthorized as err:
-            raise await explain_unauthorized(client, err) from err
+            raise await explain_unauthorized(client, err, connection) from err
 
 
-async def explain_unauthorized(client: GitLabClient, err: Unauthorized) -> GitLabError:
-    """The error to report for ``err``: the credential's own 401 when it is dead (GitLab's
-    ``GET /personal_access_tokens/self`` answers 401 too), :class:`NotAllowed` when it still
-    works, ``err`` itself when that cannot be asked. Same decision as the TUI's
-    (:func:`tokentui.gitlab.credential_check.dead_credential`)."""
-    dead = await dead_credential(client, err)
+#: Why a credential is no longer valid, by the 401's reason.
+_DEAD_WHY = {
+    "revoked": "revoked",
+    "expired": "expired",
+    "impersonation_disabled": "an impersonation token, and impersonation is disabled here",
+}
+
+
+async def explain_unauthorized(
+    client: GitLabClient, err: Unauthorized, connection: Connection | None = None
+) -> GitLabError:
+    """The one error to report for ``err`` (a 401), after checking the credential as the TUI
+    does (:func:`tokentui.gitlab.credential_check.dead_credential`, which asks
+    ``GET /personal_access_tokens/self`` after a bare 401 elsewhere):
+
+    * :class:`CredentialDead`, "the credential is no longer valid (revoked or expired): ...",
+      with the next step (``tokentui auth login``), when the credential is rejected;
+    * :class:`NotAllowed`, "not allowed: this token may not <action> (HTTP 401 from GitLab on
+      <endpoint>)", when it still works;
+    * ``err`` itself when GitLab could not be asked (it then names both possibilities).
+    """
+    if _on_self_endpoint(err):
+        dead: Unauthorized | None = err  # the credential's own endpoint refused it
+    else:
+        dead = await dead_credential(client, err)
     if dead is None:
-        return NotAllowed(f"{_where(err)}: {REFUSED_EXPLANATION}", method=err.method, url=err.url)
-    if dead is err or dead.reason != "unknown":
-        return dead
-    return Unauthorized(
-        "GitLab does not accept your token (unknown to this instance, expired or revoked): "
-        f"{_where(dead)} answered 401 Unauthorized too",
+        return NotAllowed(
+            f"not allowed: this token may not {refused_action(err)} (HTTP 401 from GitLab on "
+            f"{_where(err)})",
+            method=err.method,
+            url=err.url,
+        )
+    if dead is err and not _on_self_endpoint(err) and dead.reason not in DEAD_CREDENTIAL:
+        return err  # the check could not be made
+    if dead.reason in _DEAD_WHY:
+        said = _gitlab_said(dead)
+        detail = f"GitLab: {said}" if said else f"HTTP 401 from GitLab on {_where(dead)}"
+        why = _DEAD_WHY[dead.reason]
+    else:
+        why = "revoked or expired, or unknown to this GitLab"
+        detail = f"GitLab does not accept your token, also on {_where(dead)} (HTTP 401)"
+    return CredentialDead(
+        f"the credential is no longer valid ({why}): {detail}. {_login_step(connection)}",
         reason=dead.reason,
         status=dead.status,
         gitlab_message=dead.gitlab_message,
@@ -249,17 +284,82 @@ async def explain_unauthorized(client: GitLabClient, err: Unauthorized) -> GitLa
     )
 
 
+def _on_self_endpoint(err: GitLabError) -> bool:
+    """Whether ``err`` came from the credential's own endpoint (any scope may use it)."""
+    return _api_path(err.url).startswith("/personal_access_tokens/self")
+
+
+def _gitlab_said(err: Unauthorized) -> str:
+    """GitLab's own words in a 401 body (``Token was revoked. ...``), or ``""``."""
+    body = err.gitlab_message
+    if not isinstance(body, dict):
+        return ""
+    said = str(body.get("error_description") or body.get("message") or "").strip()
+    return said.rstrip(".")
+
+
+def _login_step(connection: Connection | None) -> str:
+    """What to do about a dead credential, where this one came from."""
+    if connection is not None and connection.token_origin == "GITLAB_TOKEN":
+        return "Put a working token in GITLAB_TOKEN, or unset it and run 'tokentui auth login'."
+    profile = f" --profile {connection.profile}" if connection and connection.profile else ""
+    return f"Log in again with a new token: tokentui auth login{profile}"
+
+
+def refused_action(err: GitLabError) -> str:
+    """What a refused request tried, in words: ``list the tokens of user 3``,
+    ``rotate token 5 of project platform/api``; the request itself when it has no name."""
+    parts = urlsplit(err.url)
+    path = _api_path(err.url)
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    method = err.method.upper()
+    verb = {"GET": "read", "DELETE": "revoke", "POST": "create"}.get(method, method)
+    if segments[-1:] == ["rotate"]:
+        verb, segments = "rotate", segments[:-1]
+    owner = ""
+    if len(segments) >= 5 and segments[2] == "service_accounts":
+        owner = f" of service account {segments[3]} of group {segments[1]}"
+    elif len(segments) >= 3 and segments[0] in ("projects", "groups"):
+        owner = f" of {segments[0][:-1]} {segments[1]}"
+    elif len(segments) >= 3 and segments[0] == "users":
+        owner = f" of user {segments[1]}"
+    kind = "impersonation token" if "impersonation_tokens" in segments else "token"
+    last = segments[-1]
+    if last == "self" and len(segments) >= 2:
+        return f"{verb} the token in use{owner}"
+    if last.isdigit() and len(segments) >= 2 and segments[-2].endswith("tokens"):
+        return f"{verb} token {last}{owner}"
+    if last.endswith("tokens"):
+        if method == "POST":
+            return f"create {'an' if kind[0] == 'i' else 'a'} {kind}{owner}"
+        user_id = parse_qs(parts.query).get("user_id", [None])[0]
+        if not owner and user_id:
+            owner = f" of user {user_id}"
+        return f"list the {kind}s{owner}" if owner else f"list every user's {kind}s"
+    return f"send {method} {path}"
+
+
+def _api_path(url: str) -> str:
+    """The path of ``url`` under the API root (``/personal_access_tokens/5``)."""
+    path = urlsplit(url).path
+    _, api, rest = path.partition("/api/v4")
+    return rest if api else path
+
+
 def _where(err: GitLabError) -> str:
     """``GET /personal_access_tokens/5``: the request under the API root."""
-    path = urlsplit(err.url).path
-    _, api, rest = path.partition("/api/v4")
-    return f"{err.method} {rest if api else path}".strip()
+    return f"{err.method} {_api_path(err.url)}".strip()
 
 
 #: Extra advice printed after GitLab's message, by error type.
 _ERROR_HINTS: tuple[tuple[type[Exception], str], ...] = (
+    (CredentialDead, ""),  # its message ends with the next step
     (Unauthorized, "Check GITLAB_TOKEN, or run 'tokentui auth login'."),
-    (NotAllowed, "Pick a source this account may see (--mine for your own tokens)."),
+    (
+        NotAllowed,
+        "Your credential still works: pick a source this account may see (--mine for your "
+        "own tokens).",
+    ),
     (InsufficientScope, "Use a token with the scope GitLab named."),
     (Forbidden, "This needs more rights (an administrator, or a project/group owner)."),
     (NotFound, "Check the id, and pass the token's source (--project, --group, ...)."),
@@ -272,6 +372,8 @@ def error_message(err: BaseException) -> str:
     text = (str(err) or type(err).__name__).strip()
     for kind, hint in _ERROR_HINTS:
         if isinstance(err, kind):
+            if not hint:
+                return text
             end = "" if text.endswith((".", "!", "?")) else "."
             return f"{text}{end} {hint}"
     return text

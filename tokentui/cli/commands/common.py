@@ -40,9 +40,12 @@ def add_source_flags(
     parser: argparse.ArgumentParser,
     *,
     default: str = "--all for an admin, else --mine",
+    by_name: bool = True,
 ) -> None:
     """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive);
-    ``default`` says in the help which source applies without a flag."""
+    ``default`` says in the help which source applies without a flag; ``by_name``: users are
+    also taken by username (the scripting commands, ``tokentui.cli.commands.source_names``)."""
+    user = "ID_OR_USERNAME" if by_name else "USER_ID"
     group = parser.add_argument_group(f"token source (default: {default})")
     exclusive = group.add_mutually_exclusive_group()
     exclusive.add_argument(
@@ -56,11 +59,11 @@ def add_source_flags(
         help="every user's personal tokens (admin)",
     )
     for choice, metavar, text in (
-        ("user", "ID", "one user's personal tokens (admin)"),
-        ("impersonation", "USER_ID", "a user's impersonation tokens (admin)"),
+        ("user", user, "one user's personal tokens (admin)"),
+        ("impersonation", user, "a user's impersonation tokens (admin)"),
         ("project", "ID_OR_PATH", "a project's access tokens"),
         ("group", "ID_OR_PATH", "a group's access tokens"),
-        ("service-account", "GROUP:USER_ID", "a group service account's tokens"),
+        ("service-account", f"GROUP:{user}", "a group service account's tokens"),
     ):
         assert choice in SOURCE_CHOICES
         exclusive.add_argument(

@@ -22,7 +22,7 @@ from functools import partial
 
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
-from tokentui.cli.commands import common
+from tokentui.cli.commands import common, source_names
 from tokentui.core import session
 from tokentui.core.expiry import (
     format_countdown,
@@ -335,12 +335,13 @@ def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
 
 async def _list(args: argparse.Namespace) -> int:
     server, client_filters = _list_filters(args)
-    _item_source(args)  # a malformed --user/--project/... is refused before any request
+    _check_source(args)
     sort = _list_sort(args)
     connection = common.connect(args)
     now = _now()
     shape = partial(_filtered, server=server, client_filters=client_filters, now=now)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
         rows, source, viewer = await _fetch_with_viewer(client, args, connection, server, shape)
         # Every owner at once, after the pages: a resource's token list can then place many
         # bots together (tokentui/core/ownership.py), which beats lookups racing the pages.
@@ -582,9 +583,24 @@ def _profile_default(connection: session.Connection) -> str | None:
     return choice if choice in ("mine", "all") else None
 
 
+def _check_source(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``--user``/``--project``/... before any request (a username is
+    well formed: :func:`_with_ids` looks it up once the client is open)."""
+    _item_source(argparse.Namespace(source=source_names.check_syntax(args.source)))
+
+
+async def _with_ids(
+    client: GitLabClient, args: argparse.Namespace, connection: common.Connection
+) -> None:
+    """Put the id of a user the source flag names in its place (``--user alice`` ->
+    ``--user 2``); no such user is a usage error naming the instance."""
+    args.source = await source_names.ids_for_names(client, args.source, connection.url)
+
+
 def _item_source(args: argparse.Namespace) -> TokenSource:
     """The source of one token by id, without asking who the viewer is: the paths of a token
-    never depend on it (every personal source reads ``/personal_access_tokens/:id``)."""
+    never depend on it (every personal source reads ``/personal_access_tokens/:id``).
+    A username in the source flag must have been replaced by its id (:func:`_with_ids`)."""
     if args.source is None:
         return PersonalTokens()
     choice, value = args.source
@@ -624,9 +640,11 @@ def run_show(args: argparse.Namespace) -> int:
 
 async def _show(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
-    source = _item_source(args)
+    _check_source(args)
     connection = common.connect(args)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
+        source = _item_source(args)
         viewer = asyncio.ensure_future(client.current_user())
         try:
             if token_id == av.SELF:
@@ -667,7 +685,8 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 async def _create(args: argparse.Namespace) -> int:
-    choice, value = args.source or ("mine", None)
+    _check_source(args)
+    choice = (args.source or ("mine", None))[0]
     kind = _choice_kind(choice)
     name = av.token_name(args.name)
     scopes = av.token_scopes(args.scope, av.kind_scopes(kind), f"a {kind.label} token")
@@ -689,8 +708,9 @@ async def _create(args: argparse.Namespace) -> int:
     )
     connection = common.connect(args)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
         viewer = await client.current_user()
-        source = _create_source(choice, value, viewer)
+        source = _create_source(*(args.source or ("mine", None)), viewer)
         _check_create_route(source, request, viewer)
         started = _now()
         try:
@@ -756,12 +776,14 @@ def run_rotate(args: argparse.Namespace) -> int:
 async def _rotate(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
     expires_at = av.new_expiry(args.expires_at, args.duration, utc_today(_now()), default_days=None)
-    source = _item_source(args)
+    _check_source(args)
     connection = common.connect(args)
-    self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
     extra: dict[str, object] = {}
     target = None if token_id == av.SELF else int(token_id)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
+        source = _item_source(args)
+        self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
         # Stops on a rejected credential before any rotate request (GitLab's reuse detection).
         in_use = await check_before_rotate(client, target)
         if expires_at is None:
@@ -888,7 +910,7 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 async def _revoke(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
-    source = _item_source(args)
+    _check_source(args)
     ask = not args.yes
     if ask and not _on_terminal():
         raise UsageError(
@@ -897,6 +919,8 @@ async def _revoke(args: argparse.Namespace) -> int:
         )
     connection = common.connect(args)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
+        source = _item_source(args)
         # Read it first, even with --yes: GitLab answers 204 to revoking a revoked token too,
         # which would print a success that did nothing.
         if token_id == av.SELF:
@@ -1006,9 +1030,10 @@ async def _expiring(args: argparse.Namespace) -> int:
     days = av.duration_days(args.within, "--within")
     server = _with_expiring(TokenFilters(state="active", revoked=False), days)
     client_filters = ClientFilters(expiring_within_days=days)
-    _item_source(args)  # a malformed --user/--project/... is refused before any request
+    _check_source(args)
     connection = common.connect(args)
     async with _client(connection) as client:
+        await _with_ids(client, args, connection)
         tokens, source, viewer = await _fetch_with_viewer(client, args, connection, server)
         now = _now()
         tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)

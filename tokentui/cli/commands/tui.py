@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run against the bundled simulator as its admin (no network, no configuration)",
     )
     common.add_connection_flags(parser)
-    common.add_source_flags(parser)
+    common.add_source_flags(parser, by_name=False)
 
 
 def check_source_syntax(source: tuple[str, str | None] | None) -> None:
