@@ -312,9 +312,9 @@ def test_tui_flags_are_checked_before_the_screen_opens(monkeypatch, capsys) -> N
 
     monkeypatch.setenv("GITLAB_HOST", "http://127.0.0.1:9")
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-x")
-    code = main(["--user", "bob"])
+    code = main(["--user", "bob smith"])
     err = capsys.readouterr().err
-    assert code == 2 and "--user takes a numeric user id" in err and "Traceback" not in err
+    assert code == 2 and "--user takes a user id or a username" in err and "Traceback" not in err
 
 
 async def test_tui_list_behind_a_cache_ignoring_the_page_says_so(hostile_url) -> None:

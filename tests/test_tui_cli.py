@@ -36,7 +36,7 @@ def run_tokentui(tmp_path, *args: str, **env: str) -> subprocess.CompletedProces
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--user", "abc"], "--user takes a numeric user id"),
+        (["--user", "a b"], "--user takes a user id or a username"),
         (["--project", "/"], "--project takes a numeric id or a full path"),
         (["--service-account", "platform"], "--service-account takes GROUP:USER_ID"),
         (["--demo", "--url", "http://x"], "--demo runs the bundled simulator"),
@@ -54,6 +54,31 @@ def test_unreachable_server_is_reported_on_stderr(tmp_path) -> None:
     assert result.returncode == 2
     assert "tokentui: error:" in result.stderr and "127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_username_is_refused_before_the_screen_opens(tmp_path) -> None:
+    result = run_tokentui(tmp_path, "--demo", "--user", "nobody-here")
+    assert result.returncode == 2
+    assert "no user named 'nobody-here'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_user_named_by_username_opens_on_their_tokens(sim, tmp_path) -> None:
+    """``tokentui --user @carol``: the TUI opens on carol's personal tokens (the header names
+    the source), the name looked up once before the list is asked for."""
+    from pty_terminal import PtyProcess
+    from test_hostile_scrollback import child_env
+
+    carol = sim.state.user_by_username("carol")
+    env = child_env(sim, tmp_path) | {"GITLAB_TOKEN": sim.admin_token}
+    argv = [sys.executable, "-m", "tokentui.cli", "--url", sim.url, "--user", "@carol"]
+    with PtyProcess(argv, env) as term:
+        term.wait_for(lambda: "carol" in term.text() and "active" in term.text(), "carol's list")
+        term.send("q")
+        assert term.wait_exit() == 0
+    lists = [r for r in sim.requests("GET") if r.path.endswith("/personal_access_tokens")]
+    assert lists and all(f"user_id={carol.id}" in r.query for r in lists)
 
 
 @pytest.mark.slow

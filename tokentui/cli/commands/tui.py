@@ -15,9 +15,10 @@ from types import ModuleType
 from typing import Any
 
 from tokentui.cli import gc_tuning
-from tokentui.cli.commands import common
+from tokentui.cli.commands import common, source_names
 from tokentui.core import session
 from tokentui.core.startup import StartRequests
+from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.sources import resolve_source
 
 
@@ -33,11 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run against the bundled simulator as its admin (no network, no configuration)",
     )
     common.add_connection_flags(parser)
-    common.add_source_flags(parser, by_name=False)
+    common.add_source_flags(parser)
 
 
 def check_source_syntax(source: tuple[str, str | None] | None) -> None:
-    """Reject a malformed source flag (``--user abc``) before any request."""
+    """Reject a malformed source flag (``--user 'a b'``, ``--project /``) before any request;
+    a user named by username passes (it is looked up once connected)."""
+    source = source_names.check_syntax(source)
     if source is None:
         return
     choice, value = source
@@ -54,9 +57,13 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         if args.url or args.profile:
             raise session.UsageError("--demo runs the bundled simulator: drop --url/--profile")
+        from tokentui.demo_server import DEMO_URL, demo_client, demo_simulator
         from tokentui.tui.demo import make_demo_app
 
-        app = make_demo_app(source_choice=source)
+        sim = demo_simulator()
+        if source_names.check_syntax(source) != source:
+            source = asyncio.run(_ids_for_names(demo_client(sim), source, DEMO_URL))
+        app = make_demo_app(source_choice=source, simulator=sim)
         return _finish(app, app.run())
 
     try:
@@ -72,6 +79,12 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
     """Send the first requests, import Textual (in a thread, while they travel), then run
     the app on this loop: its first page is on its way before the app exists."""
     client = conn.client()
+    if source_names.check_syntax(source) != source:
+        try:
+            source = await source_names.ids_for_names(client, source, conn.url)
+        except BaseException:
+            await client.aclose()
+            raise
     start = StartRequests.send(client, source)
     try:
         app_module = await asyncio.to_thread(load_app_module)
@@ -81,6 +94,13 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
         start.cancel()
         await client.aclose()
     return _finish(app, result)
+
+
+async def _ids_for_names(
+    client: GitLabClient, source: tuple[str, str | None] | None, url: str
+) -> tuple[str, str | None] | None:
+    async with client:
+        return await source_names.ids_for_names(client, source, url)
 
 
 def app_options(conn: session.Connection) -> dict[str, Any]:
