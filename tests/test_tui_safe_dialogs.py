@@ -22,9 +22,10 @@ from pydantic import SecretStr
 from test_self_rotation import login_profile
 from test_tui_typeahead import burst, quiet
 from textual.pilot import Pilot
+from textual.selection import Selection
 from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
-from tui_helpers import FROZEN_NOW, sim_app, wait_for, wait_loaded
+from tui_helpers import FROZEN_NOW, TerminalClipboard, sim_app, wait_for, wait_loaded
 
 from tokentui import credentials
 from tokentui.app import TokenApp, make_app
@@ -107,6 +108,7 @@ async def test_enter_esc_and_q_never_lose_the_value_and_y_copies(frozen_sim) -> 
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         new = successor(frozen_sim, token_id)
         value = shown_value(reveal)
@@ -119,14 +121,14 @@ async def test_enter_esc_and_q_never_lose_the_value_and_y_copies(frozen_sim) -> 
             await pilot.press(keys[1])
             await wait_for(pilot, lambda: app.screen is reveal)
             assert shown_value(reveal) == value, keys
-        assert app.clipboard == ""
+        assert clipboard.writes == []
 
         # y on the question copies, as on the reveal screen, and goes back to the value.
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LeaveDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.screen is reveal)
-        assert app.clipboard == value
+        assert clipboard.last == value
         assert reveal.copied and "Copied" in str(reveal.query_one("#reveal-status").render())
         assert shown_value(reveal) == value
         # Copied: Done leaves without asking.
@@ -139,6 +141,7 @@ async def test_only_x_on_the_question_leaves_without_copying(frozen_sim) -> None
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         # x means nothing on the reveal screen itself (x x cannot lose the value).
@@ -152,7 +155,7 @@ async def test_only_x_on_the_question_leaves_without_copying(frozen_sim) -> None
         assert "enter/esc stay" in hint and "x leave without copying" in hint
         await pilot.press("x")
         await wait_for(pilot, lambda: reveal not in app.screen_stack)
-        assert app.clipboard == ""
+        assert clipboard.writes == []
         assert not isinstance(app.screen, RevealScreen | LeaveDialog)
 
 
@@ -174,6 +177,7 @@ async def test_keys_typed_ahead_on_the_reveal_keep_the_value(frozen_sim, keys) -
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         burst(app, *keys)
@@ -181,9 +185,9 @@ async def test_keys_typed_ahead_on_the_reveal_keep_the_value(frozen_sim, keys) -
         assert reveal in app.screen_stack
         assert shown_value(reveal) == value
         if "y" in keys:
-            assert app.clipboard == value
+            assert clipboard.last == value
         else:
-            assert app.clipboard == ""
+            assert clipboard.writes == []
 
 
 async def test_y_enter_leaves_once_the_value_was_copied(frozen_sim) -> None:
@@ -191,12 +195,44 @@ async def test_y_enter_leaves_once_the_value_was_copied(frozen_sim) -> None:
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         burst(app, "y", "enter")
         await quiet(pilot)
-        assert app.clipboard == value
+        assert clipboard.last == value
         assert reveal not in app.screen_stack
+
+
+async def test_a_copied_value_goes_to_the_terminal_and_stays_nowhere_in_the_app(
+    frozen_sim,
+) -> None:
+    """``y`` (and ``ctrl+c`` on a mouse selection) send the value to the terminal's clipboard
+    (OSC 52); Textual's own clipboard (``App.clipboard``, kept for the whole session) never
+    holds it."""
+    token_id = issue(frozen_sim, "copy-not-kept", 20)
+    app = carol_app(frozen_sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
+        reveal = await rotate(pilot, app, token_id)
+        value = shown_value(reveal)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: reveal.copied)
+        assert clipboard.writes == [value]
+        assert value not in app.clipboard and value not in app._clipboard
+
+        # A mouse selection of the value, copied with ctrl+c, goes the same way.
+        reveal.selections = {reveal.query_one("#reveal-value"): Selection(None, None)}
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: len(clipboard.writes) == 2)
+        assert clipboard.last == value
+        assert value not in app.clipboard and value not in app._clipboard
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reveal not in app.screen_stack)
+        assert value not in app.clipboard
 
 
 # --- item 2: where a self-rotated credential went --------------------------------------------

@@ -1,7 +1,10 @@
 """The show-once screen: a new token value, ``y`` to copy it, then it is gone.
 
 The value lives only in this screen (``self._value``) and in the one widget that shows it.
-Leaving removes that widget and drops the value, so no widget, store or log keeps it.
+Leaving removes that widget and drops the value, so no widget, store or log keeps it. Copying
+sends it to the terminal's clipboard (OSC 52) through ``TokenApp.copy_secret``, which keeps no
+copy (Textual's ``copy_to_clipboard`` would keep it in ``App.clipboard`` for the session); a
+mouse selection copied with ``ctrl+c`` here goes the same way.
 
 Leaving before a copy asks first (:class:`LeaveDialog`). Keys mean the same on both screens
 (``y``/``c`` copy), the question's default is to stay (``enter``, ``esc``, ``n``, ``q``), and
@@ -15,6 +18,7 @@ from typing import ClassVar
 
 from pydantic import SecretStr
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -154,13 +158,20 @@ class RevealScreen(ModalScreen[None]):
         """Copy the value with OSC 52 and say how to copy by hand if that does nothing."""
         if self._value is None:
             return
-        self.app.copy_to_clipboard(self._value.get_secret_value())
+        self.app.copy_secret(self._value.get_secret_value())  # type: ignore[attr-defined]
         self.copied = True
         status = Text("Copied to the clipboard. ", style="bold green")
         status.append(COPY_HINT)
         status_widget = self.query_one("#reveal-status", Static)
         status_widget.update(status)
         status_widget.display = True
+
+    def action_copy_text(self) -> None:
+        """``ctrl+c`` on a mouse selection: to the terminal's clipboard, kept nowhere else."""
+        selection = self.get_selected_text()
+        if selection is None:
+            raise SkipAction()
+        self.app.copy_secret(selection)  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
         """Leave; before a copy, ask first (the value cannot be shown again)."""
