@@ -35,6 +35,7 @@ from tokentui.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
 from tokentui.screens.confirm import RevokeDialog, RotateDialog
 from tokentui.screens.create import CreateWizard, DiscardDialog
+from tokentui.screens.help import HelpScreen
 from tokentui.screens.reveal import LeaveDialog, RevealScreen
 from tokentui.widgets.detail import TokenDetail
 
@@ -524,3 +525,33 @@ async def test_dialogs_and_the_wizard_show_their_own_keys_in_the_footer(frozen_s
             "Leave without copying": "x",
         }
         await pilot.press("x")
+
+
+async def test_help_shows_its_own_keys_in_the_footer(frozen_sim) -> None:
+    """``?`` opens help; its footer (the terminal's last line) says how to close and scroll
+    it, not the list's keys, and those keys do it."""
+    issue(frozen_sim, "help-footer", 20)
+    app = carol_app(frozen_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_screen = app.screen
+        await wait_for(pilot, lambda: help_screen.query(Footer) and help_screen.query(FooterKey))
+        await pilot.pause()
+        footer = help_screen.query_one(Footer)
+        widget, _ = help_screen.get_widget_at(1, app.size.height - 1)
+        assert widget is footer or footer in widget.ancestors, widget
+        last_line = help_screen._compositor.render_strips()[-1].text
+        assert "esc Close help" in last_line and "Scroll" in last_line, last_line
+        for other in ("Rotate", "Revoke", "New", "Quit"):
+            assert other not in last_line, last_line
+
+        scroll = help_screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0  # at 80x24 the list is longer than the box
+        await pilot.press("down")
+        await wait_for(pilot, lambda: scroll.scroll_y == 1)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: help_screen not in app.screen_stack)
