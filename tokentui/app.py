@@ -9,7 +9,6 @@ credential (401), the full unauthorized screen.
 
 from __future__ import annotations
 
-import base64
 import gc
 import logging
 import os
@@ -306,17 +305,6 @@ class TokenApp(App[int]):
             return "simulator"
         parts = urlsplit(self.client.base_url)
         return parts.netloc or self.client.base_url
-
-    def copy_secret(self, secret: str) -> None:
-        """Put ``secret`` on the terminal's clipboard (OSC 52) and keep no copy of it.
-
-        Textual's ``copy_to_clipboard`` writes the same sequence but also keeps the text in
-        ``App.clipboard`` for the rest of the session; a token value is kept only where the
-        user asked (the terminal's clipboard)."""
-        if self._driver is None:
-            return
-        encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii")
-        self._driver.write(f"\x1b]52;c;{encoded}\a")
 
     # -- start ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
