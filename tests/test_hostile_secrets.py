@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hostile_helpers import Sleeps, cli_runner
 from textual.widgets import Static
-from tui_helpers import FROZEN_NOW
+from tui_helpers import FROZEN_NOW, TerminalClipboard
 
 from tokentui.cli.main import main
 from tokentui.core import logging_setup
@@ -212,10 +212,11 @@ def record_workers(app: TokenApp) -> list:
 
 
 async def take_value(pilot, app: TokenApp) -> str:
-    """Copy the value from the reveal screen, then leave it."""
+    """Copy the value from the reveal screen (to the terminal's clipboard), then leave it."""
     assert isinstance(app.screen, RevealScreen)
+    clipboard = TerminalClipboard(app)
     await pilot.press("y")
-    value = app.clipboard
+    value = clipboard.last
     assert value.startswith("glpat-")
     await pilot.press("enter")
     await settle(pilot, app)
@@ -264,6 +265,7 @@ async def test_tui_create_and_rotate_leave_no_value_anywhere(frozen_sim, private
         stored = [t for t in app.store.index.tokens]
         assert all(not isinstance(t, NewToken) for t in stored)
         store_dump = "".join(t.model_dump_json() for t in stored)
+        kept = app.clipboard  # Textual's own copy of what was copied
     logging_setup.disable_debug_log()
 
     assert sim.token_record(values[1]).active(sim.today())
@@ -271,6 +273,7 @@ async def test_tui_create_and_rotate_leave_no_value_anywhere(frozen_sim, private
     for value in values:
         assert value not in painted
         assert value not in store_dump
+        assert value not in kept
         for worker in workers:
             described = f"{worker!r} {worker.name} {worker.description} {worker.result!r}"
             assert value not in described

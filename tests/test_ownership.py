@@ -185,6 +185,39 @@ async def test_tui_owner_column_takes_the_room_it_needs(frozen_sim) -> None:
         await client.aclose()
 
 
+async def test_tui_owner_column_shows_a_bots_resource_whole_at_120_columns(frozen_sim) -> None:
+    """At 120 columns a project bot's owner, ``platform/api-gateway (project)``, is shown
+    whole (it was cut at 18 cells while the Created column kept its room)."""
+    project = frozen_sim.state.projects[1]
+    project.name = project.path = "api-gateway"
+    project.path_with_namespace = "platform/api-gateway"
+    frozen_sim.issue_resource_token(
+        "project", 1, name="gateway", scopes=("api",), expires_at=frozen_sim.today() + timedelta(1)
+    )
+    client = GitLabClient(frozen_sim.url, frozen_sim.admin_token)
+    app = make_app(client, clock=FrozenClock(FROZEN_NOW), source_choice=("all", None))
+    expected = "platform/api-gateway (project)"
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one(TokenTable)
+            await wait_for(pilot, lambda: any(t.name == "gateway" for t in table.rows))
+
+            def row_of_gateway() -> str:
+                # The table's row as painted (the detail pane below also names the owner).
+                for y in range(1, table.size.height):
+                    text = table.render_line(y).text
+                    if text.startswith("gateway "):
+                        return text
+                return ""
+
+            await wait_for(pilot, lambda: expected in row_of_gateway())
+            header = table.render_line(0).text
+            for title in ("Name", "Owner", "Kind", "Expires", "Countdown", "State"):
+                assert title in header, header
+    finally:
+        await client.aclose()
+
+
 # --- CLI --------------------------------------------------------------------------------------
 
 

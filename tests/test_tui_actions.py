@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from tui_helpers import wait_for
+from tui_helpers import TerminalClipboard, wait_for
 
 from tokentui.core.expiry import FrozenClock
 from tokentui.gitlab.client import GitLabClient
@@ -108,6 +108,7 @@ async def test_wizard_creates_project_token_with_choices(frozen_sim, app_factory
     before = set(frozen_sim.state.tokens)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
+        clipboard = TerminalClipboard(app)
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, CreateWizard))
         wizard = app.screen
@@ -148,7 +149,8 @@ async def test_wizard_creates_project_token_with_choices(frozen_sim, app_factory
         reveal = app.screen
         assert isinstance(reveal, RevealScreen)
         await pilot.press("y")
-        value = app.clipboard
+        value = clipboard.last
+        assert app.clipboard == ""  # sent to the terminal, kept nowhere in the app
         # The copied value is the new token's secret (the server knows it by its digest).
         assert frozen_sim.state.token_by_secret(value) is record
         assert "Copied" in str(reveal.query_one("#reveal-status", Static).render())
@@ -363,6 +365,7 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
     app = app_factory(frozen_sim.admin_token, source=("user", str(CAROL)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
+        clipboard = TerminalClipboard(app)
         await select(pilot, app, token_id)
         # The owners' names load on a tick: the dialog names carol only once hers arrived.
         await wait_for(pilot, lambda: CAROL in app.user_names)
@@ -386,7 +389,7 @@ async def test_rotate_changes_the_server_and_reveals(frozen_sim, app_factory) ->
         assert not new.revoked
         assert isinstance(app.screen, RevealScreen)
         await pilot.press("y")
-        assert frozen_sim.state.token_by_secret(app.clipboard) is new
+        assert frozen_sim.state.token_by_secret(clipboard.last) is new
         await pilot.press("enter")
         await pilot.pause()
         assert app.store.get(token_id).revoked

@@ -198,6 +198,38 @@ async def test_rotate_dialog_refuses_a_bad_typed_date(frozen_sim) -> None:
     assert [r for r in frozen_sim.request_log if r.method == "POST"] == []
 
 
+@pytest.mark.parametrize("as_burst", [False, True])
+async def test_letters_typed_in_the_rotate_dialogs_date_box_are_text(frozen_sim, as_burst) -> None:
+    """``y`` confirms and ``n`` cancels the rotate dialog, but not while the date box has the
+    cursor: there they are typed (the date is then refused with a message, never replaced)."""
+    token_id = issue(frozen_sim, "letters", lifetime_days=90, left=timedelta(days=5))
+    app = carol_app(frozen_sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        dialog = await open_rotate(pilot, app, token_id)
+        box = dialog.query_one("#expiry-date", Input)
+        await pilot.press("end")  # "a date of my choice": the cursor goes to the date box
+        await wait_for(pilot, lambda: box.has_focus)
+        if as_burst:
+            burst(app, list("nyy"))
+            await quiet(pilot)
+        else:
+            await pilot.press(*"nyy")
+        assert app.screen is dialog
+        assert box.value == "nyy"
+        await pilot.press("enter")
+        error = dialog.query_one("#rotate-error", Static)
+        await wait_for(pilot, lambda: "'nyy' is not a date" in str(error.render()))
+        assert app.screen is dialog
+        # On the list again, y confirms (here: the typed date is still refused).
+        await pilot.press("up")
+        await wait_for(pilot, lambda: not box.has_focus)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: dialog not in app.screen_stack)
+    assert not frozen_sim.state.tokens[token_id].revoked
+    assert [r for r in frozen_sim.request_log if r.path.endswith("/rotate")] == []
+
+
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
 async def test_rotate_dialog_buttons_stay_on_screen_with_a_typed_date(frozen_sim, size) -> None:
     token_id = issue(frozen_sim, "small", lifetime_days=90, left=timedelta(days=5))

@@ -22,9 +22,10 @@ from pydantic import SecretStr
 from test_self_rotation import login_profile
 from test_tui_typeahead import burst, quiet
 from textual.pilot import Pilot
+from textual.selection import Selection
 from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
-from tui_helpers import FROZEN_NOW, sim_app, wait_for, wait_loaded
+from tui_helpers import FROZEN_NOW, TerminalClipboard, sim_app, wait_for, wait_loaded
 
 from tokentui.cli.commands.common import connect
 from tokentui.cli.commands.tui import app_options
@@ -34,6 +35,7 @@ from tokentui.gitlab.client import GitLabClient
 from tokentui.tui.app import TokenApp, make_app
 from tokentui.tui.screens.confirm import RevokeDialog, RotateDialog
 from tokentui.tui.screens.create import CreateWizard, DiscardDialog
+from tokentui.tui.screens.help import HelpScreen
 from tokentui.tui.screens.reveal import LeaveDialog, RevealScreen
 from tokentui.tui.widgets.detail import TokenDetail
 
@@ -107,6 +109,7 @@ async def test_enter_esc_and_q_never_lose_the_value_and_y_copies(frozen_sim) -> 
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         new = successor(frozen_sim, token_id)
         value = shown_value(reveal)
@@ -119,14 +122,14 @@ async def test_enter_esc_and_q_never_lose_the_value_and_y_copies(frozen_sim) -> 
             await pilot.press(keys[1])
             await wait_for(pilot, lambda: app.screen is reveal)
             assert shown_value(reveal) == value, keys
-        assert app.clipboard == ""
+        assert clipboard.writes == []
 
         # y on the question copies, as on the reveal screen, and goes back to the value.
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LeaveDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.screen is reveal)
-        assert app.clipboard == value
+        assert clipboard.last == value
         assert reveal.copied and "Copied" in str(reveal.query_one("#reveal-status").render())
         assert shown_value(reveal) == value
         # Copied: Done leaves without asking.
@@ -139,6 +142,7 @@ async def test_only_x_on_the_question_leaves_without_copying(frozen_sim) -> None
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         # x means nothing on the reveal screen itself (x x cannot lose the value).
@@ -152,7 +156,7 @@ async def test_only_x_on_the_question_leaves_without_copying(frozen_sim) -> None
         assert "enter/esc stay" in hint and "x leave without copying" in hint
         await pilot.press("x")
         await wait_for(pilot, lambda: reveal not in app.screen_stack)
-        assert app.clipboard == ""
+        assert clipboard.writes == []
         assert not isinstance(app.screen, RevealScreen | LeaveDialog)
 
 
@@ -174,6 +178,7 @@ async def test_keys_typed_ahead_on_the_reveal_keep_the_value(frozen_sim, keys) -
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         burst(app, *keys)
@@ -181,9 +186,9 @@ async def test_keys_typed_ahead_on_the_reveal_keep_the_value(frozen_sim, keys) -
         assert reveal in app.screen_stack
         assert shown_value(reveal) == value
         if "y" in keys:
-            assert app.clipboard == value
+            assert clipboard.last == value
         else:
-            assert app.clipboard == ""
+            assert clipboard.writes == []
 
 
 async def test_y_enter_leaves_once_the_value_was_copied(frozen_sim) -> None:
@@ -191,12 +196,44 @@ async def test_y_enter_leaves_once_the_value_was_copied(frozen_sim) -> None:
     app = carol_app(frozen_sim)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
         reveal = await rotate(pilot, app, token_id)
         value = shown_value(reveal)
         burst(app, "y", "enter")
         await quiet(pilot)
-        assert app.clipboard == value
+        assert clipboard.last == value
         assert reveal not in app.screen_stack
+
+
+async def test_a_copied_value_goes_to_the_terminal_and_stays_nowhere_in_the_app(
+    frozen_sim,
+) -> None:
+    """``y`` (and ``ctrl+c`` on a mouse selection) send the value to the terminal's clipboard
+    (OSC 52); Textual's own clipboard (``App.clipboard``, kept for the whole session) never
+    holds it."""
+    token_id = issue(frozen_sim, "copy-not-kept", 20)
+    app = carol_app(frozen_sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        clipboard = TerminalClipboard(app)
+        reveal = await rotate(pilot, app, token_id)
+        value = shown_value(reveal)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: reveal.copied)
+        assert clipboard.writes == [value]
+        assert value not in app.clipboard and value not in app._clipboard
+
+        # A mouse selection of the value, copied with ctrl+c, goes the same way.
+        reveal.selections = {reveal.query_one("#reveal-value"): Selection(None, None)}
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: len(clipboard.writes) == 2)
+        assert clipboard.last == value
+        assert value not in app.clipboard and value not in app._clipboard
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reveal not in app.screen_stack)
+        assert value not in app.clipboard
 
 
 # --- item 2: where a self-rotated credential went --------------------------------------------
@@ -488,3 +525,33 @@ async def test_dialogs_and_the_wizard_show_their_own_keys_in_the_footer(frozen_s
             "Leave without copying": "x",
         }
         await pilot.press("x")
+
+
+async def test_help_shows_its_own_keys_in_the_footer(frozen_sim) -> None:
+    """``?`` opens help; its footer (the terminal's last line) says how to close and scroll
+    it, not the list's keys, and those keys do it."""
+    issue(frozen_sim, "help-footer", 20)
+    app = carol_app(frozen_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_screen = app.screen
+        await wait_for(pilot, lambda: help_screen.query(Footer) and help_screen.query(FooterKey))
+        await pilot.pause()
+        footer = help_screen.query_one(Footer)
+        widget, _ = help_screen.get_widget_at(1, app.size.height - 1)
+        assert widget is footer or footer in widget.ancestors, widget
+        last_line = help_screen._compositor.render_strips()[-1].text
+        assert "esc Close help" in last_line and "Scroll" in last_line, last_line
+        for other in ("Rotate", "Revoke", "New", "Quit"):
+            assert other not in last_line, last_line
+
+        scroll = help_screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0  # at 80x24 the list is longer than the box
+        await pilot.press("down")
+        await wait_for(pilot, lambda: scroll.scroll_y == 1)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: help_screen not in app.screen_stack)

@@ -17,6 +17,8 @@ Snapshot tests (plain ``def``, in-process demo simulator, frozen clock, no serve
 from __future__ import annotations
 
 import asyncio
+import base64
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -160,3 +162,35 @@ def table_names(app: TokenApp) -> list[str]:
     from tokentui.tui.widgets.token_table import TokenTable
 
     return [t.name for t in app.screen.query_one(TokenTable).rows]
+
+
+#: An OSC 52 clipboard write as Textual sends it: ``ESC ] 52 ; c ; <base64> BEL``.
+OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
+
+
+class TerminalClipboard:
+    """What the app sent to the terminal's clipboard (its OSC 52 writes), decoded.
+
+    ``run_test`` gives the app a driver that writes nowhere; this records what passes through
+    it (and still passes it on). Start it inside ``run_test``, once the app has its driver.
+    ``app.clipboard`` is not the terminal's clipboard: it is Textual's own copy, which a token
+    value must never be in."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        driver = app._driver
+        assert driver is not None, "start TerminalClipboard inside run_test"
+        self.writes: list[str] = []
+        write = driver.write
+
+        def recording(data: str) -> None:
+            self.writes.extend(
+                base64.b64decode(match).decode("utf-8") for match in OSC52.findall(data)
+            )
+            write(data)
+
+        driver.write = recording
+
+    @property
+    def last(self) -> str:
+        """The last text sent ("" when nothing was)."""
+        return self.writes[-1] if self.writes else ""

@@ -97,7 +97,12 @@ def dialog_footer() -> Footer:
 
 
 class _Dialog(ModalScreen):
-    """Shared keys and buttons: ``y``/``enter`` confirm, ``n``/``esc`` cancel."""
+    """Shared keys and buttons: ``y``/``enter`` confirm, ``n``/``esc`` cancel.
+
+    The letters are typed, not bound, while a text box (the rotate dialog's date) has the
+    cursor: Textual leaves out of the binding chain, priority or not, every key a focused
+    ``Input`` consumes (``Widget.check_consume_key``); ``enter`` and ``esc`` still answer.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "confirm", "Confirm", id="dialog.confirm", priority=True),

@@ -12,6 +12,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tokentui.tui.screens.confirm import dialog_footer
+
 #: Rows of ``(keys, description)``. A screen lists in ``HELP_KEYS`` the keys that mean
 #: something there without being one of its bindings; a row for exactly the keys of a binding
 #: replaces that binding's row.
@@ -74,11 +76,22 @@ def binding_rows(screen: Screen) -> list[tuple[str, str]]:
     return help_sections(screen)[0]
 
 
+#: The help's scroll keys, shown as one footer entry.
+_SCROLL = Binding.Group("Scroll", compact=True)
+
+
 class HelpScreen(ModalScreen[None]):
-    """A list of key bindings; ``esc``, ``?`` or ``q`` closes it."""
+    """A list of key bindings; ``esc``, ``?`` or ``q`` closes it. Its footer shows its own
+    keys (close, scroll), covering those of the screen it was opened from."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
+        Binding("up,k", "scroll('up')", "Scroll", group=_SCROLL, id="help.up"),
+        Binding("down,j", "scroll('down')", "Scroll", group=_SCROLL, id="help.down"),
+        Binding("pageup", "scroll('page_up')", "Scroll", show=False, id="help.page_up"),
+        Binding("pagedown,space", "scroll('page_down')", "Scroll", show=False, id="help.page_down"),
+        Binding("home", "scroll('home')", "Scroll", show=False, id="help.home"),
+        Binding("end", "scroll('end')", "Scroll", show=False, id="help.end"),
     ]
 
     def __init__(self, rows: HelpRows, *, title: str = "Keys", general: HelpRows = ()) -> None:
@@ -104,16 +117,21 @@ class HelpScreen(ModalScreen[None]):
                 table.append(description, style="dim")
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static(Text(self.heading), classes="dialog-title")
-            with VerticalScroll(id="help-scroll"):
+            # Not focusable: the screen's own keys scroll it, and so its footer shows them.
+            scroll = VerticalScroll(id="help-scroll")
+            scroll.can_focus = False
+            with scroll:
                 yield Static(table, id="help-table")
             yield Static(
                 "Every action is also in the command palette (ctrl+p). esc/?/q closes.",
                 classes="dialog-keys",
             )
+        yield dialog_footer()
 
-    def on_mount(self) -> None:
-        # Arrow keys scroll a long list.
-        self.query_one("#help-scroll", VerticalScroll).focus()
+    def action_scroll(self, where: str) -> None:
+        """Scroll the list: ``up``, ``down``, ``page_up``, ``page_down``, ``home`` or ``end``."""
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        getattr(scroll, f"scroll_{where}")(animate=False)
 
     def action_close(self) -> None:
         """Back to where help was opened."""

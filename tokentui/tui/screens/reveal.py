@@ -1,7 +1,10 @@
 """The show-once screen: a new token value, ``y`` to copy it, then it is gone.
 
 The value lives only in this screen (``self._value``) and in the one widget that shows it.
-Leaving removes that widget and drops the value, so no widget, store or log keeps it.
+Leaving removes that widget and drops the value, so no widget, store or log keeps it. Copying
+sends it to the terminal's clipboard (OSC 52) through :func:`copy_secret`, which keeps no
+copy (Textual's ``copy_to_clipboard`` would keep it in ``App.clipboard`` for the session); a
+mouse selection copied with ``ctrl+c`` here goes the same way.
 
 Leaving before a copy asks first (:class:`LeaveDialog`). Keys mean the same on both screens
 (``y``/``c`` copy), the question's default is to stay (``enter``, ``esc``, ``n``, ``q``), and
@@ -11,11 +14,13 @@ copying: however fast ``enter``, ``esc`` or ``y`` are typed, the value stays on 
 
 from __future__ import annotations
 
+import base64
 from typing import ClassVar
 
 from pydantic import SecretStr
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.actions import SkipAction
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -29,6 +34,19 @@ COPY_HINT = (
     "with the mouse instead (shift+drag in most terminals). In tmux, add "
     "'set -g set-clipboard on' to ~/.tmux.conf."
 )
+
+
+def copy_secret(app: App, secret: str) -> None:
+    """Put ``secret`` on the terminal's clipboard (OSC 52) and keep no copy of it.
+
+    ``App.copy_to_clipboard`` writes the same sequence but also keeps the text in
+    ``App.clipboard`` for the rest of the session; a token value is kept only where the user
+    asked (the terminal's clipboard)."""
+    driver = app._driver
+    if driver is None:
+        return
+    encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii")
+    driver.write(f"\x1b]52;c;{encoded}\a")
 
 
 #: What the reveal screen says about the value unless told otherwise (``advice``).
@@ -154,13 +172,20 @@ class RevealScreen(ModalScreen[None]):
         """Copy the value with OSC 52 and say how to copy by hand if that does nothing."""
         if self._value is None:
             return
-        self.app.copy_to_clipboard(self._value.get_secret_value())
+        copy_secret(self.app, self._value.get_secret_value())
         self.copied = True
         status = Text("Copied to the clipboard. ", style="bold green")
         status.append(COPY_HINT)
         status_widget = self.query_one("#reveal-status", Static)
         status_widget.update(status)
         status_widget.display = True
+
+    def action_copy_text(self) -> None:
+        """``ctrl+c`` on a mouse selection: to the terminal's clipboard, kept nowhere else."""
+        selection = self.get_selected_text()
+        if selection is None:
+            raise SkipAction()
+        copy_secret(self.app, selection)
 
     def action_leave(self) -> None:
         """Leave; before a copy, ask first (the value cannot be shown again)."""

@@ -101,20 +101,22 @@ class RowContext:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A table column. ``drop`` ranks which go first when narrow (0 = never dropped)."""
+    """A table column. ``drop`` ranks which go first when narrow (0 = never dropped).
+    ``shrink``: no wider than its widest cell on screen (or its title), below ``width``."""
 
     key: str
     title: str
     width: int
     drop: int
     right: bool = False
+    shrink: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", 16, 0),
     Column("owner", "Owner", 14, 4),
     Column("kind", "Kind", 8, 2),
-    Column("scopes", "Scopes", 14, 6),
+    Column("scopes", "Scopes", 14, 6, shrink=True),
     Column("created", "Created", 10, 7),
     Column("last_used", "Last used", 9, 5),
     Column("expires", "Expires", 10, 3),
@@ -134,20 +136,24 @@ GROWTH: tuple[tuple[str, int], ...] = (
 )
 #: Kept for callers: most cells the name column takes before the owner grows further.
 NAME_MAX = 44
+#: An owner up to this wide is worth more than the columns of :data:`GIVE_WAY_TO_OWNER`:
+#: at 120 columns ``platform/api-gateway (project)`` is shown whole, without the Created
+#: date (in the detail pane), which comes back where there is room for both.
+OWNER_WHOLE = 32
+GIVE_WAY_TO_OWNER: tuple[str, ...] = ("created",)
 
 
-def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[tuple[Column, int]]:
-    """Columns that fit in ``width`` cells, with their widths (one-cell gaps between).
-    ``wants``: the widest cell on screen per column (a column grows no wider)."""
-    columns = list(COLUMNS)
+def _min_width(column: Column, wants: Mapping[str, int] | None) -> int:
+    if column.shrink and wants is not None and column.key in wants:
+        return min(column.width, max(cell_len(column.title), wants[column.key]))
+    return column.width
 
-    def needed(cols: list[Column]) -> int:
-        return sum(c.width for c in cols) + len(cols) - 1
 
-    while needed(columns) > width and any(c.drop for c in columns):
-        columns.remove(max(columns, key=lambda c: c.drop))
-    spare = max(0, width - needed(columns))
-    widths = {c.key: c.width for c in columns}
+def _widths(columns: list[Column], width: int, wants: Mapping[str, int] | None) -> dict[str, int]:
+    """Each column's width in ``width`` cells: its minimum, then the spare per :data:`GROWTH`."""
+    widths = {c.key: _min_width(c, wants) for c in columns}
+    needed = sum(widths.values()) + len(columns) - 1
+    spare = max(0, width - needed)
     for key, upto in GROWTH:
         if key in widths and spare > 0:
             if wants is not None and key in wants:
@@ -156,8 +162,33 @@ def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[t
             widths[key] += grow
             spare -= grow
     widths["name"] += spare
-    if needed(columns) > width:  # narrower than the minimum: shrink the name
-        widths["name"] = max(4, widths["name"] - (needed(columns) - width))
+    if needed > width:  # narrower than the minimum: shrink the name
+        widths["name"] = max(4, widths["name"] - (needed - width))
+    return widths
+
+
+def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with their widths (one-cell gaps between).
+    ``wants``: the widest cell on screen per column (a column grows no wider)."""
+    columns = list(COLUMNS)
+
+    def needed(cols: list[Column]) -> int:
+        # Which columns are shown does not depend on what is on screen, only their widths.
+        return sum(c.width for c in cols) + len(cols) - 1
+
+    while needed(columns) > width and any(c.drop for c in columns):
+        columns.remove(max(columns, key=lambda c: c.drop))
+    widths = _widths(columns, width, wants)
+
+    def owner_cut() -> bool:
+        if wants is None or "owner" not in widths:
+            return False
+        return widths["owner"] < min(wants.get("owner", 0), OWNER_WHOLE)
+
+    for key in GIVE_WAY_TO_OWNER:
+        if owner_cut() and key in widths:
+            columns = [c for c in columns if c.key != key]
+            widths = _widths(columns, width, wants)
     return [(c, widths[c.key]) for c in columns]
 
 
@@ -419,10 +450,10 @@ class TokenTable(ScrollView, can_focus=True):
         return self._layout
 
     def _measure(self) -> None:
-        """The widest name and owner on screen: those columns take the room they need."""
+        """The widest name, owner and scopes on screen: those columns take the room they need."""
         ctx = self.context
         now = ctx.clock()
-        wants = {"name": 0, "owner": 0}
+        wants = {"name": 0, "owner": 0, "scopes": 0}
         for token in self.visible_tokens():
             for key in wants:
                 wants[key] = max(wants[key], cell_len(cell_text(token, key, ctx, now)))
