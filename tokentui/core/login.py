@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from tokentui.core import config, credentials
 from tokentui.core.config import Profile, Settings, Storage
 from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.errors import Forbidden, InsufficientScope, Unauthorized
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.terminal_text import escape
@@ -85,7 +86,7 @@ class LoginRequest:
             url=config.normalize_url(self.url),
         )
 
-    def tls_options(self) -> config.TLSOptions:
+    def tls_options(self) -> TLSOptions:
         """TLS settings for checking the login (files must exist)."""
         return config.tls_options(
             verify=self.verify,

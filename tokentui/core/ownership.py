@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import Token, TokenKind, User
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from tokentui.gitlab.client import GitLabClient
 
 log = logging.getLogger(__name__)
+
+_K = TypeVar("_K")
+_R = TypeVar("_R")
 
 #: GitLab's token-bot usernames (``ResourceAccessTokens::CreateService``); older bots lack the
 #: hex part and a name collision appends a digit.
@@ -296,7 +299,9 @@ class Ownership:
             await self._resolve_path(client, resource.type, resource.id)
 
     @staticmethod
-    async def _shared(table: dict, key: object, work: Coroutine[Any, Any, Any]) -> Any:
+    async def _shared(
+        table: dict[_K, asyncio.Future[_R]], key: _K, work: Coroutine[Any, Any, _R]
+    ) -> _R:
         """Run ``work`` once per ``key`` while it is in flight; every caller gets its result."""
         pending = table.get(key)
         if pending is None:

@@ -207,7 +207,7 @@ def _expiry_ts(token: Token) -> float:
     return _NEVER if token.active else -_NEVER
 
 
-def _sort_value(token: Token, key: SortKey, now_ts: float) -> object:
+def _sort_value(token: Token, key: SortKey, now_ts: float) -> float | str:
     if key is SortKey.URGENCY:
         return _urgency(token.revoked, _expiry_ts(token), now_ts)
     if key is SortKey.EXPIRY:
@@ -278,7 +278,7 @@ class TokenIndex:
 
     def clear(self) -> None:
         """Forget every token."""
-        self.__init__()
+        TokenIndex.__init__(self)
 
     def extend(self, tokens: Iterable[Token]) -> None:
         """Add tokens (a token already present by id is replaced in place)."""
@@ -341,15 +341,16 @@ class TokenIndex:
             token.last_used_at.timestamp() if token.last_used_at else -_NEVER,
         )
 
-    def _column(self, key: SortKey) -> Sequence[object]:
-        return {
+    def _column(self, key: SortKey) -> Sequence[float | str]:
+        columns: dict[SortKey, Sequence[float | str]] = {
             SortKey.EXPIRY: self._expiry_ord,
             SortKey.NAME: self._names,
             SortKey.CREATED: self._created_ts,
             SortKey.LAST_USED: self._last_used_ts,
-        }[key]
+        }
+        return columns[key]
 
-    def _sorted(self, name: str, column: Sequence[object], descending: bool) -> list[int]:
+    def _sorted(self, name: str, column: Sequence[float | str], descending: bool) -> list[int]:
         """Positions sorted by ``column`` (stable), cached; tokens appended since the last
         call are merged in (Timsort finds the sorted run), a replaced token re-sorts."""
         count = len(column)

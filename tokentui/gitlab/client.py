@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies
 
@@ -122,10 +122,10 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class _AnyPage:
+class _AnyPage(Generic[T]):
     """One page of a non-token list (service accounts)."""
 
-    items: list
+    items: list[T]
     page: int
     per_page: int
     total_pages: int | None
@@ -357,7 +357,7 @@ class GitLabClient:
         allow), or only the first ``limit`` items (one request when they fit in a page)."""
         per_page = MAX_PER_PAGE if limit is None else max(1, min(limit, MAX_PER_PAGE))
 
-        async def fetch(number: int) -> _AnyPage:
+        async def fetch(number: int) -> _AnyPage[T]:
             response = await self._request(
                 "GET", path, params={**params, "page": number, "per_page": per_page}
             )
@@ -467,7 +467,7 @@ class GitLabClient:
         concurrency: int | None = None,
         first: Awaitable[Page] | None = None,
         ahead: int = 0,
-    ) -> AsyncIterator[Page]:
+    ) -> AsyncGenerator[Page, None]:
         """Yield the pages of a token list in order, each exactly once.
 
         Page 1 first; then, when GitLab gave ``X-Total-Pages``, the remaining pages are fetched

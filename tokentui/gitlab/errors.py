@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from tokentui.gitlab.terminal_text import escape
 
 UnauthorizedReason = Literal["unknown", "expired", "revoked", "missing", "impersonation_disabled"]
+
+
+class RequestFields(TypedDict, total=False):
+    """Which request an error is about: the keyword arguments every error takes."""
+
+    method: str
+    url: str
+
+
+class StatusFields(RequestFields):
+    """Which request, and the HTTP status GitLab answered it with."""
+
+    status: int
+
+
+class ApiErrorFields(StatusFields, total=False):
+    """The keyword arguments the subclasses of :class:`ApiError` pass on to it."""
+
+    gitlab_message: object
 
 
 class GitLabError(Exception):
@@ -63,7 +82,12 @@ class OutcomeUnknown(TransportError):
     """
 
     def __init__(
-        self, message: str, *, status: int | None = None, where: str = "", **kw: str
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        where: str = "",
+        **kw: Unpack[RequestFields],
     ) -> None:
         super().__init__(message, **kw)
         self.status = status
@@ -98,7 +122,9 @@ class Unauthorized(ApiError):
     """401: the token is unknown, expired or revoked (``reason`` says which), or lacks rights
     on an endpoint where GitLab answers 401 instead of 403."""
 
-    def __init__(self, message: str, *, reason: UnauthorizedReason = "unknown", **kw) -> None:
+    def __init__(
+        self, message: str, *, reason: UnauthorizedReason = "unknown", **kw: Unpack[ApiErrorFields]
+    ) -> None:
         super().__init__(message, **kw)
         self.reason = reason
 
@@ -106,7 +132,9 @@ class Unauthorized(ApiError):
 class InsufficientScope(ApiError):
     """403 ``insufficient_scope``: the token lacks a scope; ``required_scopes`` names them."""
 
-    def __init__(self, message: str, *, required_scopes: tuple[str, ...] = (), **kw) -> None:
+    def __init__(
+        self, message: str, *, required_scopes: tuple[str, ...] = (), **kw: Unpack[ApiErrorFields]
+    ) -> None:
         super().__init__(message, **kw)
         self.required_scopes = required_scopes
 
@@ -122,7 +150,13 @@ class NotFound(ApiError):
 class ValidationFailed(ApiError):
     """400/422: GitLab refused the input. ``field_errors`` maps a field to its messages."""
 
-    def __init__(self, message: str, *, field_errors: dict[str, list[str]] | None = None, **kw):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field_errors: dict[str, list[str]] | None = None,
+        **kw: Unpack[ApiErrorFields],
+    ) -> None:
         super().__init__(message, **kw)
         self.field_errors = field_errors or {}
 
@@ -130,7 +164,9 @@ class ValidationFailed(ApiError):
 class RateLimited(ApiError):
     """429: too many requests; ``retry_after`` in seconds when GitLab said."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **kw: Unpack[ApiErrorFields]
+    ) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
 

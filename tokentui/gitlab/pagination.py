@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -87,7 +87,7 @@ class _HasInfo(Protocol):
     @property
     def next_page(self) -> int | None: ...
     @property
-    def items(self) -> list: ...
+    def items(self) -> Sequence[object]: ...
 
 
 P = TypeVar("P", bound=_HasInfo)
@@ -99,7 +99,7 @@ async def ordered_pages(
     concurrency: int,
     first: Awaitable[P] | None = None,
     ahead: int = 0,
-) -> AsyncIterator[P]:
+) -> AsyncGenerator[P, None]:
     """Yield page 1, 2, ... in order, each once, following each page's ``next_page``.
 
     After page 1, pages are fetched ahead concurrently: up to ``concurrency`` at a time up to
@@ -158,7 +158,7 @@ async def ordered_pages(
         await _cancel(window)
 
 
-async def _cancel(window: dict[int, asyncio.Task]) -> None:
+async def _cancel(window: dict[int, asyncio.Task[P]]) -> None:
     """Cancel the tasks of ``window`` and wait for them, swallowing their outcome."""
     tasks = list(window.values())
     window.clear()

@@ -33,8 +33,10 @@ from tokentui.gitlab.errors import (
     NotGitLab,
     OutcomeUnknown,
     RateLimited,
+    RequestFields,
     RequestTimedOut,
     ServerError,
+    StatusFields,
     TLSFailed,
     TransportError,
     Unauthorized,
@@ -85,8 +87,9 @@ def parse_body(adapter: TypeAdapter[T], response: httpx.Response, *, what: str, 
     try:
         return adapter.validate_json(response.content)
     except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0] if exc.errors() else {}
-        if first.get("type") == "json_invalid" or not response.content.strip():
+        details = exc.errors(include_url=False, include_input=False)
+        first = details[0] if details else None
+        if (first and first["type"] == "json_invalid") or not response.content.strip():
             reason = "an empty body" if not response.content.strip() else "invalid JSON"
             raise NotGitLab(
                 f"The server at {base_url} answered {describe_request(request, base_url)} with "
@@ -94,10 +97,11 @@ def parse_body(adapter: TypeAdapter[T], response: httpx.Response, *, what: str, 
                 method=request.method,
                 url=str(request.url),
             ) from None
-        location = ".".join(str(p) for p in first.get("loc", ())) or "the body"
+        location = ".".join(str(p) for p in first["loc"]) if first else ""
+        problem = first["msg"] if first else "unexpected shape"
         raise NotGitLab(
             f"The server at {base_url} answered {describe_request(request, base_url)} with JSON "
-            f"that is not {what} ({location}: {first.get('msg', 'unexpected shape')}): "
+            f"that is not {what} ({location or 'the body'}: {problem}): "
             "is it GitLab's API?",
             method=request.method,
             url=str(request.url),
@@ -163,7 +167,7 @@ def _decode(response: httpx.Response) -> object:
         return response.text.strip()[:_MAX_TEXT]
 
 
-def _flatten_field_errors(value: dict) -> tuple[str, dict[str, list[str]]]:
+def _flatten_field_errors(value: dict[object, object]) -> tuple[str, dict[str, list[str]]]:
     """``{"expires_at": ["must be before X"]}`` -> ("expires_at must be before X", {...})."""
     fields: dict[str, list[str]] = {}
     for key, msgs in value.items():
@@ -188,7 +192,7 @@ def _grape_field_errors(text: str) -> dict[str, list[str]]:
     return fields
 
 
-def gitlab_text(body: object) -> tuple[str, dict[str, list[str]], dict]:
+def gitlab_text(body: object) -> tuple[str, dict[str, list[str]], dict[str, object]]:
     """GitLab's message, field errors and the raw JSON object of an error body."""
     if isinstance(body, dict):
         if "message" in body:
@@ -218,7 +222,7 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
-def _unauthorized_reason(raw: dict, text: str, had_token: bool) -> UnauthorizedReason:
+def _unauthorized_reason(raw: dict[str, object], text: str, had_token: bool) -> UnauthorizedReason:
     if not had_token:
         return "missing"
     description = f"{raw.get('error_description', '')} {text}".lower()
@@ -281,7 +285,7 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
     request = response.request
     status = response.status_code
     where = describe_request(request, base_url)
-    kw = {"method": request.method, "url": str(request.url), "status": status}
+    kw: StatusFields = {"method": request.method, "url": str(request.url), "status": status}
 
     if 300 <= status < 400:
         location = response.headers.get("location", "another address")
@@ -299,7 +303,9 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
     if looks_like_html(response):
         # A proxy's error page (a 5xx, a 429): its title says it all; the page is no message.
         body: object = html_title(response)
-        text, fields, raw = html_summary(response), {}, {}
+        text = html_summary(response)
+        fields: dict[str, list[str]] = {}
+        raw: dict[str, object] = {}
     else:
         body = _decode(response)
         text, fields, raw = gitlab_text(body)
@@ -474,7 +480,7 @@ def _transport_error(
     where = describe_request(request, base_url)
     host = request.url.host
     port = request.url.port or (443 if request.url.scheme == "https" else 80)
-    kw = {"method": method, "url": str(request.url)}
+    kw: RequestFields = {"method": method, "url": str(request.url)}
     write = method not in ("GET", "HEAD", "OPTIONS")
 
     if write and not is_request_unsent(exc) and not _is_tls(exc):

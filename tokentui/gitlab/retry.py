@@ -54,7 +54,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Jittered exponential delay before retry number ``retry_number`` (1-based)."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         return ceiling * (0.5 + random.random() / 2)
 
     def decide(self, error: GitLabError, retry_number: int) -> tuple[float, str] | None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.records import TokenRecord
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 FILTER_KEYS = (
     "revoked",
@@ -46,10 +50,10 @@ _FAR = datetime.max.replace(tzinfo=UTC)
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def _sorter(sort: str) -> tuple[Callable[[TokenRecord], object], bool] | None:
+def _sorter(sort: str) -> tuple[Callable[[TokenRecord], SupportsRichComparison], bool] | None:
     """Key and reverse flag for a ``sort`` value; None for unknown values (ignored)."""
     nulls_date = date.max
-    table: dict[str, tuple[Callable[[TokenRecord], object], bool]] = {
+    table: dict[str, tuple[Callable[[TokenRecord], SupportsRichComparison], bool]] = {
         "created_asc": (lambda t: (t.created_at, t.id), False),
         "created_at_asc": (lambda t: (t.created_at, t.id), False),
         "created_desc": (lambda t: (t.created_at, t.id), True),
@@ -104,14 +108,14 @@ def filter_tokens(
         tests.append(lambda t: t.active(today))
     elif state == "inactive":
         tests.append(lambda t: not t.active(today))
-    if (v := dt.get("created_before")) is not None:
-        tests.append(lambda t, v=v: t.created_at <= v)
-    if (v := dt.get("created_after")) is not None:
-        tests.append(lambda t, v=v: t.created_at >= v)
-    if (v := dt.get("last_used_before")) is not None:
-        tests.append(lambda t, v=v: t.last_used_at is not None and t.last_used_at <= v)
-    if (v := dt.get("last_used_after")) is not None:
-        tests.append(lambda t, v=v: t.last_used_at is not None and t.last_used_at >= v)
+    if (created_before := dt.get("created_before")) is not None:
+        tests.append(lambda t: t.created_at <= created_before)
+    if (created_after := dt.get("created_after")) is not None:
+        tests.append(lambda t: t.created_at >= created_after)
+    if (used_before := dt.get("last_used_before")) is not None:
+        tests.append(lambda t: t.last_used_at is not None and t.last_used_at <= used_before)
+    if (used_after := dt.get("last_used_after")) is not None:
+        tests.append(lambda t: t.last_used_at is not None and t.last_used_at >= used_after)
     if expires_before is not None:
         tests.append(lambda t: t.expires_at is not None and t.expires_at < expires_before)
     if expires_after is not None:

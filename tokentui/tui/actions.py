@@ -547,7 +547,7 @@ class TokenActions:
             elif isinstance(source, ImpersonationTokens) or (
                 isinstance(source, PersonalTokens) and source.user_id not in (None, viewer.id)
             ):
-                await client.get_user(source.user_id)  # type: ignore[arg-type]
+                await client.get_user(source.user_id)
         except NotFound:
             return None, _not_found_text(choice, value or "")
         except Unauthorized:

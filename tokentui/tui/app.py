@@ -14,7 +14,7 @@ import logging
 import os
 import weakref
 from collections.abc import Coroutine, Iterable
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -122,7 +122,7 @@ def _keep_tokens_out_of_gc(change: Change) -> None:
 _tokens_frozen = False
 
 
-def _css_paths() -> list[str | Path]:
+def _css_paths() -> list[str | PurePath]:
     folder = styles_dir()
     return [path for name in ("app.tcss", "dialogs.tcss") if (path := folder / name).is_file()]
 
@@ -223,7 +223,7 @@ class TokenApp(App[int]):
     """The tokentui application."""
 
     TITLE = "tokentui"
-    CSS_PATH: ClassVar[list[str | Path]] = _css_paths()
+    CSS_PATH: ClassVar[list[str | PurePath]] = _css_paths()
     COMMANDS: ClassVar = App.COMMANDS | {TokenCommands, ProfileCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),

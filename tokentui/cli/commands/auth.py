@@ -436,6 +436,7 @@ def run_logout(args: argparse.Namespace) -> int:
 async def _logout(args: argparse.Namespace) -> int:
     from tokentui.core import credentials
 
+    profile: config.Profile | None
     try:
         settings = config.load_settings()
         if args.profile:

@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,11 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url", metavar="URL", help="GitLab URL, e.g. https://gitlab.example.com (GITLAB_HOST)"
     )
+
+
+def _tagged(choice: str) -> Callable[[str], tuple[str, str]]:
+    """An argparse ``type`` that pairs a source flag's value with the flag's name."""
+    return lambda value: (choice, value)
 
 
 def add_source_flags(
@@ -70,7 +75,7 @@ def add_source_flags(
             f"--{choice}",
             dest="source",
             metavar=metavar,
-            type=lambda v, c=choice: (c, v),
+            type=_tagged(choice),
             help=text,
         )
     parser.set_defaults(source=None)

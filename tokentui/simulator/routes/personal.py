@@ -31,6 +31,7 @@ def list_tokens(ctx: Ctx) -> Reply:
     user = ctx.authenticate()
     state = ctx.state
     base: Sequence[TokenRecord]
+    user_id: int | None
     if ctx.params.has("user_id"):
         raw = ctx.params.raw("user_id")
         if raw in ("", None):

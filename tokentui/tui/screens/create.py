@@ -86,7 +86,7 @@ def step_for_error(err: GitLabError, steps: Sequence[str]) -> str:
     if isinstance(err, ValidationFailed):
         for field_name in err.field_errors:
             step = _FIELD_STEPS.get(field_name.lower())
-            if step in steps:
+            if step is not None and step in steps:
                 return step
     text = f"{err.message} {getattr(err, 'gitlab_message', '') or ''}".lower()
     for phrase, step in _TEXT_STEPS:

@@ -8,6 +8,7 @@ arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual.widgets import Footer, Static
 from tokentui.core.expiry import Band, band
 from tokentui.core.store import Change
 from tokentui.gitlab.models import Token
-from tokentui.gitlab.sources import TokenFilters
+from tokentui.gitlab.sources import TokenFilters, TokenSource
 from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
@@ -80,10 +81,10 @@ class TokensScreen(Screen):
         self._header_text: Text | None = None
         self._last_bands: set[Band] = set()
         self._typing = False
-        self._shown_source = None
+        self._shown_source: TokenSource | None = None
         self._detail_band: Band | None = None
         self._ticks = 0
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         #: Tokens of each source in its last load without server filters (for the count).
         self._source_totals: dict[object, int] = {}
 

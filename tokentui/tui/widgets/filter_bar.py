@@ -327,7 +327,14 @@ class FilterBar(Vertical):
                 ranges[f"{key}_after"] = expiry_instant(start)
             if end:
                 ranges[f"{key}_before"] = _end_of_day(end)
-        return TokenFilters(**ranges) if ok else None
+        if not ok:
+            return None
+        return TokenFilters(
+            created_after=ranges.get("created_after"),
+            created_before=ranges.get("created_before"),
+            last_used_after=ranges.get("last_used_after"),
+            last_used_before=ranges.get("last_used_before"),
+        )
 
     def _show_errors(self) -> None:
         text = next(iter(self.errors.values()), "")

@@ -288,7 +288,7 @@ class TokenTable(ScrollView, can_focus=True):
         self._layout: list[tuple[Column, int]] = []
         self._wants: dict[str, int] | None = None
         self._base_style: Style | None = None
-        self._component_styles: dict[str, Style] = {}
+        self._part_styles: dict[str, Style] = {}
 
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Token], *, keep_id: bool = True) -> None:
@@ -435,7 +435,7 @@ class TokenTable(ScrollView, can_focus=True):
 
     def _styles_cache_clear(self) -> None:
         self._base_style = None
-        self._component_styles.clear()
+        self._part_styles.clear()
 
     def on_focus(self) -> None:
         self._styles_cache_clear()
@@ -462,12 +462,12 @@ class TokenTable(ScrollView, can_focus=True):
             self._layout_width = -1  # lay out again
 
     def _style(self, name: str) -> Style:
-        style = self._component_styles.get(name)
+        style = self._part_styles.get(name)
         if style is None:
             style = self.get_component_rich_style(
                 f"token-table--{name}", partial=True, default=Style()
             )
-            self._component_styles[name] = style
+            self._part_styles[name] = style
         return style
 
     def render_line(self, y: int) -> Strip:
