@@ -710,7 +710,8 @@ async def _create(args: argparse.Namespace) -> int:
     async with _client(connection) as client:
         await _with_ids(client, args, connection)
         viewer = await client.current_user()
-        source = _create_source(*(args.source or ("mine", None)), viewer)
+        choice, value = args.source or ("mine", None)
+        source = _create_source(choice, value, viewer)
         _check_create_route(source, request, viewer)
         started = _now()
         try:
