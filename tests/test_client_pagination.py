@@ -197,9 +197,9 @@ async def test_a_page_one_requested_earlier_is_not_requested_again() -> None:
     pager = Pager(450, "full")
     with serve(pager.app()) as port:
         async with GitLabClient(f"http://127.0.0.1:{port}", SECRET) as client:
-            early = asyncio.ensure_future(client.token_page(PersonalTokens()))
+            client.prefetch_token_page(PersonalTokens())
             tokens = []
-            async with aclosing(client.iter_token_pages(PersonalTokens(), first=early)) as it:
+            async with aclosing(client.iter_token_pages(PersonalTokens())) as it:
                 async for page in it:
                     tokens.extend(page.items)
     assert [t.id for t in tokens] == list(range(1, 451))

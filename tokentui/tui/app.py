@@ -406,10 +406,7 @@ class TokenApp(App[int]):
             raise
         self.ownership.set_viewer(self.viewer)
         source = self._initial_source()
-        self.store.set_source(
-            source,
-            first=requests.take_first_page(source, self.store.server_filters, self.store.per_page),
-        )
+        self.store.set_source(source)  # takes page 1 from the client when it was sent for it
         try:
             self.self_token = await requests.self_token
         except Unauthorized:
