@@ -35,6 +35,7 @@ from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
 from tokentui.gitlab.sources import TokenSource
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui import textual_internals
 
 KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PERSONAL: "personal",
@@ -257,7 +258,7 @@ class TokenTable(ScrollView, can_focus=True):
         self._layout: list[tuple[Column, int]] = []
         self._wants: dict[str, int] | None = None
         self._base_style: Style | None = None
-        self._component_styles: dict[str, Style] = {}
+        self._part_styles: dict[str, Style] = {}
 
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Token], *, keep_id: bool = True) -> None:
@@ -286,7 +287,7 @@ class TokenTable(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
             # Scrollbar thumb and visibility (a visibility change still lays out).
-            self._scroll_update(size)
+            textual_internals.update_scrollbars(self, size)
 
     @staticmethod
     def _row_of(rows: Sequence[Token], token_id: int) -> int | None:
@@ -404,7 +405,7 @@ class TokenTable(ScrollView, can_focus=True):
 
     def _styles_cache_clear(self) -> None:
         self._base_style = None
-        self._component_styles.clear()
+        self._part_styles.clear()
 
     def on_focus(self) -> None:
         self._styles_cache_clear()
@@ -431,12 +432,12 @@ class TokenTable(ScrollView, can_focus=True):
             self._layout_width = -1  # lay out again
 
     def _style(self, name: str) -> Style:
-        style = self._component_styles.get(name)
+        style = self._part_styles.get(name)
         if style is None:
             style = self.get_component_rich_style(
                 f"token-table--{name}", partial=True, default=Style()
             )
-            self._component_styles[name] = style
+            self._part_styles[name] = style
         return style
 
     def render_line(self, y: int) -> Strip:
