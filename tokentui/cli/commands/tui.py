@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         from tokentui.tui.demo import make_demo_app
 
         app = make_demo_app(source_choice=source)
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
 
     try:
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     except session.NotConfigured:
         # Nothing configured: the app opens its login screen first.
         app = load_app_module().make_app(None, source_choice=source, login_url=args.url)
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
     return asyncio.run(_run_connected(conn, source))
 
@@ -76,6 +78,7 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
     try:
         app_module = await asyncio.to_thread(load_app_module)
         app = app_module.make_app(client, source_choice=source, start=start, **app_options(conn))
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         result = await app.run_async()
     finally:
         start.cancel()
