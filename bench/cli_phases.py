@@ -17,12 +17,11 @@ import sys  # noqa: E402
 
 
 def main() -> int:
-    from tokentui.cli import gc_tuning
     from tokentui.cli import main as cli
 
     # As the ``tokentui`` command does (cli.entry); the hooks go in once the parser is built,
     # which is when the command imports its modules.
-    gc_tuning.enable()
+    cli.tune_start()
     build_parser = cli.build_parser
 
     def build_and_hook():  # type: ignore[no-untyped-def]

@@ -18,14 +18,13 @@ import sys  # noqa: E402
 
 def main() -> int:
     out, url, *extra = sys.argv[1:]
-    from tokentui.cli import gc_tuning
     from tokentui.cli import main as cli
 
     result: dict[str, float] = {"interpreter": STARTED}
     apps: list = []
     # As the ``tokentui`` command does (cli.entry); the hooks go in once the parser is built,
     # which is when the command imports its modules.
-    gc_tuning.enable()
+    cli.tune_start()
     build_parser = cli.build_parser
 
     def build_and_hook():  # type: ignore[no-untyped-def]

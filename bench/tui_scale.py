@@ -96,10 +96,11 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
     pauses = GCPauses()
     gc.callbacks.append(pauses)
     from tokentui.cli import gc_tuning
+    from tokentui.cli import main as cli
 
-    # As the ``tokentui`` command does (cli.entry): imports with the collector paused, then
-    # frozen, so the app's start-up objects are never scanned during the measured run.
-    gc_tuning.enable()
+    # As the ``tokentui`` command does (cli.entry): its start-up policy (frame rate, imports
+    # with the collector paused then frozen, loaded tokens frozen as they arrive).
+    cli.tune_start()
     with gc_tuning.paused_for_imports():
         tui_probe.install()
         from tokentui.core.store import Change
@@ -116,6 +117,7 @@ async def run(out: str, url: str, idle: float, expect: int | None) -> int:
     probe.on_rows_painted = rows_painted
     client = GitLabClient(url, os.environ["GITLAB_TOKEN"])
     app = make_app(client, source_choice=("all", None))
+    gc_tuning.freeze_tokens_as_they_load(app.store)
     store = app.store
     done = asyncio.Event()
 

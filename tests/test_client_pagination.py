@@ -197,10 +197,31 @@ async def test_a_page_one_requested_earlier_is_not_requested_again() -> None:
     pager = Pager(450, "full")
     with serve(pager.app()) as port:
         async with GitLabClient(f"http://127.0.0.1:{port}", SECRET) as client:
-            early = asyncio.ensure_future(client.token_page(PersonalTokens()))
+            client.prefetch_token_page(PersonalTokens())
             tokens = []
-            async with aclosing(client.iter_token_pages(PersonalTokens(), first=early)) as it:
+            async with aclosing(client.iter_token_pages(PersonalTokens())) as it:
                 async for page in it:
                     tokens.extend(page.items)
     assert [t.id for t in tokens] == list(range(1, 451))
     assert sorted(pager.pages) == [1, 2, 3, 4, 5]
+
+
+async def test_a_page_one_requested_for_another_list_is_never_used(sim) -> None:
+    """Page 1 requested ahead is taken only by the very same requests: another list asks
+    its own page 1 (the tokens it yields are its own, not the filtered page's)."""
+    active = TokenFilters(state="active")
+    async with GitLabClient(sim.url, sim.admin_token) as client:
+        client.prefetch_token_page(PersonalTokens(), active)
+        async with aclosing(client.iter_token_pages(PersonalTokens())) as it:
+            everything = [t.id async for page in it for t in page.items]
+        async with aclosing(client.iter_token_pages(PersonalTokens(), active)) as it:
+            still_active = [t.id async for page in it for t in page.items]
+    assert set(still_active) < set(everything), "the unfiltered list got the filtered page"
+    unfiltered_firsts = [
+        entry
+        for entry in sim.request_log
+        if entry.path == "/api/v4/personal_access_tokens"
+        and "page=1&" in entry.query + "&"
+        and "state=" not in entry.query
+    ]
+    assert len(unfiltered_firsts) == 1, "the unfiltered list asked its own page 1"

@@ -24,6 +24,7 @@ import psutil
 import pytest
 from tui_helpers import FROZEN_NOW
 
+from tokentui.cli import gc_tuning
 from tokentui.core.expiry import FrozenClock, format_countdown
 from tokentui.gitlab.client import GitLabClient
 from tokentui.tui.app import TokenApp, make_app
@@ -145,6 +146,9 @@ async def test_24_hour_session_in_a_fresh_interpreter(sim_factory) -> None:
         )
     client = GitLabClient(sim.url, sim.admin_token)
     app = make_app(client, clock=clock, source_choice=("all", None))
+    # As the ``tokentui`` command does (its collector policy; this is a fresh interpreter).
+    gc_tuning.enable()
+    gc_tuning.freeze_tokens_as_they_load(app.store)
     step = timedelta(minutes=2.5)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)

@@ -2,19 +2,25 @@
 
 Each subcommand lives in ``tokentui/cli/commands/<name>.py`` with ``register(subparsers)``; this
 module only assembles them, so the scripting commands never import Textual. The modules are
-imported when the parser is built (not when this module is), so that the ``tokentui`` command
-(:func:`entry`) can import them with the garbage collector paused (``tokentui.cli.gc_tuning``).
+imported when the parser is built (not when this module is: importing this module imports
+neither httpx nor pydantic), so that the ``tokentui`` command (:func:`entry`) applies its
+start-up policy (:func:`tune_start`) before anything heavy is imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from tokentui import __version__
 from tokentui.cli import gc_tuning
-from tokentui.core import session
+
+#: Screen updates per second for the TUI. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms
+#: between a key and its paint; 120 halves the wait for a filtered list (issue 6, P3) and costs
+#: nothing idle (the update timer only runs while something is dirty).
+SCREEN_FPS = 120
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with gc_tuning.paused_for_imports():
         parser = build_parser()
         from tokentui.cli.commands import common, tui
-        from tokentui.core import logging_setup
+        from tokentui.core import logging_setup, session
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or tui.run
     if logging_setup.debug_requested(getattr(args, "debug", False)):
@@ -75,9 +81,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return common.EXIT_USAGE
 
 
-def entry() -> int:
-    """The ``tokentui`` command: :func:`main` with the start-up collector tuning on."""
+def tune_start() -> None:
+    """The ``tokentui`` command's start-up policy (docs/performance.md), applied before
+    anything heavy is imported; a library import of tokentui changes none of it:
+
+    - httpx's own command-line client is never imported: httpx's package imports it, which
+      pulls in rich, click and pygments (~35 ms on every start, encode/httpx#3547). A None
+      entry in ``sys.modules`` makes that one import fail at once; httpx then defines a stub.
+    - Textual paints up to :data:`SCREEN_FPS` times a second, unless ``TEXTUAL_FPS`` is set
+      (Textual reads it when it is imported).
+    - The cyclic collector is paused while modules are imported, then what they made is
+      frozen; loaded tokens are frozen as they arrive (:mod:`tokentui.cli.gc_tuning`).
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    os.environ.setdefault("TEXTUAL_FPS", str(SCREEN_FPS))
     gc_tuning.enable()
+
+
+def entry() -> int:
+    """The ``tokentui`` command: :func:`main` after the start-up policy (:func:`tune_start`)."""
+    tune_start()
     return main()
 
 

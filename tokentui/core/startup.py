@@ -5,18 +5,20 @@ the default source and says whether ``--all`` is allowed), which token is in use
 /personal_access_tokens/self``, the "in use" mark) and page 1 of the list. Sent one after
 another they cost three round trips; :meth:`StartRequests.send` sends them at once (page 1
 only when the source's requests do not depend on the viewer, see
-:func:`~tokentui.gitlab.sources.source_before_viewer`). The CLI sends them before Textual is
+:func:`~tokentui.gitlab.sources.source_before_viewer`). Page 1 is kept by the client
+(:meth:`~tokentui.gitlab.client.GitLabClient.prefetch_token_page`): the store's first load of
+the same list takes it there, so nothing else carries it. The CLI sends them before Textual is
 imported, so the network overlaps the import (docs/performance.md, P1). No Textual here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tokentui.gitlab.client import GitLabClient, Page
+from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource, source_before_viewer
 
@@ -33,15 +35,14 @@ def _task(coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
 
 @dataclass
 class StartRequests:
-    """The viewer, the token in use and maybe page 1, requested at once (tasks)."""
+    """The viewer and the token in use (tasks), and maybe page 1 (kept by the client),
+    requested at once."""
 
+    client: GitLabClient
     viewer: asyncio.Task[User]
     self_token: asyncio.Task[Token]
     #: The source page 1 was requested for (None: it needs the viewer first).
     guess: TokenSource | None
-    first_page: asyncio.Task[Page] | None
-    filters: TokenFilters
-    per_page: int
 
     @classmethod
     def send(
@@ -55,34 +56,14 @@ class StartRequests:
         """Send the requests (call with a running event loop)."""
         filters = filters or TokenFilters()
         guess = source_before_viewer(*source_choice) if source_choice else None
-        first_page = None
         if guess is not None:
-            first_page = _task(client.token_page(guess, filters, per_page=per_page))
-        return cls(
-            viewer=_task(client.current_user()),
-            self_token=_task(client.get_self_token()),
-            guess=guess,
-            first_page=first_page,
-            filters=filters,
-            per_page=per_page,
-        )
-
-    def take_first_page(
-        self, source: TokenSource, filters: TokenFilters, per_page: int
-    ) -> Awaitable[Page] | None:
-        """Page 1 when it was requested for the same list as ``source`` with ``filters``
-        (the caller then owns it), else None; an unusable page 1 is cancelled."""
-        task, self.first_page = self.first_page, None
-        if task is None or self.guess is None:
-            return None
-        same = per_page == self.per_page and filters == self.filters
-        if same and self.guess.same_list(source, filters):
-            return task
-        task.cancel()
-        return None
+            client.prefetch_token_page(guess, filters, per_page=per_page)
+        viewer = _task(client.current_user())
+        self_token = _task(client.get_self_token())
+        return cls(client=client, viewer=viewer, self_token=self_token, guess=guess)
 
     def cancel(self) -> None:
         """Cancel whatever has not been answered (the app is leaving)."""
-        for task in (self.viewer, self.self_token, self.first_page):
-            if task is not None:
-                task.cancel()
+        for task in (self.viewer, self.self_token):
+            task.cancel()
+        self.client.cancel_prefetched()

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from enum import Enum
 from typing import Any, overload
 
 from tokentui.core.expiry import Clock, system_clock
 from tokentui.core.query import ClientFilters, SortKey, TokenIndex
-from tokentui.gitlab.client import GitLabClient, Page
+from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import Token
 from tokentui.gitlab.sources import TokenFilters, TokenSource
 
@@ -93,14 +93,10 @@ class TokenStore:
             listener(change)
 
     # -- the query ---------------------------------------------------------------------------
-    def set_source(self, source: TokenSource, *, first: Awaitable[Page] | None = None) -> None:
-        """Switch to another token source and load it (cancels the load in flight).
-
-        ``first``: page 1 of this source with the current server filters, already requested
-        (:class:`~tokentui.core.startup.StartRequests`); the load awaits it instead of asking again.
-        """
+    def set_source(self, source: TokenSource) -> None:
+        """Switch to another token source and load it (cancels the load in flight)."""
         self.source = source
-        self.reload(first=first)
+        self.reload()
 
     def set_server_filters(self, filters: TokenFilters) -> None:
         """Change the server-side filters; reloads only when they differ."""
@@ -136,9 +132,8 @@ class TokenStore:
         return self.descending
 
     # -- loading -----------------------------------------------------------------------------
-    def reload(self, *, first: Awaitable[Page] | None = None) -> None:
-        """Start the current query afresh: cancel the load in flight, clear the rows, load
-        (``first``: see :meth:`set_source`)."""
+    def reload(self) -> None:
+        """Start the current query afresh: cancel the load in flight, clear the rows, load."""
         self.cancel()
         self._generation += 1
         self.index.clear()
@@ -149,7 +144,7 @@ class TokenStore:
         self._invalidate()
         self._emit(Change.RESET)
         if self.source is not None:
-            self._handle = self._runner(self._load(self._generation, first))
+            self._handle = self._runner(self._load(self._generation))
 
     def cancel(self) -> None:
         """Cancel the load in flight (its late pages are dropped)."""
@@ -173,12 +168,12 @@ class TokenStore:
         self._emit(Change.RESET)
         await self._load(self._generation)
 
-    async def _load(self, generation: int, first: Awaitable[Page] | None = None) -> None:
+    async def _load(self, generation: int) -> None:
         source = self.source
         assert source is not None
         try:
             pages = self.client.iter_token_pages(
-                source, self.server_filters, per_page=self.per_page, first=first
+                source, self.server_filters, per_page=self.per_page
             )
             async for page in pages:
                 if generation != self._generation:

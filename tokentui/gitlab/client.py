@@ -133,6 +133,22 @@ class _AnyPage(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class _ListRequest:
+    """What page 1 of a token list asks the server: two sources (or filters) that send the
+    same requests list the same tokens."""
+
+    path: str
+    params: dict[str, str]
+    per_page: int
+
+    @classmethod
+    def of(cls, source: TokenSource, filters: TokenFilters | None, per_page: int) -> _ListRequest:
+        return cls(
+            source.list_path(), dict(source.list_params(filters or TokenFilters())), per_page
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CreateTokenRequest:
     """What a new token should be. ``access_level`` only for project/group tokens."""
 
@@ -195,6 +211,9 @@ class GitLabClient:
         #: ``on_retry``, a UI knows how many requests are waiting to be tried again.
         self.on_retry_end: Callable[[], None] | None = None
         self._sleep: Sleep = sleep or asyncio.sleep
+        #: Page 1 of a token list requested ahead (:meth:`prefetch_token_page`), with the
+        #: request it answers: the next :meth:`iter_token_pages` takes it or cancels it.
+        self._prefetched: list[tuple[_ListRequest, asyncio.Task[Page]]] = []
         verify = _verify_for(self._base_url, tls) if transport is None else True
         self._http = httpx.AsyncClient(
             base_url=self._base_url + API_SUFFIX,
@@ -227,7 +246,8 @@ class GitLabClient:
         self._auth.token = secret
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (a page 1 requested ahead and never used is cancelled)."""
+        self.cancel_prefetched()
         await self._http.aclose()
 
     async def __aenter__(self) -> GitLabClient:
@@ -465,7 +485,6 @@ class GitLabClient:
         *,
         per_page: int = 100,
         concurrency: int | None = None,
-        first: Awaitable[Page] | None = None,
         ahead: int = 0,
     ) -> AsyncGenerator[Page, None]:
         """Yield the pages of a token list in order, each exactly once.
@@ -475,11 +494,13 @@ class GitLabClient:
         ahead while pages come back full. Close it (``contextlib.aclosing``) or cancel it to
         cancel the requests in flight.
 
-        ``first``: page 1 already requested with :meth:`token_page` (same source, filters and
-        ``per_page``). ``ahead``: pages requested together with page 1, for a list expected to
-        be long (see :func:`~tokentui.gitlab.pagination.ordered_pages`).
+        Page 1 requested ahead for the very same requests (:meth:`prefetch_token_page`) is
+        awaited instead of asked again; one requested for another list is cancelled.
+        ``ahead``: pages requested together with page 1, for a list expected to be long (see
+        :func:`~tokentui.gitlab.pagination.ordered_pages`).
         """
         fetch = self._token_page_fetcher(source, filters, per_page)
+        first = self._take_prefetched(_ListRequest.of(source, filters, per_page))
         return ordered_pages(
             fetch, concurrency=concurrency or self.concurrency, first=first, ahead=ahead
         )
@@ -492,9 +513,40 @@ class GitLabClient:
         page: int = 1,
         per_page: int = 100,
     ) -> Page:
-        """One page of a token list (to start a list early; :meth:`iter_token_pages` takes it
-        as ``first``)."""
+        """One page of a token list."""
         return await self._token_page_fetcher(source, filters, per_page)(page)
+
+    def prefetch_token_page(
+        self, source: TokenSource, filters: TokenFilters | None = None, *, per_page: int = 100
+    ) -> None:
+        """Request page 1 of a token list now (call with a running event loop), before anyone
+        iterates it: the next :meth:`iter_token_pages` takes the answer when it lists the very
+        same requests, and cancels it otherwise. Start-up sends it with its other first
+        requests (:mod:`tokentui.core.startup`)."""
+        fetch = self._token_page_fetcher(source, filters, per_page)
+        task = asyncio.ensure_future(fetch(1))
+        # An answer nobody ends up waiting for (the app left early, the source changed) must
+        # not be reported as "exception never retrieved".
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._prefetched.append((_ListRequest.of(source, filters, per_page), task))
+
+    def cancel_prefetched(self) -> None:
+        """Cancel every page 1 requested ahead and not taken yet."""
+        prefetched, self._prefetched = self._prefetched, []
+        for _, task in prefetched:
+            task.cancel()
+
+    def _take_prefetched(self, request: _ListRequest) -> Awaitable[Page] | None:
+        """The page 1 requested ahead for ``request`` (the caller owns it), if any; the others
+        requested ahead are for a list nobody asked for after all: cancelled."""
+        prefetched, self._prefetched = self._prefetched, []
+        taken: Awaitable[Page] | None = None
+        for key, task in prefetched:
+            if taken is None and key == request:
+                taken = task
+            else:
+                task.cancel()
+        return taken
 
     def _token_page_fetcher(
         self, source: TokenSource, filters: TokenFilters | None, per_page: int

@@ -9,9 +9,7 @@ credential (401), the full unauthorized screen.
 
 from __future__ import annotations
 
-import gc
 import logging
-import os
 import weakref
 from collections.abc import Coroutine, Iterable
 from pathlib import PurePath
@@ -31,7 +29,7 @@ from tokentui.core.ownership import Ownership
 from tokentui.core.resources import styles_dir
 from tokentui.core.self_rotation import SaveCredential
 from tokentui.core.startup import StartRequests
-from tokentui.core.store import Change, TokenStore
+from tokentui.core.store import TokenStore
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.credential_check import (
     DEAD_CREDENTIAL,
@@ -71,55 +69,8 @@ GROUP_ASSOCIATIONS = "associations"
 GROUP_TRIAGE = "triage-401"
 
 
-#: Screen updates per second. Textual's default (60, ``TEXTUAL_FPS``) adds ~20 ms between a
-#: key and its paint; 120 halves the wait for a filtered list (issue 6, P3) and costs nothing
-#: idle (the update timer only runs while something is dirty).
-SCREEN_FPS = 120
-
-
-def _faster_screen_updates() -> None:
-    """Apply :data:`SCREEN_FPS` unless the user set ``TEXTUAL_FPS``.
-
-    Textual reads its frame period when a screen first schedules an update, from
-    ``textual.screen.UPDATE_PERIOD``; setting it here works whatever was imported first.
-    """
-    if "TEXTUAL_FPS" in os.environ:
-        return
-    import textual.screen
-
-    textual.screen.UPDATE_PERIOD = 1 / SCREEN_FPS  # type: ignore[misc]
-
-
 #: Keys already re-delivered to a text box by :meth:`TokenApp.on_key`.
 _REDELIVERED: weakref.WeakSet[events.Key] = weakref.WeakSet()
-
-
-def _keep_tokens_out_of_gc(change: Change) -> None:
-    """Move what is alive into the collector's permanent generation as pages arrive.
-
-    With 100,000 tokens loaded, each full collection walks millions of objects: measured
-    pauses of 80-130 ms while a big list streams in (issue 6, P6). Tokens hold no reference
-    cycles and are freed by reference counting, so they need no scanning; garbage made later
-    is collected as usual. A new query (``RESET``) unfreezes and collects once: without it,
-    cyclic garbage frozen with each load would never be freed (memory grew ~50 % over a day of
-    reloads every 5 minutes; tests/test_hostile_endurance.py). Before the first page nothing
-    was frozen by a load, and a full collection then (~30 ms, everything just imported) would
-    delay the first paint.
-    """
-    global _tokens_frozen
-    if change is Change.RESET:
-        if _tokens_frozen:
-            gc.unfreeze()
-            gc.collect()
-            _tokens_frozen = False
-    elif change in (Change.PAGE, Change.DONE):
-        gc.collect(1)  # young garbage first (cheap: the frozen heap is not scanned)
-        gc.freeze()
-        _tokens_frozen = True
-
-
-#: Whether a load froze tokens (see :func:`_keep_tokens_out_of_gc`).
-_tokens_frozen = False
 
 
 def _css_paths() -> list[str | PurePath]:
@@ -243,7 +194,6 @@ class TokenApp(App[int]):
         start: StartRequests | None = None,
         credential_origin: str | None = None,
     ) -> None:
-        _faster_screen_updates()
         super().__init__()
         #: None only until the login screen (nothing configured) gives a connection.
         self.client: GitLabClient = client  # type: ignore[assignment]
@@ -259,7 +209,6 @@ class TokenApp(App[int]):
         self.profile_name = profile_name
         self.insecure = insecure
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
-        self.store.subscribe(_keep_tokens_out_of_gc)
         #: What the client is retrying, for the header ("retrying (attempt 2): ..."); cleared
         #: by the next change of the list or a successful start.
         self.retry_status: str | None = None
@@ -406,10 +355,7 @@ class TokenApp(App[int]):
             raise
         self.ownership.set_viewer(self.viewer)
         source = self._initial_source()
-        self.store.set_source(
-            source,
-            first=requests.take_first_page(source, self.store.server_filters, self.store.per_page),
-        )
+        self.store.set_source(source)  # takes page 1 from the client when it was sent for it
         try:
             self.self_token = await requests.self_token
         except Unauthorized:

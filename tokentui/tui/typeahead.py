@@ -13,6 +13,10 @@ being handled, and lets it go when the app is idle again: every message queue of
 its widgets empty, no callback pending. A key that arrives when the app is idle goes at once
 (no delay for a key typed alone). A key waits at most :data:`MAX_HOLD` seconds: a handler
 that keeps the app busy longer (it never should) does not swallow the keys typed meanwhile.
+
+Textual has no public "idle" test: the queues and callbacks are read through
+:mod:`tokentui.tui.textual_internals`, which checks them when the app starts (a Textual that
+renamed one stops the app with a clear error instead of losing keys silently).
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from typing import TYPE_CHECKING
 
 from textual import events
 
+from tokentui.tui import textual_internals
+
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.message_pump import MessagePump
 
 #: Longest wait (seconds) for the previous key's effects before a held key goes anyway.
 MAX_HOLD = 1.0
@@ -35,18 +40,11 @@ MAX_HOLD = 1.0
 _TYPED = (events.Key, events.Paste)
 
 
-def _busy(pump: MessagePump) -> bool:
-    """Whether ``pump`` has a message queued or being handled, or a callback pending."""
-    queue = pump.__dict__.get("_message_queue")  # created on first use (a cached property)
-    if queue is not None and getattr(queue, "_unfinished_tasks", queue.qsize()):
-        return True
-    return bool(pump._next_callbacks)
-
-
 class TypeAhead:
     """Keys in order, each routed once the previous one has been handled (one per app)."""
 
     def __init__(self, app: App) -> None:
+        textual_internals.check(app)  # raises TextualChanged if Textual renamed what idle() reads
         self._app = app
         self._held: deque[events.Event] = deque()
         self._released: weakref.WeakSet[events.Event] = weakref.WeakSet()
@@ -76,14 +74,14 @@ class TypeAhead:
     def idle(self) -> bool:
         """Whether the app and every widget have handled everything they were sent."""
         app = self._app
-        if _busy(app):
+        if textual_internals.pump_busy(app):
             return False
         try:
-            if app.screen._callbacks:  # after-refresh callbacks (focus, scrolling...)
+            if textual_internals.after_refresh_pending(app.screen):
                 return False
         except Exception:  # no screen yet, or the app is closing
             return True
-        return not any(_busy(node) for node in list(app._registry))
+        return not any(textual_internals.pump_busy(node) for node in textual_internals.nodes(app))
 
     async def _wait_idle(self) -> None:
         loop = asyncio.get_running_loop()

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if source_names.check_syntax(source) != source:
             source = asyncio.run(_ids_for_names(demo_client(sim), source, DEMO_URL))
         app = make_demo_app(source_choice=source, simulator=sim)
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
 
     try:
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except session.NotConfigured:
         # Nothing configured: the app opens its login screen first.
         app = load_app_module().make_app(None, source_choice=source, login_url=args.url)
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
     return asyncio.run(_run_connected(conn, source))
 
@@ -89,6 +91,7 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
     try:
         app_module = await asyncio.to_thread(load_app_module)
         app = app_module.make_app(client, source_choice=source, start=start, **app_options(conn))
+        gc_tuning.freeze_tokens_as_they_load(app.store)
         result = await app.run_async()
     finally:
         start.cancel()

@@ -35,6 +35,7 @@ from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
 from tokentui.gitlab.sources import TokenSource
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui import textual_internals
 
 KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PERSONAL: "personal",
@@ -317,7 +318,7 @@ class TokenTable(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
             # Scrollbar thumb and visibility (a visibility change still lays out).
-            self._scroll_update(size)
+            textual_internals.update_scrollbars(self, size)
 
     @staticmethod
     def _row_of(rows: Sequence[Token], token_id: int) -> int | None:
