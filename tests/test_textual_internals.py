@@ -45,6 +45,7 @@ def test_the_check_covers_every_name_it_documents() -> None:
         "_callbacks",
         "_registry",
         "_scroll_update",
+        "_driver",
     }
 
 
@@ -74,7 +75,7 @@ def _stand_ins(drop: str | None = None, wrong: str | None = None) -> dict[str, A
                 def _scroll_update(self, size: object) -> None:
                     pass
 
-    app = _Stand(**attrs(_registry=WeakSet(), _next_callbacks=[]))
+    app = _Stand(**attrs(_registry=WeakSet(), _next_callbacks=[], _driver=None))
     pump = _Stand(**attrs(_next_callbacks=[], _message_queue=queue))
     screen = _Stand(**attrs(_callbacks=[]))
     return {

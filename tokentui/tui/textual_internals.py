@@ -9,6 +9,10 @@ queue empty, no callback pending. Textual has no public way to ask, so it reads:
 - ``Screen._callbacks``: callbacks queued with ``call_after_refresh`` (focus, scrolling...);
 - ``App._registry``: every node of the app.
 
+The reveal screen writes a token value to the terminal's clipboard (OSC 52) through
+``App._driver``: ``App.copy_to_clipboard`` writes the same sequence but also keeps the text in
+``App.clipboard`` for the whole session, and a token value must be kept nowhere.
+
 The token table (:mod:`tokentui.tui.widgets.token_table`) sizes its own scroll area and
 calls ``Widget._scroll_update`` to update the scrollbars without a layout of the whole screen
 (a layout per page of a 100,000-token list costs frames; docs/performance.md).
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from weakref import WeakSet
 
 import textual
+from textual.driver import Driver
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -68,9 +73,11 @@ NEXT_CALLBACKS = Private("MessagePump", "_next_callbacks", list)
 SCREEN_CALLBACKS = Private("Screen", "_callbacks", list)
 REGISTRY = Private("App", "_registry", WeakSet)
 SCROLL_UPDATE = Private("Widget", "_scroll_update", MethodType)
+#: None until the app runs (and in a headless test without a driver).
+DRIVER = Private("App", "_driver", (Driver, type(None)))
 
 #: Every private name tokentui reads (see the module's docstring).
-NAMES = (MESSAGE_QUEUE, NEXT_CALLBACKS, SCREEN_CALLBACKS, REGISTRY, SCROLL_UPDATE)
+NAMES = (MESSAGE_QUEUE, NEXT_CALLBACKS, SCREEN_CALLBACKS, REGISTRY, SCROLL_UPDATE, DRIVER)
 
 
 def _require(obj: object, private: Private) -> Any:
@@ -102,6 +109,7 @@ def check(
     factories are for tests, which pass stand-ins). Costs well under a millisecond."""
     _require(app, REGISTRY)
     _require(app, NEXT_CALLBACKS)
+    _require(app, DRIVER)
     pump = make_pump()
     _require(pump, NEXT_CALLBACKS)
     _require(pump, MESSAGE_QUEUE)
@@ -137,3 +145,11 @@ def nodes(app: App[Any]) -> list[DOMNode]:
 def update_scrollbars(widget: Widget, virtual_size: Size) -> None:
     """Resize ``widget``'s scrollbars for ``virtual_size`` (no layout of the screen)."""
     getattr(widget, SCROLL_UPDATE.name)(virtual_size)
+
+
+def write_to_terminal(app: App[Any], sequence: str) -> None:
+    """Write ``sequence`` (an escape sequence) to ``app``'s terminal, keeping no copy; nothing
+    when the app has no driver (not running)."""
+    driver: Driver | None = getattr(app, DRIVER.name)
+    if driver is not None:
+        driver.write(sequence)

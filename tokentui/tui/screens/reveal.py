@@ -28,6 +28,7 @@ from textual.widgets import Button, Static
 
 from tokentui.gitlab.models import NewToken
 from tokentui.tui.screens.confirm import DESTROY_KEY, ConfirmDialog, dialog_footer, key_button
+from tokentui.tui.textual_internals import write_to_terminal
 
 COPY_HINT = (
     "Nothing to paste? Your terminal may ignore the copy request (OSC 52): select the value "
@@ -42,11 +43,8 @@ def copy_secret(app: App, secret: str) -> None:
     ``App.copy_to_clipboard`` writes the same sequence but also keeps the text in
     ``App.clipboard`` for the rest of the session; a token value is kept only where the user
     asked (the terminal's clipboard)."""
-    driver = app._driver
-    if driver is None:
-        return
     encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii")
-    driver.write(f"\x1b]52;c;{encoded}\a")
+    write_to_terminal(app, f"\x1b]52;c;{encoded}\a")
 
 
 #: What the reveal screen says about the value unless told otherwise (``advice``).
