@@ -249,17 +249,7 @@ def test_the_rules_catch_what_they_should() -> None:
 
 #: Import cycles that exist today (each a set of modules), and why. Issue #12 removes them; a
 #: strict ``xfail`` per entry fails once the cycle is gone, so the entry goes with the fix.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset(
-        {
-            "tokentui.tui.app",
-            "tokentui.tui.actions",
-            "tokentui.tui.screens.tokens",
-            "tokentui.tui.screens.token_detail",
-        }
-    ): "the app, its actions and the token screens import each other (inside functions); "
-    "they should talk through messages and a typed host Protocol (issue #12)",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def import_cycles() -> list[frozenset[str]]:
