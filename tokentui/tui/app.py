@@ -19,7 +19,7 @@ import os
 import weakref
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from textual import events
@@ -63,9 +63,11 @@ from tokentui.gitlab.models import Associations, Token, User
 from tokentui.gitlab.sources import TokenSource, resolve_source
 from tokentui.tui.actions import TokenActions
 from tokentui.tui.screens.profiles import ProfileCommands
-from tokentui.tui.screens.tokens import TokensScreen
 from tokentui.tui.typeahead import TypeAhead
 from tokentui.tui.widgets.token_table import RowContext
+
+if TYPE_CHECKING:
+    from tokentui.tui.screens.tokens import TokensScreen
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,8 @@ class TokenCommands(Provider):
     )
 
     def _available(self) -> Iterable[tuple[str, str, str]]:
+        from tokentui.tui.screens.tokens import TokensScreen
+
         if isinstance(self.screen, TokensScreen):
             yield from self.COMMANDS
 
@@ -331,6 +335,9 @@ class TokenApp(App[int]):
         self._open_main()
 
     def _open_main(self) -> None:
+        # Imported here: the login screen, when it comes first, paints without it.
+        from tokentui.tui.screens.tokens import TokensScreen
+
         self._main = TokensScreen(self)
         self.push_screen(self._main)
         self.run_worker(self._start(), group=GROUP_STARTUP, name="connect", exit_on_error=False)

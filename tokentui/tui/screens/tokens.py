@@ -11,7 +11,7 @@ a long load, page arrivals are coalesced into at most one repaint per ``PAGE_REP
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar, Protocol
 
 from rich.text import Text
@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static
 from tokentui.core.expiry import Band, Clock, band
 from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
-from tokentui.gitlab.sources import TokenFilters
+from tokentui.gitlab.sources import TokenFilters, TokenSource
 from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenDetailScreen
 from tokentui.tui.widgets.detail import TokenDetail
@@ -162,10 +162,10 @@ class TokensScreen(Screen[None]):
         self._header_text: Text | None = None
         self._last_bands: set[Band] = set()
         self._typing = False
-        self._shown_source = None
+        self._shown_source: TokenSource | None = None
         self._detail_band: Band | None = None
         self._ticks = 0
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         #: Tokens of each source in its last load without server filters (for the count).
         self._source_totals: dict[object, int] = {}
 
