@@ -307,6 +307,20 @@ def test_no_new_import_cycle() -> None:
     assert not new, f"import cycles: {new}"
 
 
+def test_screens_and_widgets_do_not_import_the_app() -> None:
+    """The app imports its screens, never the other way round (not even for typing): a screen
+    is given what it needs when created (a Protocol it declares) and follows the app's
+    signals (docs/tui.md, "How the app and its screens talk")."""
+    found = [
+        f"{module} line {imp.line}"
+        for module in all_modules()
+        if module.startswith(("tokentui.tui.screens.", "tokentui.tui.widgets."))
+        for imp in imports_of(module)
+        if internal(imp.module) == "tokentui.tui.app"
+    ]
+    assert not found, f"imports of tokentui.tui.app: {found}"
+
+
 def test_the_cycle_finder_finds_cycles() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": {"a"}}
     assert sorted(map(sorted, find_cycles(graph))) == [["a", "b", "c"], ["d", "e"]]
