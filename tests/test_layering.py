@@ -249,17 +249,7 @@ def test_the_rules_catch_what_they_should() -> None:
 
 #: Import cycles that exist today (each a set of modules), and why. Issue #12 removes them; a
 #: strict ``xfail`` per entry fails once the cycle is gone, so the entry goes with the fix.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset(
-        {
-            "tokentui.tui.app",
-            "tokentui.tui.actions",
-            "tokentui.tui.screens.tokens",
-            "tokentui.tui.screens.token_detail",
-        }
-    ): "the app, its actions and the token screens import each other (inside functions); "
-    "they should talk through messages and a typed host Protocol (issue #12)",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def import_cycles() -> list[frozenset[str]]:
@@ -315,6 +305,20 @@ def find_cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
 def test_no_new_import_cycle() -> None:
     new = [sorted(c) for c in import_cycles() if c not in KNOWN_CYCLES]
     assert not new, f"import cycles: {new}"
+
+
+def test_screens_and_widgets_do_not_import_the_app() -> None:
+    """The app imports its screens, never the other way round (not even for typing): a screen
+    is given what it needs when created (a Protocol it declares) and follows the app's
+    signals (docs/tui.md, "How the app and its screens talk")."""
+    found = [
+        f"{module} line {imp.line}"
+        for module in all_modules()
+        if module.startswith(("tokentui.tui.screens.", "tokentui.tui.widgets."))
+        for imp in imports_of(module)
+        if internal(imp.module) == "tokentui.tui.app"
+    ]
+    assert not found, f"imports of tokentui.tui.app: {found}"
 
 
 def test_the_cycle_finder_finds_cycles() -> None:

@@ -1,10 +1,14 @@
 """TokenApp and ``make_app``: the Textual application shared by the CLI, tests and screenshots.
 
 The app owns the client, the store, the clock and the actions controller; it loads the viewer
-and the token in use at start, then the token list. Every worker runs with its own ``group``
-and ``exit_on_error=False``; :meth:`TokenApp.on_worker_state_changed` is the one place where
-their errors become a notification (GitLab's message and a next step) or, for a rejected
-credential (401), the full unauthorized screen.
+and the token in use at start, then the token list. Its screens import nothing of it: each is
+given the app as its host (a Protocol the screen declares, e.g.
+:class:`~tokentui.tui.screens.tokens.MainHost`) when it is created, and the app tells them its
+state changed through its signals (``header_changed``, ``rows_changed``, ``facts_changed``,
+``associations_changed``), never by reaching into the screen stack. Every worker runs with
+its own ``group`` and ``exit_on_error=False``; :meth:`TokenApp.on_worker_state_changed` is the
+one place where their errors become a notification (GitLab's message and a next step) or, for
+a rejected credential (401), the full unauthorized screen.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import weakref
 from collections.abc import Coroutine, Iterable
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from textual import events
@@ -21,6 +25,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.signal import Signal
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -58,6 +63,9 @@ from tokentui.tui.actions import TokenActions
 from tokentui.tui.screens.profiles import ProfileCommands
 from tokentui.tui.typeahead import TypeAhead
 from tokentui.tui.widgets.token_table import RowContext
+
+if TYPE_CHECKING:
+    from tokentui.tui.screens.tokens import TokensScreen
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +240,17 @@ class TokenApp(App[int]):
         self._start_requests = start
         #: Keys of a burst handled one after another (see tokentui/tui/typeahead.py).
         self.typeahead = TypeAhead(self)
+        #: The main screen, once pushed (for :meth:`selected_token`).
+        self._main: TokensScreen | None = None
+        # What the screens follow (each subscribes when mounted; see MainHost).
+        #: The header's own state changed (the retry status).
+        self.header_changed: Signal[None] = Signal(self, "header-changed")
+        #: Show the rows and header again (a start failed or is retried, an error reported).
+        self.rows_changed: Signal[None] = Signal(self, "rows-changed")
+        #: What visible rows and dialogs show changed (owners looked up, the token in use).
+        self.facts_changed: Signal[None] = Signal(self, "facts-changed")
+        #: The token in use's associations arrived (or failed).
+        self.associations_changed: Signal[None] = Signal(self, "associations-changed")
 
     @property
     def self_token(self) -> Token | None:
@@ -265,9 +284,11 @@ class TokenApp(App[int]):
         self._open_main()
 
     def _open_main(self) -> None:
+        # Imported here: the login screen, when it comes first, paints without it.
         from tokentui.tui.screens.tokens import TokensScreen
 
-        self.push_screen(TokensScreen())
+        self._main = TokensScreen(self)
+        self.push_screen(self._main)
         self.run_worker(self._start(), group=GROUP_STARTUP, name="connect", exit_on_error=False)
 
     def _logged_in(self, connection: Any) -> None:
@@ -410,12 +431,7 @@ class TokenApp(App[int]):
 
     def selected_token(self) -> Token | None:
         """The token under the cursor of the main screen."""
-        from tokentui.tui.screens.tokens import TokensScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen):
-                return screen.table.cursor_token
-        return None
+        return self._main.selected_token if self._main is not None else None
 
     def is_self_token(self, token: Token) -> bool:
         """Whether ``token`` is the one tokentui is using."""
@@ -482,15 +498,7 @@ class TokenApp(App[int]):
             raise
         except GitLabError as err:
             self.associations_error = f"not available: {err}"
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_associations", None)
-            if refresh is not None:
-                refresh()
-            detail = getattr(screen, "detail", None)
-            if detail is not None and hasattr(detail, "associations"):
-                detail.associations = self.associations
-                detail.associations_error = self.associations_error
-                detail.refresh_time(layout=True)
+        self.associations_changed.publish(None)
 
     # -- retries (the client's on_retry hook) ----------------------------------------------------
     def _watch_retries(self) -> None:
@@ -515,29 +523,13 @@ class TokenApp(App[int]):
             self._refresh_header()
 
     def _refresh_header(self) -> None:
-        from tokentui.tui.screens.tokens import TokensScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.is_alive():
-                screen.refresh_header()
+        self.header_changed.publish(None)
 
     def _refresh_main(self) -> None:
-        from tokentui.tui.screens.tokens import TokensScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.is_alive():
-                screen.refresh_rows()
+        self.rows_changed.publish(None)
 
     def _refresh_visible(self) -> None:
-        from tokentui.tui.screens.tokens import TokensScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.is_alive():
-                screen.table.refresh_visible()
-                screen.detail.refresh_time()
-            refresh_facts = getattr(screen, "refresh_facts", None)
-            if refresh_facts is not None:
-                refresh_facts()  # a token dialog whose owner or kind was just looked up
+        self.facts_changed.publish(None)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys of a burst are handled one by one, each after the previous one's effects (a

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.signal import Signal
 from textual.widgets import Button, Footer, Input, OptionList, Static
 
 from tokentui.core.expiry import (
@@ -237,7 +238,8 @@ class _TokenDialog(_Dialog):
         )
 
     def refresh_facts(self) -> None:
-        """Show the owner and kind as known now (the app calls it when lookups land)."""
+        """Show the owner and kind as known now (on the app's ``facts_changed`` signal, when
+        lookups land)."""
         if self.describe is None or self._facts is None:
             return
         owner, kind = self.describe()
@@ -252,6 +254,16 @@ class _TokenDialog(_Dialog):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick, name="dialog-countdown")
+        if self.describe is not None:
+            # The app publishes it when owners or kinds are looked up (no import of the app).
+            signal = getattr(self.app, "facts_changed", None)
+            if isinstance(signal, Signal):
+                signal.subscribe(self, lambda _: self.refresh_facts(), immediate=True)
+
+    def on_unmount(self) -> None:
+        signal = getattr(self.app, "facts_changed", None)
+        if isinstance(signal, Signal):
+            signal.unsubscribe(self)
 
     def tick(self) -> None:
         """Recompute the facts (the countdown) from the app's clock."""

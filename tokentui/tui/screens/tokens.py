@@ -1,15 +1,18 @@
 """The main screen: header, filter bar, token table, detail pane, footer.
 
-Keys call the store (filters, sort, reload) or ``app.actions`` (create, rotate, revoke, source,
-help). The screen listens to the store and repaints what is visible; during a long load, page
-arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
+Keys call the store (filters, sort, reload) or the host's ``actions`` (create, rotate, revoke,
+source, help). The screen imports nothing of the app: everything it needs comes from its
+:class:`MainHost` (``TokenApp`` is one), given when it is created, and the host's signals say
+when to repaint (``header_changed``, ``rows_changed``, ``facts_changed``,
+``associations_changed``). The screen listens to the store and repaints what is visible; during
+a long load, page arrivals are coalesced into at most one repaint per ``PAGE_REPAINT_INTERVAL``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual import on
@@ -17,20 +20,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from tokentui.core.expiry import Band, band
-from tokentui.core.store import Change
-from tokentui.gitlab.models import Token
+from tokentui.core.expiry import Band, Clock, band
+from tokentui.core.store import Change, TokenStore
+from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenDetailScreen
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
 from tokentui.tui.widgets.token_table import TokenTable
-
-if TYPE_CHECKING:
-    from tokentui.tui.app import TokenApp
 
 #: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
 PAGE_REPAINT_INTERVAL = 0.1
@@ -47,7 +49,85 @@ FOOTER_PALETTE_WIDTH = 100
 DETAIL_MIN_HEIGHT = 30
 
 
-class TokensScreen(Screen):
+class MainActions(ActionsOnToken, Protocol):
+    """The actions the main screen's keys start (``TokenActions`` has them)."""
+
+    def new_token(self) -> None:
+        """``n``: the create wizard."""
+
+    def pick_source(self) -> None:
+        """``t``: the source picker."""
+
+    def show_help(self) -> None:
+        """``?``: every key of the screen."""
+
+
+class MainHost(DetailHost, Protocol):
+    """What the main screen needs from the app (``TokenApp`` is one): its state, read when
+    a signal says it changed, and its services."""
+
+    @property
+    def actions(self) -> MainActions:
+        """Create, rotate, revoke, source, help (with their dialogs)."""
+
+    @property
+    def store(self) -> TokenStore:
+        """The token list: source, filters, sort, pages."""
+
+    @property
+    def clock(self) -> Clock:
+        """Now, for the countdowns."""
+
+    @property
+    def demo(self) -> bool:
+        """Whether the simulator is what runs (``--demo``)."""
+
+    @property
+    def insecure(self) -> bool:
+        """Whether TLS certificates are not verified."""
+
+    @property
+    def retry_status(self) -> str | None:
+        """What the client is retrying, for the header."""
+
+    @property
+    def viewer(self) -> User | None:
+        """Who is logged in, once known."""
+
+    @property
+    def startup_error(self) -> BaseException | None:
+        """Why the start failed (until ``ctrl+r`` retries it)."""
+
+    @property
+    def instance_label(self) -> str:
+        """The instance host (and port) for the header."""
+
+    @property
+    def profile_name(self) -> str | None:
+        """The profile in use, if one is."""
+
+    @property
+    def header_changed(self) -> Signal[None]:
+        """Published when something only the header shows changed (the retry status)."""
+
+    @property
+    def rows_changed(self) -> Signal[None]:
+        """Published when the rows and header should be shown again (a start failed or was
+        retried, an error was reported)."""
+
+    @property
+    def facts_changed(self) -> Signal[None]:
+        """Published when what the visible rows show changed (owners looked up, the token in
+        use known)."""
+
+    def reload(self) -> None:
+        """Load the list again (``ctrl+r``); also retries a failed start."""
+
+    def want_user_names(self, tokens: Iterable[Token]) -> None:
+        """Look up the owners of ``tokens`` (what is not known yet); ``facts_changed`` follows."""
+
+
+class TokensScreen(Screen[None]):
     """The token inventory."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,8 +154,9 @@ class TokensScreen(Screen):
         ("^p", "Command palette: every action, sorts, profiles"),
     )
 
-    def __init__(self) -> None:
+    def __init__(self, host: MainHost) -> None:
         super().__init__(id="tokens")
+        self.host = host
         self._repaint_timer: Timer | None = None
         self._repaint_interval = PAGE_REPAINT_INTERVAL
         self._header_text: Text | None = None
@@ -88,22 +169,25 @@ class TokensScreen(Screen):
         #: Tokens of each source in its last load without server filters (for the count).
         self._source_totals: dict[object, int] = {}
 
-    @property
-    def token_app(self) -> TokenApp:
-        """The app, typed."""
-        return cast("TokenApp", self.app)
-
     def compose(self) -> ComposeResult:
-        app = self.token_app
+        host = self.host
         yield Static(id="header")
-        yield FilterBar(app.clock, id="filters")
-        yield TokenTable(app.row_context, empty_text=self._empty_text, id="table")
-        yield TokenDetail(app.row_context, id="detail")
+        yield FilterBar(host.clock, id="filters")
+        yield TokenTable(host.row_context, empty_text=self._empty_text, id="table")
+        yield TokenDetail(host.row_context, id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.token_app.store.subscribe(self._store_changed)
-        self._shown_source = self.token_app.store.source
+        host = self.host
+        self._unsubscribe = host.store.subscribe(self._store_changed)
+        self._shown_source = host.store.source
+        # Immediate: the repaint happens when the host's state changes, as a direct call would.
+        host.header_changed.subscribe(self, lambda _: self._header_changed(), immediate=True)
+        host.rows_changed.subscribe(self, lambda _: self._rows_changed(), immediate=True)
+        host.facts_changed.subscribe(self, lambda _: self._facts_changed(), immediate=True)
+        host.associations_changed.subscribe(
+            self, lambda _: self._associations_changed(), immediate=True
+        )
         self.set_interval(1.0, self.tick, name="countdown")
         self.table.focus()
         self.refresh_rows()
@@ -111,6 +195,13 @@ class TokensScreen(Screen):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        for signal in (
+            self.host.header_changed,
+            self.host.rows_changed,
+            self.host.facts_changed,
+            self.host.associations_changed,
+        ):
+            signal.unsubscribe(self)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < DETAIL_MIN_HEIGHT, "-compact")
@@ -133,13 +224,39 @@ class TokensScreen(Screen):
         """The filter bar."""
         return self.query_one("#filters", FilterBar)
 
+    @property
+    def selected_token(self) -> Token | None:
+        """The token under the list's cursor (None while the screen is taken down)."""
+        return self.table.cursor_token if self.is_alive() else None
+
+    # -- host -> screen (its signals) ----------------------------------------------------------
+    def _header_changed(self) -> None:
+        if self.is_alive():
+            self.refresh_header()
+
+    def _rows_changed(self) -> None:
+        if self.is_alive():
+            self.refresh_rows()
+
+    def _facts_changed(self) -> None:
+        if self.is_alive():
+            self.table.refresh_visible()
+            self.detail.refresh_time()
+
+    def _associations_changed(self) -> None:
+        if self.is_alive():
+            detail = self.detail
+            detail.associations = self.host.associations
+            detail.associations_error = self.host.associations_error
+            detail.refresh_time(layout=True)
+
     # -- store -> screen -----------------------------------------------------------------------
     def _store_changed(self, change: Change) -> None:
         if not self.is_alive():
             return
-        if change is Change.RESET and self.token_app.store.source != self._shown_source:
+        if change is Change.RESET and self.host.store.source != self._shown_source:
             # Another source: start from its top (a reload keeps the cursor's token).
-            self._shown_source = self.token_app.store.source
+            self._shown_source = self.host.store.source
             self.table.reset_cursor()
         if change is Change.PAGE and self.table.rows:
             # More rows streaming in: repaint the rows at most every _repaint_interval (which
@@ -162,27 +279,27 @@ class TokensScreen(Screen):
         """Show the store's current view and header (``names``: also fetch the owners' names
         of the visible rows now; otherwise the next clock tick does)."""
         started = time.perf_counter()
-        app = self.token_app
-        app.row_context.source = app.store.source
-        self.table.set_rows(app.store.view_sequence())
+        host = self.host
+        host.row_context.source = host.store.source
+        self.table.set_rows(host.store.view_sequence())
         self.refresh_header()
         self.detail.show(self.table.cursor_token)
         if names and not self._typing:
-            app.want_user_names(self.table.visible_tokens())
+            host.want_user_names(self.table.visible_tokens())
         cost = time.perf_counter() - started
         self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
 
     def refresh_header(self) -> None:
         """Instance, viewer, source, marker, load progress, sort."""
-        app = self.token_app
-        store = app.store
+        host = self.host
+        store = host.store
         header = Text(no_wrap=True, overflow="ellipsis")
-        if app.demo:
+        if host.demo:
             header.append(" DEMO ", style="bold black on yellow")
             header.append(" ")
         else:
             header.append(" tokentui ", style="bold reverse")
-        if app.insecure:
+        if host.insecure:
             header.append(" TLS NOT VERIFIED ", style="bold white on red")
         if store.source is not None:
             header.append(f" {clean(store.source.label)}", style="bold cyan")
@@ -191,28 +308,28 @@ class TokensScreen(Screen):
             header.append(" (esc clears)", style="dim")
         else:
             header.append(f" │ {self.count_text()}")
-        if app.retry_status:
-            header.append(f" │ {app.retry_status}", style="bold yellow")
+        if host.retry_status:
+            header.append(f" │ {host.retry_status}", style="bold yellow")
         arrow = "↓" if store.descending else "↑"
         header.append(f" │ sort {store.sort_key.value} {arrow}", style="dim")
         header.append(" │ ")
-        if app.viewer is not None:
-            header.append(clean(app.viewer.username), style="bold")
+        if host.viewer is not None:
+            header.append(clean(host.viewer.username), style="bold")
             header.append("@")
-        elif app.startup_error is None:
+        elif host.startup_error is None:
             header.append("connecting to ", style="dim")
-        header.append(clean(app.instance_label))
-        if app.viewer is not None and app.viewer.is_admin:
+        header.append(clean(host.instance_label))
+        if host.viewer is not None and host.viewer.is_admin:
             header.append(" (admin)")
-        if app.profile_name:
-            header.append(f" (profile {clean(app.profile_name)})", style="dim")
+        if host.profile_name:
+            header.append(f" (profile {clean(host.profile_name)})", style="dim")
         if header != self._header_text:
             # A fixed one-line header: no layout pass (it changes with every page of a load).
             self._header_text = header
             self.query_one("#header", Static).update(header, layout=False)
 
     def _filtered(self) -> bool:
-        store = self.token_app.store
+        store = self.host.store
         return not store.client_filters.is_empty or store.server_filters != TokenFilters()
 
     def count_text(self) -> str:
@@ -223,7 +340,7 @@ class TokensScreen(Screen):
         is the one of its last load without them; a source only ever loaded with them counts
         what was loaded.
         """
-        store = self.token_app.store
+        store = self.host.store
         shown = len(self.table.rows)
         if store.loading:
             if store.total is not None:
@@ -235,10 +352,10 @@ class TokensScreen(Screen):
         return f"{shown:,} of {total:,} shown"
 
     def _empty_text(self) -> str:
-        app = self.token_app
-        store = app.store
-        if app.startup_error is not None:
-            return f"could not start: {app.startup_error}"
+        host = self.host
+        store = host.store
+        if host.startup_error is not None:
+            return f"could not start: {host.startup_error}"
         if store.error is not None:
             return f"loading failed: {store.error}  (ctrl+r to retry)"
         if store.loading or store.source is None:
@@ -252,7 +369,7 @@ class TokensScreen(Screen):
         """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
         self._ticks += 1
         # Rows scrolled or resized into view get their owners' names (cheap when known).
-        self.token_app.want_user_names(self.table.visible_tokens())
+        self.host.want_user_names(self.table.visible_tokens())
         slow_tick = self._ticks % SLOW_TICKS == 0
         bands = self.table.visible_bands()
         # Repaint when a countdown shows seconds, when a row changed band (it expired), or
@@ -262,17 +379,17 @@ class TokensScreen(Screen):
             self._last_bands = bands
             if crossed and self._filters_depend_on_time():
                 # A visible token just expired: a state or expiry filter may drop it now.
-                self.token_app.store.refilter()
+                self.host.store.refilter()
             self.table.refresh_visible()
         token = self.detail.token
         if self.detail.display and token is not None:
-            detail_band = band(token, self.token_app.clock())
+            detail_band = band(token, self.host.clock())
             if slow_tick or detail_band in SECOND_BANDS or detail_band != self._detail_band:
                 self._detail_band = detail_band
                 self.detail.refresh_time()
 
     def _filters_depend_on_time(self) -> bool:
-        store = self.token_app.store
+        store = self.host.store
         server = store.server_filters
         return (
             server.state is not None
@@ -284,22 +401,20 @@ class TokensScreen(Screen):
     @on(TokenTable.CursorMoved)
     def _cursor_moved(self, event: TokenTable.CursorMoved) -> None:
         self.detail.show(event.token)
-        app = self.token_app
+        host = self.host
         if event.token is not None:
             # The detail names the token's kind and owner: look them up now, not at the tick.
-            app.want_user_names([event.token])
-            if app.is_self_token(event.token):
-                app.want_associations()
+            host.want_user_names([event.token])
+            if host.is_self_token(event.token):
+                host.want_associations()
 
     @on(TokenTable.Chosen)
     def _chosen(self, event: TokenTable.Chosen) -> None:
-        from tokentui.tui.screens.token_detail import TokenDetailScreen
-
-        self.app.push_screen(TokenDetailScreen(event.token))
+        self.app.push_screen(TokenDetailScreen(event.token, self.host))
 
     @on(FilterBar.Changed)
     def _filters_changed(self, event: FilterBar.Changed) -> None:
-        store = self.token_app.store
+        store = self.host.store
         # Keystrokes repaint only; the owners' names of the new rows follow on the next tick.
         self._typing = True
         try:
@@ -322,21 +437,21 @@ class TokensScreen(Screen):
         return token
 
     def action_new_token(self) -> None:
-        self.token_app.actions.new_token()
+        self.host.actions.new_token()
 
     def action_rotate(self) -> None:
         if (token := self._selected()) is not None:
-            self.token_app.actions.rotate(token)
+            self.host.actions.rotate(token)
 
     def action_revoke(self) -> None:
         if (token := self._selected()) is not None:
-            self.token_app.actions.revoke(token)
+            self.host.actions.revoke(token)
 
     def action_pick_source(self) -> None:
-        self.token_app.actions.pick_source()
+        self.host.actions.pick_source()
 
     def action_help(self) -> None:
-        self.token_app.actions.show_help()
+        self.host.actions.show_help()
 
     def action_focus_filter(self) -> None:
         self.filter_bar.focus_text()
@@ -354,13 +469,13 @@ class TokensScreen(Screen):
 
     def action_cycle_sort(self) -> None:
         # The header says the sort; no notification to stack up while cycling.
-        self.token_app.store.cycle_sort()
+        self.host.store.cycle_sort()
 
     def action_reverse_sort(self) -> None:
-        self.token_app.store.reverse_sort()
+        self.host.store.reverse_sort()
 
     def action_reload(self) -> None:
-        self.token_app.reload()
+        self.host.reload()
 
     def action_copy_name(self) -> None:
         if (token := self._selected()) is not None:
