@@ -19,7 +19,7 @@ from tokentui.core import session
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
-    from tokentui.cli.commands import auth, simulate, tokens, tui
+    from tokentui.cli.commands import auth, check, export, simulate, tokens, tui
 
     parser = argparse.ArgumentParser(
         prog="tokentui",
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, auth, simulate):
+    for module in (tokens, check, export, auth, simulate):
         module.register(sub)
     return parser
 
