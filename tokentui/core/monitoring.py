@@ -212,7 +212,7 @@ def _plain(text: str) -> str:
 
 def status_line(result: CheckResult, thresholds: Thresholds, what: str) -> str:
     """The first line: ``TOKENS WARNING - 2 expire within 14d; 120 active tokens of all
-    tokens | perfdata``."""
+    tokens (soonest: 5d 02h 00m left) | perfdata``; ``what`` names the source."""
     parts: list[str] = []
     expired = result.count(Level.CRITICAL, expired=True)
     critical = result.count(Level.CRITICAL)
@@ -220,10 +220,10 @@ def status_line(result: CheckResult, thresholds: Thresholds, what: str) -> str:
     if expired:
         parts.append(f"{expired} expired in the last {span_text(thresholds.expired_within)}")
     if critical:
-        parts.append(f"{critical} expire within {span_text(thresholds.crit)}")
+        parts.append(f"{critical} {_expire(critical)} within {span_text(thresholds.crit)}")
     if warning:
-        more = "more " if critical else ""
-        parts.append(f"{warning} {more}within {span_text(thresholds.warn)}")
+        verb = "more" if critical else _expire(warning)
+        parts.append(f"{warning} {verb} within {span_text(thresholds.warn)}")
     if not parts:
         parts.append(f"none expires within {span_text(thresholds.warn)}")
     soonest = ""
@@ -234,6 +234,10 @@ def status_line(result: CheckResult, thresholds: Thresholds, what: str) -> str:
         f"TOKENS {result.level.name} - {summary}; {result.active} active tokens of "
         f"{_plain(what)}{soonest} | {perfdata(result, thresholds)}"
     )
+
+
+def _expire(count: int) -> str:
+    return "expires" if count == 1 else "expire"
 
 
 def _countdown(left: timedelta) -> str:
