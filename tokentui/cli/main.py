@@ -62,9 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             and not getattr(args, "demo_supported", False)
         ):
             raise session.UsageError(
-                f"--demo works with the TUI and with list, show, create, rotate, revoke and "
-                f"expiring, not with '{args.command}': the demo has no profiles or stored "
-                "credentials ('tokentui simulate' serves the simulator over HTTP)"
+                "--demo works with the TUI and with list, show, create, rotate, revoke, "
+                f"expiring, check and export, not with '{args.command}': the demo has no "
+                "profiles or stored credentials ('tokentui simulate' serves the simulator "
+                "over HTTP)"
             )
         return int(handler(args) or 0)
     except KeyboardInterrupt:
