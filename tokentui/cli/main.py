@@ -25,7 +25,7 @@ SCREEN_FPS = 120
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
-    from tokentui.cli.commands import auth, simulate, tokens, tui
+    from tokentui.cli.commands import auth, check, export, simulate, tokens, tui
 
     parser = argparse.ArgumentParser(
         prog="tokentui",
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, auth, simulate):
+    for module in (tokens, check, export, auth, simulate):
         module.register(sub)
     return parser
 
@@ -68,9 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             and not getattr(args, "demo_supported", False)
         ):
             raise session.UsageError(
-                f"--demo works with the TUI and with list, show, create, rotate, revoke and "
-                f"expiring, not with '{args.command}': the demo has no profiles or stored "
-                "credentials ('tokentui simulate' serves the simulator over HTTP)"
+                "--demo works with the TUI and with list, show, create, rotate, revoke, "
+                f"expiring, check and export, not with '{args.command}': the demo has no "
+                "profiles or stored credentials ('tokentui simulate' serves the simulator "
+                "over HTTP)"
             )
         return int(handler(args) or 0)
     except KeyboardInterrupt:

@@ -46,6 +46,20 @@ def duration_days(text: str, flag: str, *, minimum: int = 1, maximum: int | None
     return days
 
 
+_SPAN = re.compile(r"^\s*(\d+)\s*([hdwy]?)\s*$", re.IGNORECASE)
+_SPAN_HOURS = {"h": 1, "": 24, "d": 24, "w": 7 * 24, "y": 365 * 24}
+
+
+def span(text: str, flag: str) -> timedelta:
+    """A length of time written ``14d``, ``2w``, ``36h``, ``1y`` or ``14`` (days); ``0`` allowed."""
+    match = _SPAN.match(text)
+    if not match:
+        raise UsageError(
+            f"{flag}: {text!r} is not a duration; use hours, days or weeks, e.g. 36h, 14d or 2w"
+        )
+    return timedelta(hours=int(match.group(1)) * _SPAN_HOURS[match.group(2).lower()])
+
+
 def filter_instant(text: str, flag: str) -> datetime | date:
     """A date (``2026-03-31``) or an ISO date-time (``2026-03-31T12:00:00Z``; UTC if no zone)."""
     value = text.strip()
