@@ -10,30 +10,23 @@ rotate or revoke) are re-raised so the app's one worker-error handler reports th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
-from tokentui.core.expiry import token_state
+from tokentui.core.operations import Operations, Outcome, Status
 from tokentui.core.query import token_kind
-from tokentui.core.write_outcome import (
-    LostAnswer,
-    Verdict,
-    after_create,
-    after_revoke,
-    after_rotate,
-)
-from tokentui.gitlab.client import CreateTokenRequest
-from tokentui.gitlab.credential_check import check_before_rotate
+from tokentui.core.self_rotation import SaveCredential, SelfRotation
+from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.errors import (
     GitLabError,
     NotFound,
-    OutcomeUnknown,
     TransportError,
     Unauthorized,
 )
-from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.models import Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
     ImpersonationTokens,
@@ -43,12 +36,75 @@ from tokentui.gitlab.sources import (
     resolve_source,
 )
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui.widgets.detail import TokenDetail
+from tokentui.tui.widgets.token_table import RowContext, TokenTable
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from textual.screen import Screen
 
+    from tokentui.core.store import TokenStore
     from tokentui.tui.screens.create import CreateWizard
     from tokentui.tui.screens.source_picker import SourcePicker
+
+
+class ActionsHost(Protocol):
+    """What the actions need of the app they serve (``TokenApp`` is one)."""
+
+    client: GitLabClient
+    store: TokenStore
+    viewer: User | None
+    self_token: Token | None
+    clock: Clock
+    demo: bool
+    save_credential: SaveCredential | None
+    credential_origin: str | None
+    profile_name: str | None
+    user_names: dict[int, str]
+    row_context: RowContext
+
+    @property
+    def screen(self) -> Screen[object]:
+        """The screen on top."""
+        ...
+
+    @property
+    def screen_stack(self) -> list[Screen[Any]]:
+        """Every screen, bottom first."""
+        ...
+
+    def want_user_names(self, tokens: Iterable[Token]) -> None:
+        """Look up the owners' names of ``tokens`` (the dialogs follow when they land)."""
+        ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast."""
+        ...
+
+    def push_screen(self, screen: Any, callback: Any = None) -> Any:
+        """Push a screen (a dialog), with a callback for its result."""
+        ...
+
+    def run_worker(
+        self,
+        work: Coroutine[Any, Any, None],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+    ) -> Any:
+        """Run ``work`` in an App-level worker."""
+        ...
+
 
 #: Worker groups (one per kind of action, so they never cancel each other).
 GROUP_CREATE = "token-create"
@@ -65,11 +121,10 @@ def _quoted(token: Token) -> str:
 
 
 class TokenActions:
-    """Actions on tokens, bound to one running app (which has ``client``, ``store``,
-    ``viewer``, ``self_token``, ``clock`` and ``save_credential``)."""
+    """Actions on tokens, bound to one running app (see :class:`ActionsHost`)."""
 
-    def __init__(self, app: App) -> None:
-        self.app: Any = app
+    def __init__(self, app: ActionsHost) -> None:
+        self.app = app
 
     # -- shared facts ---------------------------------------------------------------------
     @property
@@ -77,26 +132,39 @@ class TokenActions:
         """The source the list shows."""
         return self.app.store.source
 
+    @property
+    def viewer(self) -> User:
+        """Who is signed in (the actions run only once the app knows)."""
+        viewer = self.app.viewer
+        assert viewer is not None, "no viewer yet"
+        return viewer
+
     def is_in_use(self, token: Token) -> bool:
         """True for the token tokentui itself authenticates with."""
-        self_token = getattr(self.app, "self_token", None)
+        self_token = self.app.self_token
         return self_token is not None and self_token.id == token.id
+
+    def _operations(self) -> Operations:
+        """The operations layer for this session's client and credential."""
+        self_token = self.app.self_token
+        return Operations(
+            self.app.client,
+            save=self.app.save_credential,
+            in_use_id=self_token.id if self_token is not None else None,
+            clock=self.app.clock,
+        )
 
     def user_label(self, user_id: int) -> str:
         """``alice (user 2)``, ``root (you, user 1)`` or ``user 7`` when the name is unknown."""
-        viewer = getattr(self.app, "viewer", None)
+        viewer = self.viewer
         if viewer is not None and user_id == viewer.id:
             return f"{clean(viewer.username)} (you, user {user_id})"
-        names: dict[int, str] = getattr(self.app, "user_names", None) or {}
-        name = names.get(user_id)
+        name = self.app.user_names.get(user_id)
         return f"{clean(name)} (user {user_id})" if name else f"user {user_id}"
 
     def owner_label(self, token: Token) -> str:
         """Who owns ``token``, as the app knows it (``alice (user 2)``)."""
-        row_context = getattr(self.app, "row_context", None)
-        resource = (
-            row_context.ownership.resource(token, self.source) if row_context is not None else None
-        )
+        resource = self.app.row_context.ownership.resource(token, self.source)
         if resource is not None:
             # A project or group token belongs to its resource (its owner is a bot user).
             return clean(resource.label)
@@ -110,16 +178,13 @@ class TokenActions:
     def _describer(self, token: Token) -> Callable[[], tuple[str, str]]:
         """For a dialog about ``token``: its owner and kind as known when asked (a lookup
         still on its way is started now, and the dialog follows when it lands)."""
-        want = getattr(self.app, "want_user_names", None)
-        if want is not None:
-            want([token])
+        self.app.want_user_names([token])
         return lambda: (self.owner_label(token), self.kind_label(token))
 
     def kind_label(self, token: Token) -> str:
         """The token's kind in words (as the table says it, when the app has one)."""
-        row_context = getattr(self.app, "row_context", None)
-        if row_context is not None:
-            return row_context.kind_label(token)
+        if self.app.row_context is not None:
+            return self.app.row_context.kind_label(token)
         source = self.source
         return token_kind(token, source.kind if source else TokenKind.PERSONAL).label
 
@@ -129,7 +194,7 @@ class TokenActions:
         source = self.source
         if source is None:
             return "No token source yet: pick one with t."
-        viewer = self.app.viewer
+        viewer = self.viewer
         if self._asks_for_user(source):
             return None
         if source.create_route(viewer_is_admin=viewer.is_admin) is not None:
@@ -191,12 +256,10 @@ class TokenActions:
     def _asks_for_user(self, source: TokenSource) -> bool:
         """For an admin's list of every user's tokens, the wizard first asks for whom."""
         return (
-            isinstance(source, PersonalTokens)
-            and source.user_id is None
-            and self.app.viewer.is_admin
+            isinstance(source, PersonalTokens) and source.user_id is None and self.viewer.is_admin
         )
 
-    def _run(self, work: Any, *, group: str, name: str) -> None:
+    def _run(self, work: Coroutine[Any, Any, None], *, group: str, name: str) -> None:
         self.app.run_worker(work, name=name, group=group, exit_on_error=False)
 
     # -- create ---------------------------------------------------------------------------
@@ -210,7 +273,7 @@ class TokenActions:
             return
         source = self.source
         assert source is not None
-        viewer = self.app.viewer
+        viewer = self.viewer
         self.app.push_screen(
             CreateWizard(
                 source=source,
@@ -234,27 +297,25 @@ class TokenActions:
     ) -> None:
         from tokentui.tui.screens.reveal import RevealScreen
 
-        started = self.app.clock()
-        try:
-            new = await self.app.client.create_token(
-                source, request, viewer_is_admin=self.app.viewer.is_admin
-            )
-        except OutcomeUnknown as err:
+        outcome = await self._operations().create(
+            source, request, viewer_is_admin=self.viewer.is_admin
+        )
+        if outcome.status is Status.UNKNOWN:
             wizard.dismiss(None)
-            verdict = await after_create(
-                self.app.client, source, name=request.name.strip(), started_at=started, error=err
-            )
-            self._show_verdict(verdict, err, expires_at=None)
+            self._show_verdict(outcome, expires_at=None)
             return
-        except Unauthorized:
+        err = outcome.error
+        if isinstance(err, Unauthorized):
             wizard.set_busy(False)
-            raise
-        except TransportError as err:
+            raise err
+        if isinstance(err, TransportError):
             wizard.show_server_error(err, hint="check the connection, then ctrl+n to try again")
             return
-        except GitLabError as err:
-            wizard.show_server_error(err)
+        if outcome.status is Status.REFUSED:
+            wizard.show_server_error(err or GitLabError(outcome.reason or "not created"))
             return
+        new = outcome.new_token
+        assert new is not None
         self.app.store.apply_created(new.public())
         self._select(new.id)
         wizard.dismiss(None)
@@ -306,55 +367,21 @@ class TokenActions:
         assert source is not None
         warning: str | None = None
         advice: str | None = None
-        # A 401 here (a credential rotated elsewhere) goes to the unauthorized screen before
-        # any rotate request; GitLab's answer also says whether this is the token in use.
-        self_token = getattr(self.app, "self_token", None)
-        in_use = await check_before_rotate(
-            self.app.client,
-            token.id,
-            last_known_id=self_token.id if self_token is not None else None,
-        )
-        started = self.app.clock()
-        try:
-            if in_use:
-                from tokentui.core.self_rotation import rotate_in_use
-
-                # Only a project/group token rotates itself through its resource's path.
-                resource = source if isinstance(source, ProjectTokens | GroupTokens) else None
-                save = getattr(self.app, "save_credential", None)
-                result = await rotate_in_use(
-                    self.app.client,
-                    save,
-                    source=resource,
-                    expires_at=expires_at,
-                    old=token,
-                )
-                new = result.new_token
-                self.app.self_token = new.public()
-                # The table and detail pane mark the token in use by id.
-                row_context = getattr(self.app, "row_context", None)
-                if row_context is not None:
-                    row_context.self_token_id = new.id
-                demo = bool(getattr(self.app, "demo", False))
-                warning = _self_rotation_warning(result, saving=save is not None, demo=demo)
-                advice = self_rotation_advice(
-                    result,
-                    saving=save is not None,
-                    demo=demo,
-                    place=self.credential_place(),
-                )
-            else:
-                new = await self.app.client.rotate_token(source, token.id, expires_at=expires_at)
-        except OutcomeUnknown as err:
-            verdict = await after_rotate(
-                self.app.client, source, token.id, name=token.name, started_at=started, error=err
+        # The layer's pre-flight stops a credential rotated elsewhere before any rotate request
+        # (its 401 goes to the unauthorized screen); the token in use rotates itself.
+        [outcome] = await self._operations().rotate(source, token, expires_at=expires_at)
+        if not self._settled(outcome, expires_at=expires_at):
+            return
+        new = outcome.new_token
+        assert new is not None
+        if outcome.self_rotation is not None:
+            result = outcome.self_rotation
+            self.app.self_token = new.public()  # the table and detail pane mark it by id
+            saving = self.app.save_credential is not None
+            warning = _self_rotation_warning(result, saving=saving, demo=self.app.demo)
+            advice = self_rotation_advice(
+                result, saving=saving, demo=self.app.demo, place=self.credential_place()
             )
-            self._show_verdict(verdict, err, expires_at=expires_at)
-            return
-        except LostAnswer as lost:
-            assert isinstance(lost.__cause__, OutcomeUnknown)
-            self._show_verdict(lost.verdict, lost.__cause__, expires_at=expires_at)
-            return
         self.app.store.apply_rotated(token.id, new.public())
         self._select(new.id)
         self.app.push_screen(
@@ -369,8 +396,8 @@ class TokenActions:
 
     def credential_place(self) -> str | None:
         """Where this session's credential is kept, in words (None: unknown or nowhere)."""
-        origin = getattr(self.app, "credential_origin", None)
-        profile = getattr(self.app, "profile_name", None)
+        origin = self.app.credential_origin
+        profile = self.app.profile_name
         if origin == "keyring":
             return "the system keyring" + (f" (profile “{clean(profile)}”)" if profile else "")
         if origin == "file":
@@ -381,12 +408,14 @@ class TokenActions:
         return None
 
     def _select(self, token_id: int) -> None:
-        """Put the list's cursor (and detail pane) on ``token_id`` when the list shows it."""
-        from tokentui.tui.screens.tokens import TokensScreen
-
+        """Put the list's cursor (and detail pane) on ``token_id`` where a screen shows the
+        token list (its ``table`` and ``detail``)."""
         for screen in self.app.screen_stack:
-            if isinstance(screen, TokensScreen) and screen.table.select_token(token_id):
-                screen.detail.show(screen.table.cursor_token)
+            table, detail = getattr(screen, "table", None), getattr(screen, "detail", None)
+            if not isinstance(table, TokenTable) or not isinstance(detail, TokenDetail):
+                continue
+            if table.select_token(token_id):
+                detail.show(table.cursor_token)
 
     # -- revoke ---------------------------------------------------------------------------
     def revoke(self, token: Token | None) -> None:
@@ -418,32 +447,37 @@ class TokenActions:
     async def _revoke(self, token: Token) -> None:
         source = self.source
         assert source is not None
-        try:
-            await self.app.client.revoke_token(source, token.id)
-        except OutcomeUnknown as err:
-            verdict = await after_revoke(
-                self.app.client,
-                source,
-                token.id,
-                name=token.name,
-                in_use=self.is_in_use(token),
-                error=err,
-            )
-            self._show_verdict(verdict, err, expires_at=None)
+        # The dialog asked, saying so when it is the token in use: that is the explicit ask.
+        [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
+        if not self._settled(outcome, expires_at=None):
             return
         self.app.store.apply_revoked(token.id)
         self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
 
+    def _settled(self, outcome: Outcome, *, expires_at: date | None) -> bool:
+        """True for a done write. A lost answer shows what the read-back found; a refusal by
+        tokentui is said; GitLab's (or the transport's) error is re-raised for the app's one
+        worker-error handler."""
+        if outcome.status is Status.DONE:
+            return True
+        if outcome.status is Status.UNKNOWN:
+            self._show_verdict(outcome, expires_at=expires_at)
+        elif outcome.error is not None:
+            raise outcome.error
+        else:
+            self._refuse(outcome.reason or "Not done.")
+        return False
+
     # -- a write whose answer was lost ----------------------------------------------------
-    def _show_verdict(
-        self, verdict: Verdict, err: OutcomeUnknown, *, expires_at: date | None
-    ) -> None:
+    def _show_verdict(self, outcome: Outcome, *, expires_at: date | None) -> None:
         """Show what the read-back found; when a rotate's new value was lost, offer to rotate
         its successor in one step (the normal rotate, to ``expires_at``, which reveals the
         value). The list reloads to show the server's state, unless the credential itself is
         dead (the next request shows the sign-in screen)."""
         from tokentui.tui.screens.outcome import OutcomeDialog
 
+        verdict = outcome.verdict
+        assert verdict is not None
         if not verdict.credential_dead:
             self.app.store.reload()
         successor = verdict.successor
@@ -452,7 +486,8 @@ class TokenActions:
             if rotate_now and successor is not None and expires_at is not None:
                 self._run(self._rotate(successor, expires_at), group=GROUP_ROTATE, name="Rotate")
 
-        self.app.push_screen(OutcomeDialog(verdict, lost=err.message), chosen)
+        lost = outcome.error.message if outcome.error is not None else verdict.text
+        self.app.push_screen(OutcomeDialog(verdict, lost=lost), chosen)
 
     # -- source ---------------------------------------------------------------------------
     def pick_source(self) -> None:
@@ -462,7 +497,7 @@ class TokenActions:
         self.app.push_screen(
             SourcePicker(
                 current=self.source,
-                viewer_is_admin=self.app.viewer.is_admin,
+                viewer_is_admin=self.viewer.is_admin,
                 on_submit=self._submit_source,
                 on_list_accounts=self._submit_list_accounts,
                 on_complete=self._submit_complete,
@@ -484,7 +519,7 @@ class TokenActions:
 
         try:
             found = await suggestions(
-                self.app.client, choice, query, viewer_is_admin=self.app.viewer.is_admin
+                self.app.client, choice, query, viewer_is_admin=self.viewer.is_admin
             )
         except Unauthorized:
             raise
@@ -521,7 +556,7 @@ class TokenActions:
 
         A 401 is raised (the app's handler shows the credential screen).
         """
-        viewer = self.app.viewer
+        viewer = self.viewer
         client = self.app.client
         try:
             value = await self._ids_for_names(choice, value)
@@ -544,10 +579,11 @@ class TokenActions:
             elif isinstance(source, GroupTokens):
                 group = await client.get_group(source.resource)
                 source = GroupTokens(resource=group.full_path)
-            elif isinstance(source, ImpersonationTokens) or (
-                isinstance(source, PersonalTokens) and source.user_id not in (None, viewer.id)
-            ):
-                await client.get_user(source.user_id)
+            elif isinstance(source, ImpersonationTokens | PersonalTokens):
+                user_id = source.user_id
+                other = isinstance(source, ImpersonationTokens) or user_id != viewer.id
+                if user_id is not None and other:
+                    await client.get_user(user_id)
         except NotFound:
             return None, _not_found_text(choice, value or "")
         except Unauthorized:
@@ -635,7 +671,9 @@ def _new_token_details(new: Token) -> str:
     return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
 
 
-def self_rotation_advice(result: Any, *, saving: bool, demo: bool, place: str | None) -> str:
+def self_rotation_advice(
+    result: SelfRotation, *, saving: bool, demo: bool, place: str | None
+) -> str:
     """What the reveal screen says after tokentui rotated its own credential: where the new
     value went (``place``: the keyring and profile, or the 0600 file), or why it went nowhere
     and what the user must do."""
@@ -660,7 +698,7 @@ def self_rotation_advice(result: Any, *, saving: bool, demo: bool, place: str | 
     return "This is the only time GitLab shows this value: copy it now."
 
 
-def _self_rotation_warning(result: Any, *, saving: bool, demo: bool) -> str | None:
+def _self_rotation_warning(result: SelfRotation, *, saving: bool, demo: bool) -> str | None:
     """The loud warning of a self-rotation whose new value was not saved or verified.
 
     ``saving`` is False when the session has nowhere to save a credential (the demo, or a

@@ -23,7 +23,7 @@ from functools import partial
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
 from tokentui.cli.commands import common, source_names
-from tokentui.core import session
+from tokentui.core import self_rotation, session
 from tokentui.core.expiry import (
     format_countdown,
     preset_date,
@@ -32,19 +32,13 @@ from tokentui.core.expiry import (
     token_state,
 )
 from tokentui.core.expiry import today as utc_today
+from tokentui.core.operations import Operations, Outcome, Status
 from tokentui.core.ownership import Ownership
 from tokentui.core.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 from tokentui.core.session import UsageError
-from tokentui.core.write_outcome import (
-    LostAnswer,
-    Verdict,
-    after_create,
-    after_revoke,
-    after_rotate,
-)
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
-from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
-from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, OutcomeUnknown, Unauthorized
+from tokentui.gitlab.credential_check import token_in_use
+from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
     GroupTokens,
@@ -713,14 +707,10 @@ async def _create(args: argparse.Namespace) -> int:
         choice, value = args.source or ("mine", None)
         source = _create_source(choice, value, viewer)
         _check_create_route(source, request, viewer)
-        started = _now()
-        try:
-            new = await client.create_token(source, request, viewer_is_admin=viewer.is_admin)
-        except OutcomeUnknown as err:
-            verdict = await after_create(
-                client, source, name=request.name.strip(), started_at=started, error=err
-            )
-            return _report_lost(err, verdict)
+        outcome = await _operations(client).create(source, request, viewer_is_admin=viewer.is_admin)
+    new = _new_or_raise(outcome)
+    if new is None:
+        return _report_outcome_lost(outcome)
     _print_new(args, new, source.kind, f"created {source.kind.label} token", {})
     return common.EXIT_OK
 
@@ -784,34 +774,50 @@ async def _rotate(args: argparse.Namespace) -> int:
     async with _client(connection) as client:
         await _with_ids(client, args, connection)
         source = _item_source(args)
-        self_source = source if isinstance(source, ProjectTokens | GroupTokens) else None
-        # Stops on a rejected credential before any rotate request (GitLab's reuse detection).
-        in_use = await check_before_rotate(client, target)
         if expires_at is None:
             expires_at = await _same_lifetime_expiry(client, source, target)
+        # The layer checks the credential before any rotate request (GitLab's reuse
+        # detection), and rotates the very token tokentui uses as "self", which stores the
+        # new value where the old one was.
+        operations = _operations(client, save=connection.save_token)
+        if target is None:
+            outcome = await operations.rotate_in_use(source, expires_at=expires_at)
+        else:
+            [outcome] = await operations.rotate(source, target, expires_at=expires_at)
+        new = _new_or_raise(outcome)
+        if new is None:
+            if target is not None and not outcome.in_use:
+                return _rotate_lost(args, outcome)
+            return _report_outcome_lost(outcome)
         if target is not None:
             extra["rotated_from_id"] = target
-            if not in_use:
-                started = _now()
-                try:
-                    new = await client.rotate_token(source, target, expires_at=expires_at)
-                except OutcomeUnknown as err:
-                    return await _rotate_lost(args, client, source, target, started, err)
-                owners = await _owners_after_write(client, new, source) if args.json else None
-                _print_new(args, new, source.kind, f"rotated token {target} into", extra, owners)
-                return common.EXIT_OK
-            # Rotating by id the very token tokentui uses would strand its stored credential:
-            # rotate it as "self", which stores the new value where the old one was.
-        try:
-            new, stored, note = await _rotate_self(client, connection, self_source, expires_at)
-        except LostAnswer as lost:
-            assert isinstance(lost.__cause__, OutcomeUnknown)
-            return _report_lost(lost.__cause__, lost.verdict)
+        if outcome.self_rotation is None:
+            owners = await _owners_after_write(client, new, source) if args.json else None
+            _print_new(args, new, source.kind, f"rotated token {target} into", extra, owners)
+            return common.EXIT_OK
+    stored, note = _self_rotation_note(outcome.self_rotation)
     extra["stored"] = stored
     _print_new(args, new, source.kind, "rotated the token in use into", extra)
     if note:
         print(f"tokentui: warning: {note}", file=sys.stderr)
     return common.EXIT_OK
+
+
+def _operations(
+    client: GitLabClient, *, save: self_rotation.SaveCredential | None = None
+) -> Operations:
+    return Operations(client, save=save, clock=_now)
+
+
+def _new_or_raise(outcome: Outcome) -> NewToken | None:
+    """A done write's new token; None when its answer was lost. A refusal is raised (an
+    error of GitLab's or the transport's as itself, the layer's own reason as a usage error),
+    so ``common.run_async`` reports it with its exit code."""
+    if outcome.status is Status.REFUSED:
+        if outcome.error is not None:
+            raise outcome.error
+        raise UsageError(outcome.reason or "refused")
+    return outcome.new_token
 
 
 async def _same_lifetime_expiry(
@@ -824,27 +830,13 @@ async def _same_lifetime_expiry(
     return None if days is None else preset_date(days, utc_today(_now()))
 
 
-async def _rotate_self(
-    client: GitLabClient,
-    connection: session.Connection,
-    source: TokenSource | None,
-    expires_at: date | None,
-) -> tuple[NewToken, bool, str | None]:
-    """Rotate the credential in use and store the new value where the old one was.
-
-    Returns the new token, whether it was stored, and a warning for stderr (or None).
-    """
-    from tokentui.core import self_rotation
-
-    result = await self_rotation.rotate_in_use(
-        client, connection.save_token, source=source, expires_at=expires_at
-    )
+def _self_rotation_note(result: self_rotation.SelfRotation) -> tuple[bool, str | None]:
+    """Whether the self-rotated value was stored, and a warning for stderr (or None)."""
     if result.stored:
         note = None if result.verified else f"stored, but checking it failed: {result.verify_error}"
-        return result.new_token, True, note
+        return True, note
     reason = result.store_error or "nowhere to store it"
     return (
-        result.new_token,
         False,
         f"the new value was not stored: {reason}. The old value no longer works; the new one "
         "is the one printed on stdout.",
@@ -941,37 +933,27 @@ async def _revoke(args: argparse.Namespace) -> int:
             if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
                 return common.EXIT_DECLINED
-        try:
-            if token_id == av.SELF:
-                await client.revoke_self()
-            else:
-                await client.revoke_token(source, int(token_id))
-        except OutcomeUnknown as err:
-            target = None if token_id == av.SELF else int(token_id)
-            verdict = await after_revoke(
-                client, source, target, name=token.name, in_use=target is None, error=err
-            )
-            return _report_lost(err, verdict)
+        # Named and confirmed (the prompt or --yes), so the token in use may go too.
+        operations = _operations(client)
+        if token_id == av.SELF:
+            outcome = await operations.revoke_in_use(source, old=token)
+        else:
+            [outcome] = await operations.revoke(source, token, allow_in_use=True)
+        _new_or_raise(outcome)
+        if outcome.status is Status.UNKNOWN:
+            return _report_outcome_lost(outcome)
     what = "the token in use," if token_id == av.SELF else "token"
     print(f"tokentui: revoked {what} {token.id} '{escape(token.name)}'", file=sys.stderr)
     return common.EXIT_OK
 
 
-async def _rotate_lost(
-    args: argparse.Namespace,
-    client: GitLabClient,
-    source: TokenSource,
-    token_id: int,
-    started: datetime,
-    err: OutcomeUnknown,
-) -> int:
-    """A rotate whose answer was lost: read the token back, say what happened and, when the
+def _rotate_lost(args: argparse.Namespace, outcome: Outcome) -> int:
+    """A rotate whose answer was lost: say what the read-back found and, when the
     successor's value is lost, the command that rotates it (never sent automatically)."""
-    verdict = await after_rotate(client, source, token_id, started_at=started, error=err)
     step = None
-    if verdict.successor is not None:
-        step = f"to get a value, run: {_rotate_command(args, verdict.successor.id)}"
-    return _report_lost(err, verdict, step)
+    if outcome.verdict is not None and outcome.verdict.successor is not None:
+        step = f"to get a value, run: {_rotate_command(args, outcome.verdict.successor.id)}"
+    return _report_outcome_lost(outcome, step)
 
 
 def _rotate_command(args: argparse.Namespace, token_id: int) -> str:
@@ -993,11 +975,12 @@ def _rotate_command(args: argparse.Namespace, token_id: int) -> str:
     return shlex.join(words)
 
 
-def _report_lost(err: OutcomeUnknown, verdict: Verdict, step: str | None = None) -> int:
+def _report_outcome_lost(outcome: Outcome, step: str | None = None) -> int:
     """Exit status 2 with, on stderr, what was lost, what the read-back found, and the next
     step (a command; nothing is sent again automatically)."""
-    print(f"tokentui: error: {err}", file=sys.stderr)
-    print(f"tokentui: {verdict.text}", file=sys.stderr)
+    assert outcome.verdict is not None
+    print(f"tokentui: error: {outcome.error}", file=sys.stderr)
+    print(f"tokentui: {outcome.verdict.text}", file=sys.stderr)
     if step:
         print(f"tokentui: {step}", file=sys.stderr)
     return common.EXIT_ERROR
