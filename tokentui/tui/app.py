@@ -484,7 +484,7 @@ class TokenApp(App[int]):
         if self.associations is not None or self.associations_error is not None:
             return
         self.run_worker(
-            self._fetch_associations(),
+            self._fetch_associations,
             group=GROUP_ASSOCIATIONS,
             name="associations",
             exclusive=True,
