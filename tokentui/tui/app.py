@@ -483,13 +483,16 @@ class TokenApp(App[int]):
         """Fetch ``self/associations`` for the detail of the token in use (once)."""
         if self.associations is not None or self.associations_error is not None:
             return
-        self.run_worker(
+        # The function, not a coroutine: an exclusive worker cancelled before it runs would
+        # leave a coroutine that was never awaited.
+        worker: Worker[None] = self.run_worker(
             self._fetch_associations,
             group=GROUP_ASSOCIATIONS,
             name="associations",
             exclusive=True,
             exit_on_error=False,
         )
+        del worker  # typed only so that mypy infers the worker's result type
 
     async def _fetch_associations(self) -> None:
         try:
