@@ -18,8 +18,8 @@ from tokentui.gitlab.sources import TokenFilters, TokenSource
 
 #: The parser of a scripting command (connection flags, ``--demo``, exit codes in the epilog)
 #: and the top-level flags it inherits (``tokentui --url U check``), as ``list`` has them.
-command_parser = token_commands._parser
-inherit_from_top_level = token_commands._inherit_from_top_level
+command_parser = token_commands.command_parser
+inherit_from_top_level = token_commands.inherit_from_top_level
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +55,14 @@ async def load(args: argparse.Namespace, server: TokenFilters) -> Loaded:
     """Every token of the source the flags name (``--mine``, ``--all``, ``--project P``, ...;
     the profile's default without one), with ``server`` sent to GitLab, and every owner
     resolved. Errors are raised (``GitLabError``, ``UsageError``) for the command to report."""
-    token_commands._check_source(args)
+    token_commands.check_source(args)
     connection = common.connect(args)
-    async with token_commands._client(connection) as client:
-        await token_commands._with_ids(client, args, connection)
-        rows, source, viewer = await token_commands._fetch_with_viewer(
+    async with token_commands.command_client(connection) as client:
+        await token_commands.with_ids(client, args, connection)
+        rows, source, viewer = await token_commands.fetch_with_viewer(
             client, args, connection, server
         )
-        owners = await token_commands._resolve_owners(
+        owners = await token_commands.resolve_owners(
             client, Ownership(bulk=True), viewer, rows, source
         )
     return Loaded(rows, source, owners, connection.url)

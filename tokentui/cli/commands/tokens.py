@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 _EXIT_CODES = "0 success, 2 error (message on stderr), 130 interrupted"
 
 
-def _parser(
+def command_parser(
     sub: argparse._SubParsersAction,
     name: str,
     help_: str,
@@ -110,7 +110,7 @@ def _parser(
     return parser
 
 
-def _inherit_from_top_level(parser: argparse.ArgumentParser) -> None:
+def inherit_from_top_level(parser: argparse.ArgumentParser) -> None:
     """Let ``tokentui --url U --mine list`` work like ``tokentui list --url U --mine``.
 
     argparse copies every default of a subcommand over the top-level values, so the flags the
@@ -147,7 +147,7 @@ def _add_expiry_flags(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def _register_list(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "list",
         "list tokens (table, --json or --csv)",
@@ -186,12 +186,12 @@ def _register_list(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--reverse", action="store_true", help="reverse the sort order")
     _add_output_flags(parser, csv=True)
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_list)
 
 
 def _register_show(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "show",
         "show one token's every field",
@@ -201,12 +201,12 @@ def _register_show(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_show)
 
 
 def _register_create(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "create",
         "create a token; its value alone goes to stdout",
@@ -232,12 +232,12 @@ def _register_create(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--description", metavar="TEXT", help="description (at most 255 chars)")
     common.add_source_flags(parser, default="--mine, your own token")
     _add_output_flags(parser)
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_create)
 
 
 def _register_rotate(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "rotate",
         "rotate a token; the new value alone goes to stdout",
@@ -249,12 +249,12 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
     _add_expiry_flags(parser, "GitLab's, 7 days from today")
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_rotate)
 
 
 def _register_revoke(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "revoke",
         "revoke a token (asks first)",
@@ -266,12 +266,12 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     common.add_source_flags(parser, default="a personal token, by id")
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_revoke)
 
 
 def _register_expiring(sub: argparse._SubParsersAction) -> None:
-    parser = _parser(
+    parser = command_parser(
         sub,
         "expiring",
         "monitoring: exit 1 when a token expires within the window",
@@ -284,7 +284,7 @@ def _register_expiring(sub: argparse._SubParsersAction) -> None:
     )
     common.add_source_flags(parser)
     _add_output_flags(parser)
-    _inherit_from_top_level(parser)
+    inherit_from_top_level(parser)
     parser.set_defaults(handler=run_expiring)
 
 
@@ -329,17 +329,17 @@ def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
 
 async def _list(args: argparse.Namespace) -> int:
     server, client_filters = _list_filters(args)
-    _check_source(args)
+    check_source(args)
     sort = _list_sort(args)
     connection = common.connect(args)
     now = _now()
     shape = partial(_filtered, server=server, client_filters=client_filters, now=now)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
-        rows, source, viewer = await _fetch_with_viewer(client, args, connection, server, shape)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
+        rows, source, viewer = await fetch_with_viewer(client, args, connection, server, shape)
         # Every owner at once, after the pages: a resource's token list can then place many
         # bots together (tokentui/core/ownership.py), which beats lookups racing the pages.
-        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
+        owners = await resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
         rows = sort_tokens(rows, sort, args.reverse, now=now)
     elif args.reverse:
@@ -367,7 +367,7 @@ def _filtered(
     return filter_tokens(items, server, client_filters, now)
 
 
-async def _resolve_owners(
+async def resolve_owners(
     client: GitLabClient,
     ownership: Ownership,
     viewer: User | None,
@@ -388,7 +388,7 @@ def _keep_all(items: list[Token], _kind: TokenKind) -> list:
     return items
 
 
-async def _fetch_with_viewer(
+async def fetch_with_viewer(
     client: GitLabClient,
     args: argparse.Namespace,
     connection: session.Connection,
@@ -541,7 +541,7 @@ async def _fetch_pages(
     return rows
 
 
-def _client(connection: session.Connection) -> AbstractAsyncContextManager[GitLabClient]:
+def command_client(connection: session.Connection) -> AbstractAsyncContextManager[GitLabClient]:
     """The connection's client, telling stderr when it retries a read (so a slow, flaky
     server shows progress instead of silence); a bare 401 is told apart (dead credential or
     not allowed) before the client closes (``session.open_client``)."""
@@ -577,13 +577,13 @@ def _profile_default(connection: session.Connection) -> str | None:
     return choice if choice in ("mine", "all") else None
 
 
-def _check_source(args: argparse.Namespace) -> None:
+def check_source(args: argparse.Namespace) -> None:
     """Refuse a malformed ``--user``/``--project``/... before any request (a username is
-    well formed: :func:`_with_ids` looks it up once the client is open)."""
+    well formed: :func:`with_ids` looks it up once the client is open)."""
     _item_source(argparse.Namespace(source=source_names.check_syntax(args.source)))
 
 
-async def _with_ids(
+async def with_ids(
     client: GitLabClient, args: argparse.Namespace, connection: common.Connection
 ) -> None:
     """Put the id of a user the source flag names in its place (``--user alice`` ->
@@ -594,7 +594,7 @@ async def _with_ids(
 def _item_source(args: argparse.Namespace) -> TokenSource:
     """The source of one token by id, without asking who the viewer is: the paths of a token
     never depend on it (every personal source reads ``/personal_access_tokens/:id``).
-    A username in the source flag must have been replaced by its id (:func:`_with_ids`)."""
+    A username in the source flag must have been replaced by its id (:func:`with_ids`)."""
     if args.source is None:
         return PersonalTokens()
     choice, value = args.source
@@ -634,10 +634,10 @@ def run_show(args: argparse.Namespace) -> int:
 
 async def _show(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
-    _check_source(args)
+    check_source(args)
     connection = common.connect(args)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
         source = _item_source(args)
         viewer = asyncio.ensure_future(client.current_user())
         try:
@@ -645,7 +645,7 @@ async def _show(args: argparse.Namespace) -> int:
                 token = await client.get_self_token()
             else:
                 token = await _get_token(client, source, int(token_id))
-            owners = await _resolve_owners(client, Ownership(), await viewer, [token], source)
+            owners = await resolve_owners(client, Ownership(), await viewer, [token], source)
         finally:
             viewer.cancel()
     now = _now()
@@ -679,7 +679,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 async def _create(args: argparse.Namespace) -> int:
-    _check_source(args)
+    check_source(args)
     choice = (args.source or ("mine", None))[0]
     kind = _choice_kind(choice)
     name = av.token_name(args.name)
@@ -701,8 +701,8 @@ async def _create(args: argparse.Namespace) -> int:
         access_level=level,
     )
     connection = common.connect(args)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
         viewer = await client.current_user()
         choice, value = args.source or ("mine", None)
         source = _create_source(choice, value, viewer)
@@ -767,12 +767,12 @@ def run_rotate(args: argparse.Namespace) -> int:
 async def _rotate(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
     expires_at = av.new_expiry(args.expires_at, args.duration, utc_today(_now()), default_days=None)
-    _check_source(args)
+    check_source(args)
     connection = common.connect(args)
     extra: dict[str, object] = {}
     target = None if token_id == av.SELF else int(token_id)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
         source = _item_source(args)
         if expires_at is None:
             expires_at = await _same_lifetime_expiry(client, source, target)
@@ -903,7 +903,7 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 async def _revoke(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
-    _check_source(args)
+    check_source(args)
     ask = not args.yes
     if ask and not _on_terminal():
         raise UsageError(
@@ -911,8 +911,8 @@ async def _revoke(args: argparse.Namespace) -> int:
             "to ask on; pass --yes to revoke from a script"
         )
     connection = common.connect(args)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
         source = _item_source(args)
         # Read it first, even with --yes: GitLab answers 204 to revoking a revoked token too,
         # which would print a success that did nothing.
@@ -1014,14 +1014,14 @@ async def _expiring(args: argparse.Namespace) -> int:
     days = av.duration_days(args.within, "--within")
     server = _with_expiring(TokenFilters(state="active", revoked=False), days)
     client_filters = ClientFilters(expiring_within_days=days)
-    _check_source(args)
+    check_source(args)
     connection = common.connect(args)
-    async with _client(connection) as client:
-        await _with_ids(client, args, connection)
-        tokens, source, viewer = await _fetch_with_viewer(client, args, connection, server)
+    async with command_client(connection) as client:
+        await with_ids(client, args, connection)
+        tokens, source, viewer = await fetch_with_viewer(client, args, connection, server)
         now = _now()
         tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
-        owners = await _resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
+        owners = await resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
     _print_tokens(args, tokens, now, source.kind, owners)
     if not args.json:
         print(
