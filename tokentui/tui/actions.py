@@ -14,11 +14,13 @@ from collections.abc import Callable, Coroutine, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tokentui.core import source_names
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
 from tokentui.core.operations import Operations, Outcome, Status
 from tokentui.core.query import token_kind
 from tokentui.core.self_rotation import SaveCredential, SelfRotation
+from tokentui.core.session import UsageError
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.errors import (
     GitLabError,
@@ -598,32 +600,24 @@ class TokenActions:
 
         Raises ``LookupError`` with a user-ready message when there is no such user.
         """
-        from tokentui.core.source_search import match_account
-
-        text = (value or "").strip()
-        client = self.app.client
-        if choice in ("user", "impersonation") and text and not text.isdigit():
-            user = await client.user_by_username(text)
-            if user is None:
+        try:
+            named = await source_names.ids_for_names(self.app.client, (choice, value))
+        except source_names.UnknownName as err:
+            if err.what == "group":
                 raise LookupError(
-                    f"There is no user {text.removeprefix('@')!r} (or you cannot see them): "
-                    "type a username, e.g. alice, and pick from the list."
-                )
-            return str(user.id)
-        if choice == "service-account":
-            group, sep, account = text.rpartition(":")
-            if sep and account.strip() and not account.strip().isdigit():
-                try:
-                    accounts = await client.list_service_accounts(group.strip("/"))
-                except NotFound:
-                    raise LookupError(
-                        f"There is no group {group!r} (or you cannot see it)."
-                    ) from None
-                found = match_account(accounts, account)
-                if found is None:
-                    raise LookupError(f"Group {group} has no service account {account.strip()!r}.")
-                return f"{group}:{found.id}"
-        return value
+                    f"There is no group {err.name!r} (or you cannot see it)."
+                ) from None
+            if err.what == "service account":
+                raise LookupError(
+                    f"Group {err.group} has no service account {err.name!r}."
+                ) from None
+            raise LookupError(
+                f"There is no user {err.name!r} (or you cannot see them): "
+                "type a username, e.g. alice, and pick from the list."
+            ) from None
+        except UsageError as err:  # not a name at all (``bob smith``)
+            raise LookupError(str(err).replace(f"--{choice} takes", f"{choice} needs")) from None
+        return named[1] if named is not None else value
 
     async def _list_accounts(self, picker: SourcePicker, group: str) -> None:
         try:

@@ -12,8 +12,9 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from tokentui.core import session
+from tokentui.core import session, source_names
 from tokentui.core.session import Connection, UsageError, error_message
+from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.errors import GitLabError
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
@@ -49,7 +50,7 @@ def add_source_flags(
 ) -> None:
     """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive);
     ``default`` says in the help which source applies without a flag; ``by_name``: users are
-    also taken by username (the scripting commands, ``tokentui.cli.commands.source_names``)."""
+    also taken by username (looked up with :func:`ids_for_names`)."""
     user = "ID_OR_USERNAME" if by_name else "USER_ID"
     group = parser.add_argument_group(f"token source (default: {default})")
     exclusive = group.add_mutually_exclusive_group()
@@ -96,6 +97,25 @@ def connect_demo(args: argparse.Namespace) -> DemoConnection:
         raise UsageError("--demo runs the bundled simulator: drop --url/--profile")
     print(f"tokentui: {DEMO_NOTE}", file=sys.stderr)
     return DemoConnection()
+
+
+async def ids_for_names(
+    client: GitLabClient, source: source_names.Choice | None, url: str
+) -> source_names.Choice | None:
+    """``source`` with ids for the names it holds (:func:`tokentui.core.source_names.
+    ids_for_names`); a name GitLab does not know is a :class:`UsageError` naming ``url`` and
+    the flag."""
+    try:
+        return await source_names.ids_for_names(client, source)
+    except source_names.UnknownName as err:
+        if err.what == "group":
+            problem = f"group {err.name!r} was not found on {url}, or your account cannot see it"
+        elif err.what == "service account":
+            problem = f"group {err.group!r} has no service account named {err.name!r} on {url}"
+        else:
+            flag = f" (--{source[0]} {source[1]})" if source else ""
+            problem = f"no user named {err.name!r} on {url}{flag}"
+        raise UsageError(problem) from None
 
 
 def connect(args: argparse.Namespace) -> Connection:

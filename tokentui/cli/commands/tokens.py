@@ -22,8 +22,8 @@ from functools import partial
 
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
-from tokentui.cli.commands import common, source_names
-from tokentui.core import self_rotation, session
+from tokentui.cli.commands import common
+from tokentui.core import self_rotation, session, source_names
 from tokentui.core.expiry import (
     format_countdown,
     preset_date,
@@ -588,7 +588,7 @@ async def with_ids(
 ) -> None:
     """Put the id of a user the source flag names in its place (``--user alice`` ->
     ``--user 2``); no such user is a usage error naming the instance."""
-    args.source = await source_names.ids_for_names(client, args.source, connection.url)
+    args.source = await common.ids_for_names(client, args.source, connection.url)
 
 
 def _item_source(args: argparse.Namespace) -> TokenSource:

@@ -15,8 +15,8 @@ from types import ModuleType
 from typing import Any
 
 from tokentui.cli import gc_tuning
-from tokentui.cli.commands import common, source_names
-from tokentui.core import session
+from tokentui.cli.commands import common
+from tokentui.core import session, source_names
 from tokentui.core.startup import StartRequests
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.sources import resolve_source
@@ -83,7 +83,7 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
     client = conn.client()
     if source_names.check_syntax(source) != source:
         try:
-            source = await source_names.ids_for_names(client, source, conn.url)
+            source = await common.ids_for_names(client, source, conn.url)
         except BaseException:
             await client.aclose()
             raise
@@ -103,7 +103,7 @@ async def _ids_for_names(
     client: GitLabClient, source: tuple[str, str | None] | None, url: str
 ) -> tuple[str, str | None] | None:
     async with client:
-        return await source_names.ids_for_names(client, source, url)
+        return await common.ids_for_names(client, source, url)
 
 
 def app_options(conn: session.Connection) -> dict[str, Any]:

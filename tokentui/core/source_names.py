@@ -4,7 +4,8 @@
 Project and group paths need nothing here: they go to GitLab URL-encoded in place of the id
 (``/projects/platform%2Fapi/access_tokens``), as GitLab allows (``tokentui.gitlab.sources``).
 The names are looked up with the client's own lookups (``user_by_username``,
-``list_service_accounts``), as the TUI's source picker does. No Textual import.
+``list_service_accounts``). Both fronts use it: the scripting commands and ``tokentui``'s flags
+(``tokentui.cli``), and the TUI's source picker; each words :class:`UnknownName` its own way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,19 @@ from tokentui.gitlab.errors import NotFound
 _USERNAME = re.compile(r"@?[A-Za-z0-9_.][A-Za-z0-9_.\-]*")
 
 Choice = tuple[str, str | None]
+
+
+class UnknownName(LookupError):
+    """A source names someone GitLab does not know (or the viewer cannot see): ``what`` is
+    ``"user"``, ``"group"`` or ``"service account"``; ``group`` is the group a service account
+    was looked for in."""
+
+    def __init__(self, what: str, name: str, *, group: str | None = None) -> None:
+        where = f" in group {group!r}" if group is not None else ""
+        super().__init__(f"no {what} named {name!r}{where}")
+        self.what = what
+        self.name = name
+        self.group = group
 
 
 def _user_name(choice: str, value: str | None) -> str | None:
@@ -58,10 +72,11 @@ def check_syntax(source: Choice | None) -> Choice | None:
     return source
 
 
-async def ids_for_names(client: GitLabClient, source: Choice | None, url: str) -> Choice | None:
+async def ids_for_names(client: GitLabClient, source: Choice | None) -> Choice | None:
     """``source`` with the ids of the users it names (``("user", "alice")`` ->
-    ``("user", "2")``). Raises :class:`UsageError` naming ``url`` when there is no such user
-    or service account (or the account cannot see them)."""
+    ``("user", "2")``, ``("service-account", "platform:svc-bot")`` -> ``"platform:8"``).
+    Raises :class:`UnknownName` when there is no such user, group or service account (or the
+    viewer cannot see it), :class:`UsageError` for text that is not a name."""
     if source is None:
         return None
     choice, value = source
@@ -71,18 +86,16 @@ async def ids_for_names(client: GitLabClient, source: Choice | None, url: str) -
             return source
         user = await client.user_by_username(name)
         if user is None:
-            raise UsageError(f"no user named {name!r} on {url} (--{choice} {value})")
+            raise UnknownName("user", name)
         return choice, str(user.id)
     if choice == "service-account" and (named := _account_name(value)) is not None:
         group, account = named
         try:
             accounts = await client.list_service_accounts(group)
         except NotFound:
-            raise UsageError(
-                f"group {group!r} was not found on {url}, or your account cannot see it"
-            ) from None
+            raise UnknownName("group", group) from None
         found = match_account(accounts, account)
         if found is None:
-            raise UsageError(f"group {group!r} has no service account named {account!r} on {url}")
+            raise UnknownName("service account", account, group=group)
         return choice, f"{group}:{found.id}"
     return source
