@@ -15,8 +15,8 @@ no kind field (docs/client.md, "Telling token kinds apart"). The kind follows fr
 :class:`Ownership` caches what it learns: one lookup per distinct user (run concurrently), one
 per resource; with ``bulk=True`` and an administrator viewer, many owners are placed from
 ``GET /users`` lists instead (``exclude_humans=true`` and ``humans=true``, 100 users a page):
-a few round trips for thousands of owners, not one request each. Until a user is looked up, :meth:`Ownership.kind` answers ``None`` (pending):
-callers show a pending mark, never a guess.
+a few round trips for thousands of owners, not one request each. Until a user is looked up,
+:meth:`Ownership.kind` answers ``None`` (pending): callers show a pending mark, never a guess.
 """
 
 from __future__ import annotations
