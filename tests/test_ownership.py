@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,6 +89,31 @@ SHORT = {
     "group": "group",
     "service_account": "svc acct",
 }
+
+
+def owner_lookups(sim, since: int) -> list[str]:
+    """The paths of the requests after ``since`` in the log that are not token pages."""
+    return [
+        r.path
+        for r in sim.request_log[since:]
+        if not r.path.endswith(("/personal_access_tokens", "/api/v4/user"))
+    ]
+
+
+def lookup_budget(sim, token_ids: set[int]) -> int:
+    """What placing the owners of ``token_ids`` may cost an administrator: one impersonation
+    list per human owner, one GET per project or group, and one ``GET /users`` page per 100
+    bots and per 100 humans (never one request per owner)."""
+    owners = {sim.state.users[sim.state.tokens[i].user_id] for i in token_ids}
+    humans = sum(1 for u in owners if not u.bot)
+    resources = {
+        (t.resource_type, t.resource_id)
+        for i in token_ids
+        if (t := sim.state.tokens[i]).resource_type
+    }
+    bots = sum(1 for u in sim.state.users.values() if u.bot)
+    people = len(sim.state.users) - bots
+    return humans + len(resources) + math.ceil(bots / 100) + math.ceil(people / 100)
 
 
 # --- TUI --------------------------------------------------------------------------------------
@@ -228,23 +254,28 @@ class Result:
     err: str
 
 
-@pytest.fixture
-def cli(frozen_sim, tmp_path, monkeypatch, capsys):
-    """``cli(*argv)`` runs tokentui in process against the frozen simulator as the admin."""
+def cli_against(sim, tmp_path, monkeypatch, capsys):
+    """``run(*argv)`` runs tokentui in process against ``sim`` as the admin."""
     for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
     def run(*argv: str, token: str | None = None) -> Result:
-        monkeypatch.setenv("GITLAB_HOST", frozen_sim.url)
-        monkeypatch.setenv("GITLAB_TOKEN", token or frozen_sim.admin_token)
+        monkeypatch.setenv("GITLAB_HOST", sim.url)
+        monkeypatch.setenv("GITLAB_TOKEN", token or sim.admin_token)
         capsys.readouterr()
         code = main(list(argv))
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def cli(frozen_sim, tmp_path, monkeypatch, capsys):
+    """``cli(*argv)`` runs tokentui in process against the frozen simulator as the admin."""
+    return cli_against(frozen_sim, tmp_path, monkeypatch, capsys)
 
 
 def test_cli_list_all_json_and_csv_give_every_kind_and_resource(frozen_sim, cli) -> None:
@@ -274,6 +305,38 @@ def test_cli_list_all_json_and_csv_give_every_kind_and_resource(frozen_sim, cli)
     for key, token_id in cast.ids.items():
         assert rows[token_id]["kind"] == cast.kind[key], key
         assert rows[token_id]["resource"] == (cast.resource[key] or ""), key
+
+
+def test_cli_list_all_places_a_large_listings_owners_in_a_few_requests(
+    sim_factory, tmp_path, monkeypatch, capsys
+) -> None:
+    """``list --all`` on 3,000 tokens (~750 owners, most of them bots): the owners cost a
+    page of ``GET /users`` per 100 users, an impersonation list per human and a GET per
+    project or group, never a ``GET /users/:id`` per owner; every kind, owner and resource is
+    what the server knows."""
+    sim = sim_factory(tokens=3000, clock=lambda: FROZEN_NOW)
+    cli = cli_against(sim, tmp_path, monkeypatch, capsys)
+    before = len(sim.request_log)
+    result = cli("list", "--all", "--json")
+    assert result.code == 0, result.err
+    records = json.loads(result.out)
+    assert len(records) == len(sim.state.tokens)
+    for record in records:
+        token = sim.state.tokens[record["id"]]
+        owner = sim.state.users[token.user_id]
+        assert record["kind"] == token.kind.value, record["id"]
+        if token.resource_type == "project":
+            path = sim.state.projects[token.resource_id].path_with_namespace
+        elif token.resource_type == "group":
+            path = sim.state.groups[token.resource_id].full_path
+        else:
+            path = None
+        assert record["resource"] == path, record["id"]
+        assert record["owner"] == (None if path else owner.username), record["id"]
+    lookups = owner_lookups(sim, before)
+    user_gets = [p for p in lookups if p.count("/") == 4 and "/users/" in p]
+    assert user_gets == []
+    assert len(lookups) <= lookup_budget(sim, {r["id"] for r in records}), sorted(set(lookups))
 
 
 def test_cli_table_has_an_owner_column_with_the_resource(frozen_sim, cli) -> None:
@@ -354,9 +417,10 @@ def test_simulator_users_look_like_gitlabs(frozen_sim) -> None:
     assert body["provisioned_by_group_id"] == sa.provisioned_by_group_id
 
 
-async def test_bulk_lookups_place_bots_from_their_resources_token_lists(frozen_sim) -> None:
-    """With many owners queued (the CLI's lists), a bot's project or group token list places
-    its other bots: fewer requests than owners, the same kinds and resources."""
+async def test_bulk_lookups_place_owners_from_user_lists(frozen_sim) -> None:
+    """With many owners to place (the CLI's lists), an administrator places them from
+    ``GET /users`` lists (bots and humans, 100 a page), not one ``GET /users/:id`` each: a
+    few requests, the same kinds and resources."""
     make_cast(frozen_sim)
     async with GitLabClient(frozen_sim.url, frozen_sim.admin_token) as client:
         viewer = await client.current_user()
@@ -365,10 +429,10 @@ async def test_bulk_lookups_place_bots_from_their_resources_token_lists(frozen_s
         ownership.set_viewer(viewer)
         before = len(frozen_sim.request_log)
         await ownership.resolve(client, tokens, PersonalTokens())
-    requests = frozen_sim.request_log[before:]
-    assert any("/access_tokens" in r.path for r in requests)  # a resource's list was read
-    user_gets = [r for r in requests if r.path.count("/") == 4 and "/users/" in r.path]
-    assert len(user_gets) < len({t.user_id for t in tokens}) - 1
+    lookups = owner_lookups(frozen_sim, before)
+    assert "/api/v4/users" in lookups  # the lists were read
+    assert [p for p in lookups if p.count("/") == 4 and "/users/" in p] == []  # no GET /users/:id
+    assert len(lookups) <= lookup_budget(frozen_sim, {t.id for t in tokens})
     for token in tokens:
         record = frozen_sim.state.tokens[token.id]
         assert ownership.kind(token, PersonalTokens()) is TokenKind(record.kind.value), token.id

@@ -552,6 +552,66 @@ async def test_cursor_stays_on_top_while_rows_stream_in_until_moved(frozen_sim, 
         assert table.cursor_token.id == chosen.id
 
 
+async def test_the_footer_is_built_once_and_never_holds_a_key(
+    frozen_sim, clock, monkeypatch
+) -> None:
+    """The footer's keys are mounted once at start-up, though the screen's bindings change
+    several times meanwhile (Textual's footer rebuilt them on each change: five rebuilds in
+    a row, repaints suspended during each); a change that shows no other key rebuilds
+    nothing. And while a rebuild is under way a cursor key is still handled: Textual's footer
+    had the screen await the rebuild, and the key, which bubbles through the screen to the
+    app's bindings, waited (the first key after the first rows of a 100,000-token load:
+    ~200-300 ms). Here a rebuild is held until the key has moved the cursor."""
+    import asyncio
+
+    from textual import events
+    from textual.widgets import Footer as TextualFooter
+
+    release = asyncio.Event()
+    release.set()
+    builds: list[bool] = []  # one per rebuild; True while held
+    rebuild = TextualFooter.recompose
+
+    async def counted_recompose(self) -> None:  # type: ignore[no-untyped-def]
+        builds.append(not release.is_set())
+        await release.wait()
+        await rebuild(self)
+
+    monkeypatch.setattr(TextualFooter, "recompose", counted_recompose)
+    app = sim_app(frozen_sim, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TokenTable)
+        footer = app.screen.query_one(TextualFooter)
+        assert table.cursor == 0 and app.focused is table
+        assert builds == [False]
+        app.screen.refresh_bindings()
+        await settle(pilot)
+        assert builds == [False]  # the same keys: nothing rebuilt
+
+        release.clear()  # the next rebuild waits (as on a busy loop) until released
+        footer.show_command_palette = not footer.show_command_palette
+        app.screen.refresh_bindings()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30  # a bound against hanging, not a speed assertion
+        try:
+            # No pilot.pause() here: it waits for the screen's queue, which may be the one
+            # held.
+            while len(builds) < 2 and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            assert builds == [False, True], "the footer was not rebuilt for its new keys"
+            key = events.Key("down", None)
+            key.set_sender(app)
+            app.post_message(key)
+            while table.cursor != 1 and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            assert table.cursor == 1, "the key waited for the footer's keys to be remounted"
+        finally:
+            release.set()
+        await settle(pilot)
+        await wait_for(pilot, lambda: "Rotate" in app.export_screenshot())
+
+
 async def test_the_in_use_mark_follows_a_new_self_token(frozen_sim, clock) -> None:
     app = sim_app(frozen_sim, clock=clock, source_choice=("mine", None))
     async with app.run_test(size=SIZE) as pilot:

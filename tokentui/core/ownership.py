@@ -13,8 +13,10 @@ no kind field (docs/client.md, "Telling token kinds apart"). The kind follows fr
 * a token bot's resource path comes from ``GET /projects/:id`` / ``GET /groups/:id``.
 
 :class:`Ownership` caches what it learns: one lookup per distinct user (run concurrently), one
-per resource. Until a user is looked up, :meth:`Ownership.kind` answers ``None`` (pending):
-callers show a pending mark, never a guess.
+per resource; with ``bulk=True`` and an administrator viewer, many owners are placed from
+``GET /users`` lists instead (``exclude_humans=true`` and ``humans=true``, 100 users a page):
+a few round trips for thousands of owners, not one request each. Until a user is looked up,
+:meth:`Ownership.kind` answers ``None`` (pending): callers show a pending mark, never a guess.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +54,14 @@ _SERVICE_ACCOUNT_PREFIX = "service_account_"
 
 #: Lookups in flight at once (each is one small GET).
 DEFAULT_CONCURRENCY = 16
+#: An administrator's bulk resolve reads ``GET /users`` lists (100 users a page) when more
+#: owners than this are unknown; fewer are looked up one by one (a wave or two).
+BULK_OWNERS = 2 * DEFAULT_CONCURRENCY
+#: Rows of each ``GET /users`` list read per unknown owner, at most: ten rows a page cost what
+#: one ``GET /users/:id`` costs, so the lists never cost more than a tenth of the per-owner
+#: lookups they replace, even on an instance with many more users than owners (whoever the
+#: lists did not reach is then looked up alone).
+BULK_ROWS_PER_OWNER = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +128,10 @@ class Ownership:
 
     def __init__(self, *, concurrency: int = DEFAULT_CONCURRENCY, bulk: bool = False) -> None:
         self.viewer: User | None = None
-        #: Many owners to place (the CLI's lists): once a bot shows its project or group,
-        #: that resource's token list places all its bots at once (see :meth:`_sweep`).
+        #: Many owners to place (the CLI's lists): an administrator reads them from the
+        #: ``GET /users`` lists (:meth:`_resolve_in_bulk`); for anyone else, once a bot shows
+        #: its project or group, that resource's token list places all its bots at once
+        #: (see :meth:`_sweep`).
         self.bulk = bulk
         self._sweeps: dict[tuple[str, int], asyncio.Future[None]] = {}
         self._waiting = 0
@@ -269,9 +281,12 @@ class Ownership:
         for token in tokens:
             if token.user_id is not None:
                 upto[token.user_id] = max(upto.get(token.user_id, 0), token.id)
-        jobs = [
-            self._resolve_user(client, uid, upto[uid]) for uid in self.needs_lookup(tokens, source)
-        ]
+        wanted = self.needs_lookup(tokens, source)
+        jobs: list[Awaitable[object]] = []
+        if self.bulk and self.viewer_is_admin and len(wanted) > BULK_OWNERS:
+            jobs.append(self._resolve_in_bulk(client, wanted, upto))
+        else:
+            jobs.extend(self._resolve_user(client, uid, upto[uid]) for uid in wanted)
         if self.needs_source_lookup(source):
             assert isinstance(source, ProjectTokens | GroupTokens)
             rtype = "project" if isinstance(source, ProjectTokens) else "group"
@@ -282,6 +297,52 @@ class Ownership:
         if self._sweeps:
             await asyncio.gather(*self._sweeps.values())
         return True
+
+    async def _resolve_in_bulk(
+        self, client: GitLabClient, wanted: list[int], upto: Mapping[int, int]
+    ) -> None:
+        """Place many owners from an administrator's ``GET /users`` lists, 100 a page: every
+        bot and service account (``exclude_humans=true``) and the humans (``humans=true``),
+        both read at once (each list's pages concurrently). A human's impersonation list is
+        read as soon as the humans are known, a bot's project or group path once the bots are;
+        whoever the lists did not place (a list cut short, a user created meanwhile, a bot
+        tokentui cannot place from the list entity) is looked up alone, as without ``bulk``.
+        """
+        limit = BULK_ROWS_PER_OWNER * len(wanted)
+        pending = {uid for uid in wanted if uid not in self._owners}
+        placed: set[int] = set()
+
+        async def place(humans: bool) -> None:
+            try:
+                users = await client.list_users(
+                    humans=humans or None, exclude_humans=not humans or None, limit=limit
+                )
+            except (NotFound, Forbidden) as err:  # not allowed after all: one by one
+                log.info("user list unavailable: %s", err)
+                return
+            jobs: list[Awaitable[None]] = []
+            resources: set[tuple[str, int]] = set()
+            for user in users:
+                if user.id not in pending or user.bot == humans:
+                    continue  # not sought, or an entity without ``bot`` (read alone)
+                kind = user_kind(user)
+                if kind is None:
+                    continue  # the single user's entity may say more (provisioned_by_group_id)
+                info = OwnerInfo(user, kind, self._resource_of(user))
+                self.usernames[user.id] = user.username
+                self._owners[user.id] = info
+                placed.add(user.id)
+                if kind is TokenKind.PERSONAL:
+                    jobs.append(self._resolve_user(client, user.id, upto[user.id]))
+                elif info.resource is not None and info.resource.id is not None:
+                    resources.add((info.resource.type, info.resource.id))
+            # Impersonation lists (humans), one path per project or group (bots).
+            jobs.extend(self._resolve_path(client, *key) for key in sorted(resources))
+            await asyncio.gather(*jobs)
+
+        await asyncio.gather(place(humans=True), place(humans=False))
+        rest = [uid for uid in wanted if uid not in placed]
+        await asyncio.gather(*(self._resolve_user(client, uid, upto[uid]) for uid in rest))
 
     async def _resolve_user(self, client: GitLabClient, user_id: int, upto: int) -> None:
         info = self._owners.get(user_id)

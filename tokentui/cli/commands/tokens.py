@@ -337,8 +337,8 @@ async def _list(args: argparse.Namespace) -> int:
     async with command_client(connection) as client:
         await with_ids(client, args, connection)
         rows, source, viewer = await fetch_with_viewer(client, args, connection, server, shape)
-        # Every owner at once, after the pages: a resource's token list can then place many
-        # bots together (tokentui/core/ownership.py), which beats lookups racing the pages.
+        # Every owner at once, after the pages: an administrator's GET /users lists then
+        # place them 100 at a time (tokentui/core/ownership.py), not one lookup per owner.
         owners = await resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
         rows = sort_tokens(rows, sort, args.reverse, now=now)

@@ -22,7 +22,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tokentui.core.expiry import Band, Clock, band
 from tokentui.core.store import Change, TokenStore
@@ -32,6 +32,7 @@ from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenDetailScreen
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
+from tokentui.tui.widgets.footer import Footer
 from tokentui.tui.widgets.token_table import TokenTable
 
 #: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
@@ -129,6 +130,10 @@ class MainHost(DetailHost, Protocol):
 
 class TokensScreen(Screen[None]):
     """The token inventory."""
+
+    #: The list has the focus from the start (Textual's default, the first focusable widget,
+    #: is the filter box: the focus then moved, and the footer's keys were rebuilt twice).
+    AUTO_FOCUS = "#table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_token", "New", id="tokens.new"),
