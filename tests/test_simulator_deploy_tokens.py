@@ -320,3 +320,38 @@ def test_get_and_delete_by_id(sim: Simulator) -> None:
     assert mine not in sim.state.deploy_tokens  # the row is gone, not marked revoked
     assert again.status_code == 404 and gone.status_code == 404
     assert created.json()["id"] > max(other_project, mine)  # ids are never reused
+
+
+# -- the two rule tables -------------------------------------------------------------------------
+
+#: ``DeployToken::AVAILABLE_SCOPES`` in GitLab 19.2 (gitlab-api.md §7.3), written out here so a
+#: wrong entry in either table fails.
+GITLAB_DEPLOY_SCOPES = (
+    "read_repository",
+    "read_registry",
+    "write_registry",
+    "read_package_registry",
+    "write_package_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+)
+
+
+def test_simulator_and_client_tables_state_gitlabs_rules() -> None:
+    from tokentui.gitlab import scopes as client_rules
+    from tokentui.simulator import rules as simulator_rules
+
+    assert simulator_rules.DEPLOY_TOKEN_SCOPES == GITLAB_DEPLOY_SCOPES
+    assert client_rules.DEPLOY_TOKEN_SCOPES == GITLAB_DEPLOY_SCOPES
+    assert set(client_rules.DEPLOY_SCOPE_ABBREVIATIONS) == set(GITLAB_DEPLOY_SCOPES)
+    for side in (client_rules, simulator_rules):
+        assert side.DEPLOY_TOKEN_PREFIX == "gldt-"
+        assert side.DEPLOY_USERNAME_PATTERN == r"[a-zA-Z0-9.+_-]+"
+        assert side.MAX_DEPLOY_USERNAME_LENGTH == 255
+
+
+@pytest.mark.parametrize("scope", GITLAB_DEPLOY_SCOPES)
+def test_every_deploy_scope_is_accepted_alone(sim: Simulator, scope: str) -> None:
+    with api(sim, sim.maintainer_token) as client:
+        created = client.post("/projects/1/deploy_tokens", json={"name": scope, "scopes": [scope]})
+    assert created.status_code == 201 and created.json()["scopes"] == [scope]
