@@ -32,13 +32,21 @@ from tokentui.gitlab.connection import (
     build_ssl_context,
     normalise_base_url,
 )
+from tokentui.gitlab.deploy_tokens import (
+    ALL_DEPLOY_TOKENS_PATH,
+    CreateDeployTokenRequest,
+    DeployTokenOwner,
+    create_body,
+)
 from tokentui.gitlab.errors import GitLabError, NotGitLab, OutcomeUnknown
 from tokentui.gitlab.models import (
     TOKEN_LIST,
     AssociatedGroup,
     AssociatedProject,
     Associations,
+    DeployToken,
     Group,
+    NewDeployToken,
     NewToken,
     Project,
     ServiceAccount,
@@ -77,6 +85,9 @@ _USERS = TypeAdapter(list[User])
 _PROJECTS = TypeAdapter(list[Project])
 _GROUPS = TypeAdapter(list[Group])
 _ASSOCIATIONS = TypeAdapter(Associations)
+_DEPLOY_TOKEN = TypeAdapter(DeployToken)
+_DEPLOY_TOKENS = TypeAdapter(list[DeployToken])
+_NEW_DEPLOY_TOKEN = TypeAdapter(NewDeployToken)
 
 #: ``GET``/``DELETE /personal_access_tokens/self`` (the token in use), from the source.
 _SELF_PATH = PersonalTokens().token_path("self")
@@ -324,9 +335,16 @@ class GitLabClient:
     async def _write_token(
         self, method: str, path: str, body: dict[str, Any], what: str
     ) -> NewToken:
+        return await self._write_secret(method, path, body, _NEW_TOKEN, what)
+
+    async def _write_secret(
+        self, method: str, path: str, body: dict[str, Any], adapter: TypeAdapter[T], what: str
+    ) -> T:
+        """Send a write whose answer carries a new secret (never retried). A 2xx answer that
+        cannot be read is :class:`OutcomeUnknown`: the change happened, the value is lost."""
         response = await self._request(method, path, json=body)
         try:
-            return parse_body(_NEW_TOKEN, response, what=what, base_url=self._base_url)
+            return parse_body(adapter, response, what=what, base_url=self._base_url)
         except NotGitLab as exc:
             # GitLab said yes, so the change happened, but the new value is unreadable.
             raise OutcomeUnknown(
@@ -688,6 +706,46 @@ class GitLabClient:
     async def revoke_self(self) -> None:
         """``DELETE /personal_access_tokens/self``. Never retried."""
         await self._request("DELETE", _SELF_PATH)
+
+    # -- deploy tokens (gitlab-api.md §7.3) ----------------------------------------------
+    async def list_deploy_tokens(
+        self,
+        owner: DeployTokenOwner | None = None,
+        *,
+        active: bool | None = None,
+        limit: int | None = None,
+    ) -> list[DeployToken]:
+        """The deploy tokens of a project or group (Maintainer+), or with ``owner`` None every
+        deploy token of the instance (``GET /deploy_tokens``: administrators only, 403
+        otherwise). ``active=True``: neither revoked nor past ``expires_at``. All pages (fetched
+        ahead like the other lists) unless ``limit``. The admin list does not say which project
+        or group a token belongs to (GitLab's entity has no such field)."""
+        path = ALL_DEPLOY_TOKENS_PATH if owner is None else owner.list_path
+        params = _flags(active=active)
+        return await self._list(
+            path, _DEPLOY_TOKENS, "a list of deploy tokens", params, limit=limit
+        )
+
+    async def get_deploy_token(self, owner: DeployTokenOwner, token_id: int) -> DeployToken:
+        """``GET /projects|groups/:id/deploy_tokens/:token_id``."""
+        return await self._get(owner.token_path(token_id), _DEPLOY_TOKEN, "a deploy token")
+
+    async def create_deploy_token(
+        self, owner: DeployTokenOwner, request: CreateDeployTokenRequest
+    ) -> NewDeployToken:
+        """``POST /projects|groups/:id/deploy_tokens`` (project Maintainer+, group Owner).
+        Never retried: a 502/504 or a lost answer is :class:`OutcomeUnknown` (a token may
+        exist whose value nobody has). ``ValueError`` before any request when GitLab would
+        refuse the request (:func:`~tokentui.gitlab.deploy_tokens.create_body`)."""
+        body = create_body(request)
+        return await self._write_secret(
+            "POST", owner.list_path, body, _NEW_DEPLOY_TOKEN, "a new deploy token"
+        )
+
+    async def revoke_deploy_token(self, owner: DeployTokenOwner, token_id: int) -> None:
+        """``DELETE /projects|groups/:id/deploy_tokens/:token_id`` (204). GitLab deletes the
+        token rather than marking it revoked. Never retried."""
+        await self._request("DELETE", owner.token_path(token_id))
 
 
 def _flags(**values: Any) -> dict[str, str]:

@@ -77,6 +77,34 @@ class NewToken(Token):
         return Token.model_validate(self.model_dump(exclude={"token"}))
 
 
+class DeployToken(GitLabModel):
+    """A project or group deploy token (``DeployToken``, gitlab-api.md §7.3). Never carries the
+    value. GitLab's entity names no project or group: the caller knows which list it read.
+
+    ``expires_at`` is a date-time (``2021-01-01T00:00:00.000Z``) or None for never.
+    ``expired`` is GitLab's day-granular flag; ``revoked`` only becomes true through the UI or
+    the admin token API (the REST ``DELETE`` removes the token instead).
+    """
+
+    id: int
+    name: str
+    username: str
+    expires_at: AwareDatetime | None = None
+    scopes: tuple[str, ...] = ()
+    revoked: bool = False
+    expired: bool = False
+
+
+class NewDeployToken(DeployToken):
+    """A deploy token as its create answer has it: the only place its value exists."""
+
+    token: SecretStr = Field(repr=False)
+
+    def public(self) -> DeployToken:
+        """The same token without its value."""
+        return DeployToken.model_validate(self.model_dump(exclude={"token"}))
+
+
 class User(GitLabModel):
     """A GitLab user (``GET /user``, ``GET /users/:id``)."""
 

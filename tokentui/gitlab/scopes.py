@@ -74,6 +74,40 @@ SCOPE_ABBREVIATIONS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
+#: Scopes a deploy token may hold (``DeployToken::AVAILABLE_SCOPES``, gitlab-api.md §7.3, GitLab
+#: 19.2), with a one-line meaning, in GitLab's order. Deploy tokens are not API credentials:
+#: they work for Git over HTTPS, the container registry and the package registry.
+DEPLOY_SCOPE_MEANINGS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "read_repository": "Clone (pull) the repository",
+        "read_registry": "Pull container registry images",
+        "write_registry": "Push container registry images",
+        "read_package_registry": "Pull packages from the package registry",
+        "write_package_registry": "Publish packages to the package registry",
+        "read_virtual_registry": "Pull through the dependency proxy / virtual registries",
+        "write_virtual_registry": "Push through the dependency proxy / virtual registries",
+    }
+)
+DEPLOY_TOKEN_SCOPES: tuple[str, ...] = tuple(DEPLOY_SCOPE_MEANINGS)
+#: Short forms of the deploy-token scopes for narrow columns.
+DEPLOY_SCOPE_ABBREVIATIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "read_repository": "r_repo",
+        "read_registry": "r_reg",
+        "write_registry": "w_reg",
+        "read_package_registry": "r_pkg",
+        "write_package_registry": "w_pkg",
+        "read_virtual_registry": "r_vreg",
+        "write_virtual_registry": "w_vreg",
+    }
+)
+#: A deploy token's username: ``/\A[a-zA-Z0-9\.\+_-]+\z/``, at most 255 characters; without
+#: one GitLab names it ``gitlab+deploy-token-<id>``.
+DEPLOY_USERNAME_PATTERN = r"[a-zA-Z0-9.+_-]+"
+MAX_DEPLOY_USERNAME_LENGTH = 255
+#: Prefix of deploy-token values since GitLab 16.7 (older values have none).
+DEPLOY_TOKEN_PREFIX = "gldt-"
+
 #: Project/group access levels (``Gitlab::Access.options_with_owner``); default 40.
 ACCESS_LEVELS: MappingProxyType[int, str] = MappingProxyType(
     {10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner"}

@@ -127,3 +127,13 @@ IPS = (
     "2001:db8::15",
     "10.12.0.9",
 )
+
+#: Deploy tokens seeded per project and group: (name, scopes, username or None for the
+#: default, expiry: days from today or None for never, revoked).
+DEPLOY_TOKENS = (
+    ("gitlab-deploy-token", ("read_repository", "read_registry"), None, None, False),
+    ("k8s-image-pull", ("read_registry",), "k8s-puller", 12, False),
+    ("package-publish", ("read_package_registry", "write_package_registry"), None, 75, False),
+    ("argocd-repo", ("read_repository",), "argocd", -20, False),
+    ("old-registry-push", ("read_registry", "write_registry"), None, 200, True),
+)

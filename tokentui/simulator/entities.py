@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tokentui.simulator import rules
 from tokentui.simulator.context import Ctx
-from tokentui.simulator.records import GroupRecord, ProjectRecord, TokenRecord, UserRecord
+from tokentui.simulator.records import (
+    DeployTokenRecord,
+    GroupRecord,
+    ProjectRecord,
+    TokenRecord,
+    UserRecord,
+)
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -58,6 +65,20 @@ def resource_token(ctx: Ctx, record: TokenRecord) -> dict[str, Any]:
         "access_level": ctx.state.bot_access_level(record),
         "resource_type": record.resource_type,
         "resource_id": record.resource_id,
+    }
+
+
+def deploy_token(ctx: Ctx, record: DeployTokenRecord) -> dict[str, Any]:
+    """``DeployToken`` (§7.3, 19.2 order): no resource reference, ``expires_at`` a date-time or
+    null; ``DeployTokenWithToken`` (create only) is this plus ``token`` (:func:`with_value`)."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "username": record.username or rules.DEPLOY_USERNAME_DEFAULT.format(id=record.id),
+        "expires_at": timestamp(record.expires_at),
+        "scopes": list(record.scopes),
+        "revoked": record.revoked,
+        "expired": record.expired(ctx.today),
     }
 
 

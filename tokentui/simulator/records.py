@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from tokentui.simulator.rules import TokenKind
 
@@ -98,3 +98,36 @@ class TokenRecord:
     def active(self, today: date) -> bool:
         """Not revoked and not expired."""
         return not self.revoked and not self.expired(today)
+
+
+@dataclass(slots=True, eq=False)
+class DeployTokenRecord:
+    """A ``deploy_tokens`` row of one project or group (§7.3). Not a ``PersonalAccessToken``:
+    its own id sequence, never an API credential. The value is stored only as a digest.
+
+    ``username`` None means the default ``gitlab+deploy-token-<id>``; ``expires_at`` None means
+    never (GitLab stores a far-future date and shows ``null``).
+    """
+
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    resource_type: str
+    resource_id: int
+    username: str | None = None
+    expires_at: datetime | None = None
+    revoked: bool = False
+    #: The user who created it (``creator_id``; for the credentials inventory only).
+    creator_id: int | None = None
+    digest: str = field(default="", repr=False)
+
+    def expired(self, today: date) -> bool:
+        """``expires_at < Date.today``: day granularity, from 00:00 UTC of the next day."""
+        if self.expires_at is None:
+            return False
+        return self.expires_at < datetime.combine(today, time.min, UTC)
+
+    def active(self, now: datetime) -> bool:
+        """The ``active`` scope: ``revoked = false AND expires_at >= NOW()`` (to the instant)."""
+        return not self.revoked and (self.expires_at is None or self.expires_at >= now)

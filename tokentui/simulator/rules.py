@@ -89,3 +89,30 @@ MAX_DESCRIPTION_LENGTH = 255
 #: ``name`` limit: not recorded in gitlab-api.md; the simulator's choice (the column's usual
 #: ``varchar(255)``), refused with the description's message shape.
 MAX_NAME_LENGTH = 255
+
+# -- deploy tokens (§7.3) ---------------------------------------------------------------------
+
+#: ``DeployToken::AVAILABLE_SCOPES`` (§7.3; 19.2 source): the ``values:`` of ``scopes`` on
+#: ``POST /projects|groups/:id/deploy_tokens``. The virtual-registry pair is in the 19.2 baseline.
+DEPLOY_TOKEN_SCOPES: tuple[str, ...] = (
+    "read_repository",
+    "read_registry",
+    "write_registry",
+    "read_package_registry",
+    "write_package_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+)
+#: ``DeployToken::DEPLOY_TOKEN_PREFIX`` (§7.3, §7.8; 16.7+).
+DEPLOY_TOKEN_PREFIX = "gldt-"
+#: The model's username format (``/\A[a-zA-Z0-9\.\+_-]+\z/``) and length limit (§7.3).
+DEPLOY_USERNAME_PATTERN = r"[a-zA-Z0-9.+_-]+"
+MAX_DEPLOY_USERNAME_LENGTH = 255
+#: ``validates :name, length: { maximum: 255 }`` (the model has no presence check on name).
+MAX_DEPLOY_NAME_LENGTH = 255
+#: Default username of a token created without one: ``gitlab+deploy-token-<id>``.
+DEPLOY_USERNAME_DEFAULT = "gitlab+deploy-token-{id}"
+#: Levels the deploy-token endpoints need (§7.3): reads Maintainer+ on both; writes
+#: Maintainer+ on a project, Owner on a group. An administrator counts as Owner.
+DEPLOY_READ_LEVEL: MappingProxyType[str, int] = MappingProxyType({"project": 40, "group": 40})
+DEPLOY_WRITE_LEVEL: MappingProxyType[str, int] = MappingProxyType({"project": 40, "group": 50})

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from tokentui.simulator.demo_data import (
     ADMIN_EXTRA_SCOPES,
+    DEPLOY_TOKENS,
     FIRST_NAMES,
     IMPERSONATION_NAMES,
     IPS,
@@ -25,12 +26,13 @@ from tokentui.simulator.records import (
     HUMAN,
     PROJECT_BOT,
     SERVICE_ACCOUNT,
+    DeployTokenRecord,
     GroupRecord,
     ProjectRecord,
     TokenRecord,
     UserRecord,
 )
-from tokentui.simulator.rules import TokenKind
+from tokentui.simulator.rules import DEPLOY_TOKEN_PREFIX, TokenKind
 from tokentui.simulator.state import State
 
 GUEST, PLANNER, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 15, 20, 30, 40, 50
@@ -356,3 +358,40 @@ def seed_tokens(state: State, now: datetime, total: int, host: str) -> Credentia
         record.previous_id = predecessor.id if predecessor else None
         values[id(record)] = state.add_token(record)
     return Credentials(*(values[id(c)] for c in creds))
+
+
+#: Which resources get which of :data:`DEPLOY_TOKENS` (by index), in seeding order.
+_DEPLOY_PLAN = (
+    ("project", 1, (0, 1, 3, 4)),
+    ("project", 2, (0, 2)),
+    ("project", 3, (0,)),
+    ("group", 1, (2, 1)),
+    ("group", 2, (0,)),
+    ("group", 3, (3, 0)),
+)
+
+
+def seed_deploy_tokens(state: State, now: datetime) -> None:
+    """A few deploy tokens on every seeded project and group, in every state (never expiring,
+    expiring soon, later, expired, revoked). Their own id sequence and randomness: adding them
+    changes no access token's id, date or value."""
+    rng = random.Random(f"{state.seed}:deploy-tokens")
+    midnight = datetime.combine(now.date(), datetime.min.time(), now.tzinfo)
+    for resource_type, resource_id, picks in _DEPLOY_PLAN:
+        for index in picks:
+            name, scopes, username, days, revoked = DEPLOY_TOKENS[index]
+            created = now - timedelta(days=rng.randint(20, 400), seconds=rng.randint(0, 86_000))
+            expires = None if days is None else midnight + timedelta(days=days)
+            record = DeployTokenRecord(
+                id=state.next_deploy_token_id(),
+                name=name,
+                scopes=scopes,
+                created_at=created,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                username=username,
+                expires_at=expires,
+                revoked=revoked,
+                creator_id=1,
+            )
+            state.add_deploy_token(record, prefix=DEPLOY_TOKEN_PREFIX)

@@ -15,8 +15,14 @@ from tokentui.simulator import seed
 from tokentui.simulator.app import SimulatorApp
 from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.faults import Faults, LoggedRequest
-from tokentui.simulator.records import PROJECT_BOT, SERVICE_ACCOUNT, TokenRecord, UserRecord
-from tokentui.simulator.rules import TokenKind
+from tokentui.simulator.records import (
+    PROJECT_BOT,
+    SERVICE_ACCOUNT,
+    DeployTokenRecord,
+    TokenRecord,
+    UserRecord,
+)
+from tokentui.simulator.rules import DEPLOY_TOKEN_PREFIX, TokenKind
 from tokentui.simulator.server import serve_app
 from tokentui.simulator.state import State
 
@@ -44,6 +50,7 @@ class Simulator:
         now = self.now()
         seed.seed_cast(self.state, now, self.config.host)
         credentials = seed.seed_tokens(self.state, now, self.config.tokens, self.config.host)
+        seed.seed_deploy_tokens(self.state, now)
         self.admin_token: str = credentials.admin
         self.user_token: str = credentials.user
         self.maintainer_token: str = credentials.maintainer
@@ -163,6 +170,43 @@ class Simulator:
         return self.issue_token(
             bot.id, name=name, scopes=scopes, expires_at=expires_at, revoked=revoked
         )
+
+    def issue_deploy_token(
+        self,
+        resource_type: str,
+        resource_id: int,
+        *,
+        name: str,
+        scopes: Sequence[str] = ("read_repository",),
+        username: str | None = None,
+        expires_at: datetime | None = None,
+        revoked: bool = False,
+    ) -> str:
+        """Add a deploy token to a project (``"project"``) or group (``"group"``) directly (no
+        HTTP); returns its ``gldt-`` value. ``expires_at`` None means never."""
+        if resource_type not in ("project", "group"):
+            raise ValueError("resource_type must be 'project' or 'group'")
+        with self.state.lock:
+            record = DeployTokenRecord(
+                id=self.state.next_deploy_token_id(),
+                name=name,
+                scopes=tuple(scopes),
+                created_at=self.now(),
+                resource_type=resource_type,
+                resource_id=resource_id,
+                username=username,
+                expires_at=expires_at,
+                revoked=revoked,
+            )
+            return self.state.add_deploy_token(record, prefix=DEPLOY_TOKEN_PREFIX)
+
+    def deploy_token_record(self, value: str) -> DeployTokenRecord:
+        """The record of a deploy token value (KeyError when unknown)."""
+        with self.state.lock:
+            record = self.state.deploy_token_by_secret(value)
+        if record is None:
+            raise KeyError("no such deploy token")
+        return record
 
     def token_record(self, value: str) -> TokenRecord:
         """The record of a token value (KeyError when unknown)."""

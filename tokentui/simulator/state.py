@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from tokentui.simulator.records import (
     PROJECT_BOT,
+    DeployTokenRecord,
     GroupRecord,
     ProjectRecord,
     TokenRecord,
@@ -49,6 +50,11 @@ class State:
         self.lock = threading.RLock()
         self._secret_counter = 0
         self._max_user_id = 0
+        #: Deploy tokens (§7.3), id ascending; their own sequence and their own value counter,
+        #: so adding some never shifts an access token's id or value.
+        self.deploy_tokens: dict[int, DeployTokenRecord] = {}
+        self._max_deploy_token_id = 0
+        self._deploy_secret_counter = 0
 
     # -- tokens --------------------------------------------------------------------------
     def next_token_id(self) -> int:
@@ -103,6 +109,38 @@ class State:
                 found.append(child)
                 stack.append(child.id)
         return found
+
+    # -- deploy tokens -------------------------------------------------------------------
+    def next_deploy_token_id(self) -> int:
+        """The id the next deploy token gets (a deleted token's id is never reused)."""
+        return self._max_deploy_token_id + 1
+
+    def add_deploy_token(self, record: DeployTokenRecord, *, prefix: str) -> str:
+        """Store ``record`` (its id must be new) and return its value: ``prefix`` + 20
+        URL-safe characters, deterministic from the seed."""
+        self._deploy_secret_counter += 1
+        raw = hashlib.blake2b(
+            f"{self.seed}:deploy:{record.id}:{self._deploy_secret_counter}".encode(),
+            digest_size=15,
+        ).digest()
+        value = prefix + base64.urlsafe_b64encode(raw).decode()
+        record.digest = digest_of(value)
+        self.deploy_tokens[record.id] = record
+        if record.id < self._max_deploy_token_id:  # keep id order (test helpers may pick ids)
+            self.deploy_tokens = dict(sorted(self.deploy_tokens.items()))
+        self._max_deploy_token_id = max(self._max_deploy_token_id, record.id)
+        self.version += 1
+        return value
+
+    def remove_deploy_token(self, token_id: int) -> None:
+        """Delete a deploy token's row (what the REST ``DELETE`` does)."""
+        del self.deploy_tokens[token_id]
+        self.version += 1
+
+    def deploy_token_by_secret(self, value: str) -> DeployTokenRecord | None:
+        """The deploy token whose value is ``value``, if any."""
+        wanted = digest_of(value)
+        return next((t for t in self.deploy_tokens.values() if t.digest == wanted), None)
 
     # -- users ---------------------------------------------------------------------------
     def next_user_id(self) -> int:

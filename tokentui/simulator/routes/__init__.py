@@ -9,6 +9,7 @@ from tokentui.simulator.route_table import resolve
 def load() -> None:
     """Import the endpoint modules (they register themselves)."""
     from tokentui.simulator.routes import (  # noqa: F401
+        deploy_tokens,
         directory,
         misc,
         personal,
