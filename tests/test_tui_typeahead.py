@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
@@ -162,6 +163,27 @@ async def test_name_and_description_typed_ahead_stay_apart(frozen_sim) -> None:
         assert wizard.query_one("#description", Input).value == "xy"
         assert wizard.step == "scopes"
         assert wizard.query_one("#scopes").selected, "the space ticked a scope"
+
+
+async def test_keys_typed_ahead_wait_for_a_slow_wizard(frozen_sim, monkeypatch) -> None:
+    """On a starved machine opening the wizard took over a second, and a key let go after the
+    old one-second bound went to the list: the name lost its first letter. A wizard whose
+    compose blocks the loop 1.5 s (as a starved machine does) still gets every key."""
+    composed = CreateWizard.compose
+
+    def slow_compose(self: CreateWizard):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)
+        return composed(self)
+
+    monkeypatch.setattr(CreateWizard, "compose", slow_compose)
+    app = sim_app(frozen_sim, as_user="user")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        burst(app, "n", list("fast-hands"))
+        await quiet(pilot)
+        wizard = app.screen
+        assert isinstance(wizard, CreateWizard)
+        assert wizard.query_one("#name", Input).value == "fast-hands"
 
 
 async def test_slash_and_a_filter_typed_as_one_burst_filter_the_list(frozen_sim) -> None:

@@ -13,6 +13,8 @@ being handled, and lets it go when the app is idle again: every message queue of
 its widgets empty, no callback pending. A key that arrives when the app is idle goes at once
 (no delay for a key typed alone). A key waits at most :data:`MAX_HOLD` seconds: a handler
 that keeps the app busy longer (it never should) does not swallow the keys typed meanwhile.
+The bound is generous: on a starved machine (both cores busy) opening the wizard took more than
+a second, and a key let go early went to the list instead of the wizard's name field.
 
 Textual has no public "idle" test: the queues and callbacks are read through
 :mod:`tokentui.tui.textual_internals`, which checks them when the app starts (a Textual that
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
 #: Longest wait (seconds) for the previous key's effects before a held key goes anyway.
-MAX_HOLD = 1.0
+MAX_HOLD = 5.0
 
 #: Key and paste events: what the terminal types, in order.
 _TYPED = (events.Key, events.Paste)
