@@ -121,7 +121,9 @@ def test_a_24_hour_session_keeps_memory_flat_and_countdowns_fresh() -> None:
     interpreter: nothing earlier tests left in this one (loggers, caches, servers) may count."""
     child = f"{Path(__file__).name}::test_24_hour_session_in_a_fresh_interpreter"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", child],
+        # The child's pytest has the same bound as this call (pyproject's default, 300 s, cut a
+        # run short on a machine with four busy loops).
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=900", child],
         cwd=Path(__file__).parent,
         env={**os.environ, "TOKENTUI_ENDURANCE_CHILD": "1"},
         capture_output=True,
