@@ -648,19 +648,13 @@ class GitLabClient:
         if route is None:
             who = "" if viewer_is_admin else " without administrator rights"
             raise ValueError(f"tokens of {source.label} cannot be created through the API{who}")
-        name = request.name.strip()
-        if not name:
-            raise ValueError("a token needs a name")
-        if len(name) > sc.MAX_NAME_LENGTH:
-            raise ValueError(f"a token name has at most {sc.MAX_NAME_LENGTH} characters")
-        if not request.scopes:
-            raise ValueError("a token needs at least one scope")
-        invalid = [s for s in request.scopes if s not in route.scopes]
-        if invalid:
-            raise ValueError(
-                f"{', '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid for "
-                f"tokens of {source.label}; choose from {', '.join(route.scopes)}"
-            )
+        name = sc.checked_name_and_scopes(
+            request.name,
+            request.scopes,
+            route.scopes,
+            what="token",
+            valid_for=f"tokens of {source.label}",
+        )
         if request.description is not None and len(request.description) > sc.MAX_DESCRIPTION_LENGTH:
             raise ValueError(
                 f"a token description has at most {sc.MAX_DESCRIPTION_LENGTH} characters"

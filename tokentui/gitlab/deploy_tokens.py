@@ -66,19 +66,13 @@ def create_body(request: CreateDeployTokenRequest) -> dict[str, Any]:
     Stricter than GitLab in one place: GitLab accepts a blank name, this refuses it. An expiry
     in the past is GitLab's to accept (it creates the token already expired).
     """
-    name = request.name.strip()
-    if not name:
-        raise ValueError("a deploy token needs a name")
-    if len(name) > sc.MAX_NAME_LENGTH:
-        raise ValueError(f"a deploy token name has at most {sc.MAX_NAME_LENGTH} characters")
-    if not request.scopes:
-        raise ValueError("a deploy token needs at least one scope")
-    invalid = [s for s in request.scopes if s not in sc.DEPLOY_TOKEN_SCOPES]
-    if invalid:
-        raise ValueError(
-            f"{', '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid for deploy "
-            f"tokens; choose from {', '.join(sc.DEPLOY_TOKEN_SCOPES)}"
-        )
+    name = sc.checked_name_and_scopes(
+        request.name,
+        request.scopes,
+        sc.DEPLOY_TOKEN_SCOPES,
+        what="deploy token",
+        valid_for="deploy tokens",
+    )
     body: dict[str, Any] = {"name": name, "scopes": list(dict.fromkeys(request.scopes))}
     username = (request.username or "").strip()
     if username:

@@ -7,6 +7,7 @@ holds the two tables to each other and to GitLab.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MappingProxyType
 
 #: Every scope a personal access token may hold, with a one-line meaning, in GitLab's order.
@@ -126,3 +127,26 @@ MAX_DESCRIPTION_LENGTH = 255
 def abbreviate_scopes(scopes: list[str] | tuple[str, ...]) -> str:
     """Return a compact comma-joined form of ``scopes`` for table cells."""
     return ",".join(SCOPE_ABBREVIATIONS.get(s, s) for s in scopes)
+
+
+def checked_name_and_scopes(
+    name: str, scopes: Sequence[str], allowed: Sequence[str], *, what: str, valid_for: str
+) -> str:
+    """``name`` stripped, or ``ValueError`` with a user-ready sentence when GitLab would refuse
+    the name or the scopes of a new ``what`` ("token", "deploy token"): a blank or too long
+    name, no scope, or a scope not in ``allowed`` (``valid_for`` says for what, in the
+    message: "tokens of project platform/api")."""
+    name = name.strip()
+    if not name:
+        raise ValueError(f"a {what} needs a name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a {what} name has at most {MAX_NAME_LENGTH} characters")
+    if not scopes:
+        raise ValueError(f"a {what} needs at least one scope")
+    invalid = [s for s in scopes if s not in allowed]
+    if invalid:
+        raise ValueError(
+            f"{', '.join(invalid)} {'is' if len(invalid) == 1 else 'are'} not valid for "
+            f"{valid_for}; choose from {', '.join(allowed)}"
+        )
+    return name
