@@ -202,7 +202,7 @@ def preset_date(days: int, today_: date) -> date:
 def current_lifetime_days(token: Token) -> int | None:
     """The token's lifetime in days (``expires_at`` minus its creation date), or None when it
     never expires (or the dates make no sense)."""
-    if token.expires_at is None:
+    if token.expires_at is None or token.created_at is None:
         return None
     days = (token.expires_at - token.created_at.astimezone(UTC).date()).days
     return days if days > 0 else None

@@ -134,9 +134,14 @@ def matches(token: Token, server: TokenFilters, client: ClientFilters, now: date
         return False
     if server.search and not matches_search(token.name, server.search):
         return False
-    if server.created_before is not None and token.created_at > _bound(server.created_before):
+    created = token.created_at
+    if server.created_before is not None and (
+        created is None or created > _bound(server.created_before)
+    ):
         return False
-    if server.created_after is not None and token.created_at < _bound(server.created_after):
+    if server.created_after is not None and (
+        created is None or created < _bound(server.created_after)
+    ):
         return False
     for bound, before in (
         (server.last_used_before, True),
@@ -215,7 +220,7 @@ def _sort_value(token: Token, key: SortKey, now_ts: float) -> float | str:
     if key is SortKey.NAME:
         return token.name.casefold()
     if key is SortKey.CREATED:
-        return token.created_at.timestamp()
+        return token.created_at.timestamp() if token.created_at else -_NEVER
     return token.last_used_at.timestamp() if token.last_used_at else -_NEVER
 
 
@@ -245,7 +250,8 @@ class TokenIndex:
 
     def __init__(self) -> None:
         self.tokens: list[Token] = []
-        self._by_id: dict[int, int] = {}
+        #: Position of each token by :attr:`Token.key` (ids of access and deploy tokens overlap).
+        self._by_key: dict[int, int] = {}
         self._names: list[str] = []
         self._revoked = bytearray()
         #: Expiry instant as a POSIX timestamp; inf = never, -inf = inactive without a date.
@@ -267,13 +273,13 @@ class TokenIndex:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def position(self, token_id: int) -> int | None:
-        """Where the token with ``token_id`` sits, or None."""
-        return self._by_id.get(token_id)
+    def position(self, key: int) -> int | None:
+        """Where the token with :attr:`Token.key` ``key`` sits, or None."""
+        return self._by_key.get(key)
 
-    def get(self, token_id: int) -> Token | None:
-        """The token with ``token_id``, or None."""
-        pos = self._by_id.get(token_id)
+    def get(self, key: int) -> Token | None:
+        """The token with :attr:`Token.key` ``key``, or None."""
+        pos = self._by_key.get(key)
         return None if pos is None else self.tokens[pos]
 
     def clear(self) -> None:
@@ -281,18 +287,19 @@ class TokenIndex:
         TokenIndex.__init__(self)
 
     def extend(self, tokens: Iterable[Token]) -> None:
-        """Add tokens (a token already present by id is replaced in place)."""
+        """Add tokens (a token already present, by :attr:`Token.key`, is replaced in place)."""
         for token in tokens:
             self.put(token)
 
     def put(self, token: Token) -> None:
-        """Add ``token`` or replace the one with the same id."""
+        """Add ``token`` or replace the one with the same :attr:`Token.key`."""
         self._compact(token)
         self._version += 1
-        pos = self._by_id.get(token.id)
+        key = token.key
+        pos = self._by_key.get(key)
         columns = self._columns(token)
         if pos is None:
-            self._by_id[token.id] = len(self.tokens)
+            self._by_key[key] = len(self.tokens)
             self.tokens.append(token)
             self._names.append(columns[0])
             self._revoked.append(columns[1])
@@ -337,7 +344,7 @@ class TokenIndex:
             1 if token.revoked else 0,
             expiry_ts,
             expiry_ord,
-            token.created_at.timestamp(),
+            token.created_at.timestamp() if token.created_at else -_NEVER,
             token.last_used_at.timestamp() if token.last_used_at else -_NEVER,
         )
 

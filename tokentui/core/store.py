@@ -253,9 +253,9 @@ class TokenStore:
         self._view = None
         self._view_rows = None
 
-    def get(self, token_id: int) -> Token | None:
-        """A loaded token by id."""
-        return self.index.get(token_id)
+    def get(self, key: int) -> Token | None:
+        """A loaded token by :attr:`Token.key` (its id, for an access token)."""
+        return self.index.get(key)
 
     # -- updates from the server's answers (no reload) -----------------------------------------
     def apply_created(self, token: Token) -> None:
@@ -264,18 +264,20 @@ class TokenStore:
         self._invalidate()
         self._emit(Change.VIEW)
 
-    def apply_rotated(self, old_id: int, new: Token) -> None:
-        """A token was rotated: the old one shows as revoked, the new one appears."""
-        old = self.index.get(old_id)
+    def apply_rotated(self, old_key: int, new: Token) -> None:
+        """A token was rotated: the old one (by :attr:`Token.key`) shows as revoked, the new
+        one appears."""
+        old = self.index.get(old_key)
         if old is not None:
             self.index.put(old.model_copy(update={"revoked": True, "active": False}))
         self.index.put(_public(new))
         self._invalidate()
         self._emit(Change.VIEW)
 
-    def apply_revoked(self, token_id: int) -> None:
-        """A token was revoked: it shows as revoked (or leaves a view that hides revoked)."""
-        old = self.index.get(token_id)
+    def apply_revoked(self, key: int) -> None:
+        """A token (by :attr:`Token.key`) was revoked: it shows as revoked (or leaves a view
+        that hides revoked)."""
+        old = self.index.get(key)
         if old is None:
             return
         self.index.put(old.model_copy(update={"revoked": True, "active": False}))
@@ -305,9 +307,10 @@ class ViewRows(Sequence[Token]):
             return [self._tokens[i] for i in self._positions[item]]
         return self._tokens[self._positions[item]]
 
-    def row_of(self, token_id: int) -> int | None:
-        """The row showing the token with ``token_id``, or None (fast: compares ints)."""
-        position = self._index.position(token_id)
+    def row_of(self, key: int) -> int | None:
+        """The row showing the token with :attr:`Token.key` ``key``, or None (fast: compares
+        ints)."""
+        position = self._index.position(key)
         if position is None:
             return None
         try:

@@ -150,7 +150,11 @@ async def _recent_named(
     """Active tokens of ``source`` named exactly ``name`` created since the attempt, by id."""
     since = _since(started_at)
     tokens = await client.list_tokens(source, TokenFilters(created_after=since))
-    found = [t for t in tokens if t.name == name and t.created_at >= since and not t.revoked]
+    found = [
+        t
+        for t in tokens
+        if t.name == name and t.created_at is not None and t.created_at >= since and not t.revoked
+    ]
     return sorted(found, key=lambda t: t.id)
 
 

@@ -6,8 +6,9 @@ A token *value* only exists on :class:`NewToken`, as a ``SecretStr``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
 
@@ -20,6 +21,8 @@ class TokenKind(StrEnum):
     PROJECT = "project"
     GROUP = "group"
     SERVICE_ACCOUNT = "service_account"
+    #: A project's or group's deploy token (its own table and id space: :attr:`Token.key`).
+    DEPLOY = "deploy"
 
     @property
     def label(self) -> str:
@@ -33,7 +36,13 @@ _KIND_LABELS = {
     TokenKind.PROJECT: "project",
     TokenKind.GROUP: "group",
     TokenKind.SERVICE_ACCOUNT: "service account",
+    TokenKind.DEPLOY: "deploy",
 }
+
+#: Where a token row comes from: GitLab's ``personal_access_tokens`` table (personal,
+#: impersonation, project, group and service-account tokens share it and its ids) or its
+#: ``deploy_tokens`` table (ids of their own).
+TokenFamily = Literal["access", "deploy"]
 
 
 class GitLabModel(BaseModel):
@@ -52,7 +61,8 @@ class Token(GitLabModel):
     id: int
     name: str
     revoked: bool = False
-    created_at: AwareDatetime
+    #: None only for a deploy token (GitLab's ``DeployToken`` entity has no creation time).
+    created_at: AwareDatetime | None = None
     description: str | None = None
     scopes: tuple[str, ...] = ()
     user_id: int | None = None
@@ -65,6 +75,24 @@ class Token(GitLabModel):
     resource_type: str | None = None
     resource_id: int | None = None
     granular: bool | None = None
+    #: ``deploy`` for a deploy token shown as a row (:func:`deploy_token_row`); its
+    #: ``resource_type``/``resource_id`` say which project or group holds it.
+    family: TokenFamily = "access"
+    #: A deploy token's username (what ``git clone`` takes with its value); None otherwise.
+    username: str | None = None
+
+    @property
+    def key(self) -> int:
+        """The row's identity in a list that may mix families: the id for an access token,
+        minus the id for a deploy token (GitLab ids are positive; a deploy token and a personal
+        token may share an id). Stores, views, marks and cursors key rows by this, never by
+        ``id``; API calls use ``id``."""
+        return -self.id if self.family == "deploy" else self.id
+
+    @property
+    def is_deploy(self) -> bool:
+        """Whether this row is a deploy token (no rotate endpoint; its own id space)."""
+        return self.family == "deploy"
 
 
 class NewToken(Token):
@@ -93,6 +121,27 @@ class DeployToken(GitLabModel):
     scopes: tuple[str, ...] = ()
     revoked: bool = False
     expired: bool = False
+
+    def as_row(self, resource_type: Literal["project", "group"], resource_id: int | None) -> Token:
+        """This deploy token as a row of a token list (``family="deploy"``, keyed by
+        :attr:`Token.key`), held by the project or group ``resource_type``/``resource_id``.
+
+        The row's ``expires_at`` is the UTC date of GitLab's expiry instant: rows expire at
+        00:00 UTC of that date, so an expiry later in the day shows a few hours early, never
+        late. ``active`` is GitLab's own view: neither revoked nor ``expired``."""
+        expires = self.expires_at.astimezone(UTC).date() if self.expires_at else None
+        return Token(
+            id=self.id,
+            name=self.name,
+            revoked=self.revoked,
+            scopes=self.scopes,
+            active=not (self.revoked or self.expired),
+            expires_at=expires,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            family="deploy",
+            username=self.username,
+        )
 
 
 class NewDeployToken(DeployToken):

@@ -144,7 +144,7 @@ class TokenActions:
     def is_in_use(self, token: Token) -> bool:
         """True for the token tokentui itself authenticates with."""
         self_token = self.app.self_token
-        return self_token is not None and self_token.id == token.id
+        return self_token is not None and self_token.key == token.key
 
     def _operations(self) -> Operations:
         """The operations layer for this session's client and credential."""
@@ -319,7 +319,7 @@ class TokenActions:
         new = outcome.new_token
         assert new is not None
         self.app.store.apply_created(new.public())
-        self._select(new.id)
+        self._select(new.key)
         wizard.dismiss(None)
         self.app.push_screen(
             RevealScreen(
@@ -384,8 +384,8 @@ class TokenActions:
             advice = self_rotation_advice(
                 result, saving=saving, demo=self.app.demo, place=self.credential_place()
             )
-        self.app.store.apply_rotated(token.id, new.public())
-        self._select(new.id)
+        self.app.store.apply_rotated(token.key, new.public())
+        self._select(new.key)
         self.app.push_screen(
             RevealScreen(
                 new,
@@ -409,14 +409,14 @@ class TokenActions:
             return f"{credentials_path()} (mode 0600{named})"
         return None
 
-    def _select(self, token_id: int) -> None:
-        """Put the list's cursor (and detail pane) on ``token_id`` where a screen shows the
-        token list (its ``table`` and ``detail``)."""
+    def _select(self, key: int) -> None:
+        """Put the list's cursor (and detail pane) on the token with :attr:`Token.key` ``key``
+        where a screen shows the token list (its ``table`` and ``detail``)."""
         for screen in self.app.screen_stack:
             table, detail = getattr(screen, "table", None), getattr(screen, "detail", None)
             if not isinstance(table, TokenTable) or not isinstance(detail, TokenDetail):
                 continue
-            if table.select_token(token_id):
+            if table.select_token(key):
                 detail.show(table.cursor_token)
 
     # -- revoke ---------------------------------------------------------------------------
@@ -453,7 +453,7 @@ class TokenActions:
         [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
         if not self._settled(outcome, expires_at=None):
             return
-        self.app.store.apply_revoked(token.id)
+        self.app.store.apply_revoked(token.key)
         self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
 
     def _settled(self, outcome: Outcome, *, expires_at: date | None) -> bool:

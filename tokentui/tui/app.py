@@ -435,7 +435,7 @@ class TokenApp(App[int]):
 
     def is_self_token(self, token: Token) -> bool:
         """Whether ``token`` is the one tokentui is using."""
-        return self.self_token is not None and token.id == self.self_token.id
+        return self.self_token is not None and token.key == self.self_token.key
 
     # -- lazy extras -----------------------------------------------------------------------------
     def want_user_names(self, tokens: Iterable[Token]) -> None:

@@ -51,7 +51,7 @@ def render_detail(
     """A renderable with every field of ``token`` at the context's clock."""
     now = ctx.clock()
     state = token_state(token, now)
-    in_use = token.id == ctx.self_token_id
+    in_use = token.key == ctx.self_token_id
 
     title = Text(clean(token.name), style="bold")
     if in_use:

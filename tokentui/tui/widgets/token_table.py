@@ -196,7 +196,7 @@ def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[t
 def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
     """The plain text of one cell."""
     if key == "name":
-        mark = f"{IN_USE_MARK} " if token.id == ctx.self_token_id else ""
+        mark = f"{IN_USE_MARK} " if token.key == ctx.self_token_id else ""
         return mark + clean(token.name)
     if key == "owner":
         return ctx.owner(token)
@@ -205,7 +205,7 @@ def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
     if key == "scopes":
         return clean(abbreviate_scopes(token.scopes))
     if key == "created":
-        return token.created_at.date().isoformat()
+        return token.created_at.date().isoformat() if token.created_at else ""
     if key == "last_used":
         return format_ago(token.last_used_at, now)
     if key == "expires":
@@ -280,11 +280,11 @@ class TokenTable(ScrollView, can_focus=True):
         self.context = context
         self.rows: Sequence[Token] = ()
         self._empty_text = empty_text or (lambda: "no tokens")
-        self._last_cursor_id: int | None = None
+        self._last_cursor_key: int | None = None
         #: True until the user moves the cursor off the first row.
         self._at_top = True
         #: The token the user put the cursor on (kept while it is out of the view).
-        self._wanted_id: int | None = None
+        self._wanted_key: int | None = None
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
         self._wants: dict[str, int] | None = None
@@ -299,12 +299,12 @@ class TokenTable(ScrollView, can_focus=True):
         (rows arriving above the cursor's token) shows its top, not a drifting middle. The
         chosen token is remembered across an empty view (a reload) until it comes back.
         """
-        wanted = self._wanted_id if keep_id and not self._at_top else None
+        wanted = self._wanted_key if keep_id and not self._at_top else None
         self.rows = rows
         index = 0
         if wanted is not None:
             # Cheap when the token did not move; a lookup otherwise (only on data changes).
-            if self.cursor < len(rows) and rows[self.cursor].id == wanted:
+            if self.cursor < len(rows) and rows[self.cursor].key == wanted:
                 index = self.cursor
             else:
                 found = self._row_of(rows, wanted)
@@ -321,11 +321,11 @@ class TokenTable(ScrollView, can_focus=True):
             textual_internals.update_scrollbars(self, size)
 
     @staticmethod
-    def _row_of(rows: Sequence[Token], token_id: int) -> int | None:
+    def _row_of(rows: Sequence[Token], key: int) -> int | None:
         finder = getattr(rows, "row_of", None)
         if finder is not None:
-            return finder(token_id)
-        return next((i for i, t in enumerate(rows) if t.id == token_id), None)
+            return finder(key)
+        return next((i for i, t in enumerate(rows) if t.key == key), None)
 
     @property
     def cursor_token(self) -> Token | None:
@@ -334,9 +334,10 @@ class TokenTable(ScrollView, can_focus=True):
             return self.rows[self.cursor]
         return None
 
-    def select_token(self, token_id: int) -> bool:
-        """Move the cursor to the token with ``token_id``; False when it is not shown."""
-        index = self._row_of(self.rows, token_id)
+    def select_token(self, key: int) -> bool:
+        """Move the cursor to the token with :attr:`Token.key` ``key``; False when it is not
+        shown."""
+        index = self._row_of(self.rows, key)
         if index is None:
             return False
         self._move(index)
@@ -360,7 +361,7 @@ class TokenTable(ScrollView, can_focus=True):
     def reset_cursor(self) -> None:
         """Back to the first row, following the top again (another source was chosen)."""
         self._at_top = True
-        self._wanted_id = None
+        self._wanted_key = None
         self._set_cursor(0)
         self.scroll_to(y=0, animate=False, immediate=True)
 
@@ -369,7 +370,7 @@ class TokenTable(ScrollView, can_focus=True):
         self._set_cursor(index)
         self._at_top = self.cursor == 0
         token = self.cursor_token
-        self._wanted_id = token.id if token is not None else None
+        self._wanted_key = token.key if token is not None else None
 
     def _set_cursor(self, index: int) -> None:
         count = len(self.rows)
@@ -380,9 +381,9 @@ class TokenTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         token = self.cursor_token
-        token_id = token.id if token is not None else None
-        if token_id != self._last_cursor_id or token is not None:
-            self._last_cursor_id = token_id
+        key = token.key if token is not None else None
+        if key != self._last_cursor_key or token is not None:
+            self._last_cursor_key = key
             self.post_message(self.CursorMoved(token))
 
     def _scroll_to_cursor(self) -> None:
@@ -506,7 +507,7 @@ class TokenTable(ScrollView, can_focus=True):
         state = token_state(token, now)
         if state != "active":
             row_style += self._style("dim")
-        if token.id == ctx.self_token_id:
+        if token.key == ctx.self_token_id:
             row_style += self._style("in-use")
         cursor = index == self.cursor
         cursor_style = self._style("cursor") if cursor else None
