@@ -10,12 +10,16 @@ class SimulatorConfig:
     """How big the demo instance is and how it misbehaves.
 
     ``tokens`` is the total number of token records seeded (the three credentials included).
+    ``projects`` / ``groups`` add a generated fleet (``fleet.py``) after them: nested groups,
+    projects, people, bots and their tokens (``groups`` 0 with projects: one per ten projects).
     ``latency_ms`` / ``fail_rate`` / ``drop_rate`` are the initial fault settings; they can be
     changed later through :attr:`Simulator.faults`.
     """
 
     seed: int = 1
     tokens: int = 200
+    projects: int = 0
+    groups: int = 0
     latency_ms: float = 0.0
     fail_rate: float = 0.0
     drop_rate: float = 0.0

@@ -15,6 +15,7 @@ from tokentui.simulator import seed
 from tokentui.simulator.app import SimulatorApp
 from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.faults import Faults, LoggedRequest
+from tokentui.simulator.fleet import Fleet, seed_fleet
 from tokentui.simulator.records import (
     PROJECT_BOT,
     SERVICE_ACCOUNT,
@@ -54,6 +55,19 @@ class Simulator:
         self.admin_token: str = credentials.admin
         self.user_token: str = credentials.user
         self.maintainer_token: str = credentials.maintainer
+        #: The generated fleet (``SimulatorConfig.projects``/``groups``), else None.
+        self.fleet: Fleet | None = None
+        #: carol's credential (Owner of every top-level group of the fleet); fleet only.
+        self.owner_token: str | None = None
+        if self.config.projects or self.config.groups:
+            self.fleet = seed_fleet(
+                self.state,
+                now,
+                self.config.host,
+                projects=self.config.projects,
+                groups=self.config.groups,
+            )
+            self.owner_token = self.fleet.owner_token
         self.faults = Faults(
             seed=self.config.seed,
             latency_ms=self.config.latency_ms,
