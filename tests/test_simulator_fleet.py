@@ -20,7 +20,7 @@ from tokentui.simulator import Simulator, SimulatorConfig
 from tokentui.simulator.rules import TokenKind
 
 BOB, CAROL, ALICE = 3, 4, 2
-FLEET_ARGS = ("--projects", "40", "--groups", "8")
+FLEET_ARGS = ("--projects", "40", "--groups", "8", "--rate-limit", "1000")
 
 
 def frozen() -> object:
@@ -238,7 +238,7 @@ def test_the_demo_has_a_fleet_with_a_cliff() -> None:
     assert len(cliff) >= 10
 
 
-def test_simulate_prints_the_fleet_and_the_owner_credential() -> None:
+def test_simulate_prints_the_fleet_the_owner_credential_and_throttles() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tokentui.cli", "simulate", "--tokens", "30", *FLEET_ARGS],
         stdin=subprocess.DEVNULL,
@@ -265,6 +265,7 @@ def test_simulate_prints_the_fleet_and_the_owner_credential() -> None:
             timeout=120,  # a bound against hanging on a busy machine, not a speed assertion
         )
         assert r.status_code == 200 and len(r.json()) >= 8
+        assert r.headers["RateLimit-Limit"] == "1000"  # --rate-limit
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

@@ -16,6 +16,7 @@ from tokentui.simulator.app import SimulatorApp
 from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.faults import Faults, LoggedRequest
 from tokentui.simulator.fleet import Fleet, seed_fleet
+from tokentui.simulator.rate_limits import RateLimits
 from tokentui.simulator.records import (
     PROJECT_BOT,
     SERVICE_ACCOUNT,
@@ -74,6 +75,8 @@ class Simulator:
             fail_rate=self.config.fail_rate,
             drop_rate=self.config.drop_rate,
         )
+        #: The authenticated API throttle (``SimulatorConfig.rate_limit``) and its counts.
+        self.rate_limits = RateLimits(self.config.rate_limit, self.config.rate_limit_period)
         self.request_log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         #: Set while served (by :meth:`serve` or the test fixture).

@@ -64,6 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fraction of connections dropped unanswered (0..1)",
     )
     parser.add_argument(
+        "--rate-limit",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="allow each credential N requests a minute, then answer 429 like GitLab's "
+        "authenticated API throttle (default 0: no limit)",
+    )
+    parser.add_argument(
         "--proxy-error",
         metavar="METHOD:STATUS:WHEN:PATH_REGEX",
         type=proxy_error_spec,
@@ -89,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
         projects=args.projects,
         groups=args.groups,
+        rate_limit=args.rate_limit,
     )
     sim = Simulator(config)
     for method, status, after, path_regex in args.proxy_error:
