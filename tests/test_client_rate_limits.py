@@ -14,6 +14,7 @@ import pytest
 from conftest import FROZEN_NOW
 
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
+from tokentui.gitlab.rate_limit import RateGate
 from tokentui.gitlab.sources import PersonalTokens
 
 LIMIT = 10
@@ -114,6 +115,25 @@ async def test_max_rate_spaces_requests(sim_factory) -> None:
     assert len(sim.requests("GET")) == 21
     # 21 requests at 5 a second: the last one went at least 4 s after the first.
     assert fake.now - FROZEN_NOW >= timedelta(seconds=4)
+
+
+async def test_a_request_cancelled_while_spaced_out_is_not_left_in_flight() -> None:
+    sleeping = asyncio.Event()
+
+    async def stuck(delay: float) -> None:
+        sleeping.set()
+        await asyncio.Event().wait()
+
+    gate = RateGate(clock=lambda: 1000.0, sleep=stuck, max_rate=1)
+    first = await gate.enter()
+    second = asyncio.create_task(gate.enter())
+    await sleeping.wait()
+    second.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    assert gate.in_flight == 1
+    gate.leave(first, None)
+    assert gate.in_flight == 0
 
 
 def test_max_rate_must_be_positive() -> None:

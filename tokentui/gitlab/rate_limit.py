@@ -148,7 +148,11 @@ class RateGate:
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1 / self.max_rate
             if slot > now:
-                await self._sleep(slot - now)
+                try:
+                    await self._sleep(slot - now)
+                except BaseException:  # cancelled while spaced out: it was never sent
+                    self.leave(ticket, None)
+                    raise
         return ticket
 
     def leave(self, ticket: Ticket, headers: httpx.Headers | None, *, ok: bool = False) -> None:
