@@ -46,7 +46,10 @@ def client(sim, fake: FakeTime, token: str, hooks: list | None = None, **kw) -> 
         if hooks is not None:
             hooks.append((attempt, delay, reason))
 
-    return GitLabClient(sim.url, token, sleep=fake.sleep, clock=fake.epoch, on_retry=on_retry, **kw)
+    gl = GitLabClient(sim.url, token, sleep=fake.sleep, clock=fake.epoch, on_retry=on_retry, **kw)
+    if hooks is not None:
+        gl.on_retry_end = lambda: hooks.append("end")
+    return gl
 
 
 async def test_concurrent_reads_finish_exactly_and_never_exceed_the_limit(sim_factory) -> None:
@@ -69,9 +72,10 @@ async def test_concurrent_reads_finish_exactly_and_never_exceed_the_limit(sim_fa
     windows = sim.rate_limits.windows(sim.admin_token)
     assert sum(w.requests for w in windows) == len(sim.requests()) >= 50
     assert len(windows) >= 5  # the limit did bite: the reads took several windows
-    # Holding was said through the retry hook (attempt 1: a first try held back).
-    holds = [h for h in hooks if h[0] == 1]
-    assert holds and all("rate limit" in reason for _, _, reason in holds)
+    # Holding was said through the retry hooks: attempt 1 (no retry), each hold ended once.
+    holds = [h for h in hooks if h != "end"]
+    assert holds and all(h[0] == 1 and "rate limit" in h[2] for h in holds)
+    assert hooks.count("end") == len(holds)
 
 
 async def test_a_write_is_held_until_the_reset_and_sent_once(sim_factory) -> None:
@@ -89,7 +93,7 @@ async def test_a_write_is_held_until_the_reset_and_sent_once(sim_factory) -> Non
     assert created.name == "held-back"
     assert len(sim.requests("POST")) == 1 and sim.rate_limits.throttled() == 0
     assert fake.now >= FROZEN_NOW + timedelta(seconds=60)  # it waited for the next window
-    assert [h[0] for h in hooks] == [1]
+    assert [h if h == "end" else h[0] for h in hooks] == [1, "end"]
 
 
 async def test_reads_answered_429_wait_and_are_retried(sim_factory) -> None:
@@ -104,7 +108,8 @@ async def test_reads_answered_429_wait_and_are_retried(sim_factory) -> None:
     assert [t.id for t in tokens] == sorted(sim.state.tokens)
     assert [r.status for r in sim.requests()].count(429) == 2
     assert 5.0 in fake.slept
-    assert any(attempt == 2 and "as it asked" in reason for attempt, _, reason in hooks)
+    retries = [h for h in hooks if h != "end"]
+    assert any(attempt == 2 and "as it asked" in reason for attempt, _, reason in retries)
 
 
 async def test_max_rate_spaces_requests(sim_factory) -> None:

@@ -192,8 +192,9 @@ class GitLabClient:
     """Async client for one GitLab instance and one credential.
 
     ``on_retry(attempt, delay_seconds, reason)`` is called before each retry of a read (for a
-    UI to show "retrying...") and before a request waits for GitLab's rate limit to reset
-    (``attempt`` 1 when it is the request's first try); ``sleep`` is what waits (tests pass a
+    UI to show "retrying...", ``attempt`` >= 2; ``on_retry_end`` once the read is over) and
+    before a request waits for GitLab's rate limit to reset (``attempt`` 1; ``on_retry_end``
+    once the wait is over); ``sleep`` is what waits (tests pass a
     fast one); ``retry`` tunes the policy. Every request goes through the rate gate
     (``rate_limit.py``): it holds requests back when ``RateLimit-Remaining`` says the window
     is nearly used up, and spaces them to ``max_rate`` requests per second when given.
@@ -291,13 +292,15 @@ class GitLabClient:
         or raise the typed error."""
         retries = self.retry.may_retry(method)
         attempt = 1
-        reported = False
         rate_limited = False
+        held = False
 
         def on_hold(delay: float, reason: str) -> None:
-            nonlocal reported
-            reported = True
-            self._report_retry(attempt, delay, reason)
+            # A hold is an episode of its own, announced as attempt 1 (no retry) and ended
+            # as soon as the request may go.
+            nonlocal held
+            held = True
+            self._report_retry(1, delay, reason)
 
         try:
             while True:
@@ -307,6 +310,9 @@ class GitLabClient:
                 error: GitLabError
                 # A read retried after GitLab's Retry-After has waited already.
                 ticket = await self.rate_gate.enter(on_hold, hold=not rate_limited)
+                if held:
+                    held = False
+                    self._report_retry_end()
                 answer: httpx.Response | None = None
                 try:
                     answer = response = await self._http.send(request)
@@ -337,11 +343,12 @@ class GitLabClient:
                 delay, reason = decision
                 rate_limited = isinstance(error, RateLimited)
                 attempt += 1
-                reported = True
                 self._report_retry(attempt, delay, reason)
                 await self._sleep(delay)
         finally:
-            if reported:
+            if held:  # cancelled while held
+                self._report_retry_end()
+            if attempt > 1:
                 self._report_retry_end()
 
     def _report_retry(self, attempt: int, delay: float, reason: str) -> None:
