@@ -328,3 +328,159 @@ def scale_figures(results: list[dict], tokens: int, idle_seconds: float) -> list
             },
         ),
     ]
+
+
+# -- P7 and P8: the "everything I manage" scan (issue 13) ----------------------------------------
+def everything_support() -> dict[str, bool]:
+    """Whether this tokentui has the everything scan yet: ``list --everything`` (P7) and the
+    TUI's ``--everything`` (P7b, P8), read from their ``--help``."""
+    found = {}
+    for name, args in (("list", ["list", "--help"]), ("tui", ["--help"])):
+        done = subprocess.run(
+            [PYTHON, "-m", "tokentui.cli", *args],
+            env=isolated_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=harness.REPO,
+        )
+        found[name] = done.returncode == 0 and "--everything" in done.stdout
+    return found
+
+
+def _skipped(key: str, title: str, target: str, why: str, detail: dict) -> Figure:
+    return Figure(key, title, f"skipped: {why}", target, None, 0, {**detail, "skipped": why})
+
+
+def tui_everything(url: str, token: str, timeout: float = 900) -> dict:
+    """One run of :mod:`tui_everything`; its JSON with times made relative to the spawn."""
+    with tempfile.TemporaryDirectory(prefix="p8-") as folder:
+        out = os.path.join(folder, "p8.json")
+        cmd = [PYTHON, str(BENCH_DIR / "tui_everything.py"), out, url, "--timeout", str(timeout)]
+        start = time.time()
+        done = subprocess.run(
+            cmd,
+            env=isolated_env(token),
+            timeout=timeout + 60,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=harness.REPO,
+        )
+        if done.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError(f"tui_everything failed ({done.returncode}): {done.stderr[-1500:]}")
+        with open(out) as fh:
+            result = json.load(fh)
+    if "first_paint" not in result or "done" not in result:
+        raise RuntimeError(
+            f"the TUI's everything scan painted no rows or never finished: {result!r}"
+        )
+    for mark in ("interpreter", "mounted", "first_page", "first_paint", "done"):
+        if mark in result:
+            result[f"{mark}_s"] = result[mark] - start
+    return result
+
+
+def p7_p8_everything(
+    sim: harness.SimProcess, runs: int, baseline_runs: int, log: Callable[[str], None]
+) -> list[Figure]:
+    """P7: ``tokentui list --everything --json`` as bob (Maintainer of every project of the
+    fleet) vs ``bench/pgl_everything.py`` (python-gitlab: the projects with
+    ``min_access_level=40``, then each one's access tokens, one after another); P7b: the TUI's
+    first rows of ``tokentui --everything``; P8: the TUI's event loop during that scan."""
+    token = sim.maintainer_token
+    size = f"{sim.projects:,} projects in {sim.groups:,} groups, {sim.latency_ms:g} ms latency"
+    theirs: list[float] = []
+    counted: dict = {}
+    for run in range(baseline_runs):
+        seconds, out = _timed(
+            [PYTHON, str(BENCH_DIR / "pgl_everything.py"), sim.url], isolated_env(token), 3600
+        )
+        counted = json.loads(out)
+        theirs.append(seconds)
+        log(
+            f"  P7 run {run + 1}: python-gitlab {seconds:.2f} s "
+            f"({counted['projects']} projects, {counted['tokens']} project tokens)"
+        )
+    if counted.get("projects", 0) < sim.projects:
+        raise RuntimeError(f"python-gitlab found {counted} projects, not {sim.projects}")
+    other = median(theirs)
+    support = everything_support()
+    detail: dict = {"python_gitlab_s": theirs, "python_gitlab_counted": counted}
+    figures: list[Figure] = []
+    p7_title = f"everything scan vs a python-gitlab script, {size}"
+    if not support["list"]:
+        why = "`tokentui list --everything` is not there yet"
+        log(f"  P7 tokentui: {why}")
+        figures.append(_skipped("P7", p7_title, ">= 10x faster", why, detail))
+    else:
+        cmd = [PYTHON, "-m", "tokentui.cli", "list", "--everything", "--json", "--url", sim.url]
+        _timed(cmd, isolated_env(token))  # one uncounted run: bytecode and file caches
+        mine: list[float] = []
+        rows = 0
+        for run in range(runs):
+            seconds, out = _timed(cmd, isolated_env(token))
+            rows = len(json.loads(out))
+            mine.append(seconds)
+            log(f"  P7 run {run + 1}: tokentui {seconds:.2f} s ({rows} rows)")
+        ours = median(mine)
+        speedup = other / ours if ours else float("inf")
+        figures.append(
+            Figure(
+                "P7",
+                p7_title,
+                f"{ours:.2f} s vs {other:.1f} s = {speedup:.1f}x",
+                ">= 10x faster",
+                speedup >= 10,
+                runs,
+                {**detail, "tokentui_s": mine, "tokentui_rows": rows, "speedup": speedup},
+            )
+        )
+    p7b_title = f"first rows of `tokentui --everything`, {size}"
+    p8_title = f"responsiveness during the everything scan, {size}"
+    if not support["tui"]:
+        why = "the TUI's `--everything` is not there yet"
+        log(f"  P7b/P8: {why}")
+        figures.append(_skipped("P7b", p7b_title, "<= 1 s", why, {}))
+        figures.append(_skipped("P8", p8_title, "no stall > 100 ms", why, {}))
+        return figures
+    tui_everything(sim.url, token)  # uncounted, as above
+    results = [tui_everything(sim.url, token) for _ in range(runs)]
+    for r in results:
+        log(
+            "  P7b/P8 run: first rows {first_paint_s:.3f} s ({rows} rows), scan done "
+            "{done_s:.2f} s; max loop lag {max_lag_ms:.0f} ms, slowest key {key_max_ms:.0f} ms "
+            "({keys} keys)".format(**r)
+        )
+    first = median([r["first_paint_s"] for r in results])
+    lag = median([r["max_lag_ms"] for r in results])
+    key_max = median([r["key_max_ms"] for r in results])
+    figures.append(
+        Figure(
+            "P7b",
+            p7b_title,
+            f"{first * 1000:.0f} ms from the process's start (scan done at "
+            f"{median([r['done_s'] for r in results]):.2f} s)",
+            "<= 1 s",
+            first <= 1.0,
+            runs,
+            {"first_paint_s": [r["first_paint_s"] for r in results]},
+        )
+    )
+    figures.append(
+        Figure(
+            "P8",
+            p8_title,
+            f"max loop lag {lag:.0f} ms, slowest key {key_max:.0f} ms",
+            "no stall > 100 ms",
+            max(lag, key_max) <= 100,
+            runs,
+            {
+                "lag_p99_ms": [r["lag_p99_ms"] for r in results],
+                "key_median_ms": [r["key_median_ms"] for r in results],
+                "keys": [r["keys"] for r in results],
+                "done_s": [r["done_s"] for r in results],
+            },
+        )
+    )
+    return figures

@@ -31,17 +31,22 @@ GITLAB_CLI = str(Path(PYTHON).with_name("gitlab"))
 
 _URL_LINE = re.compile(r"GitLab simulator at (\S+)")
 _ADMIN_LINE = re.compile(r"admin\s+\(root\):\s+(\S+)")
+_MAINTAINER_LINE = re.compile(r"maintainer\s+\(bob\):\s+(\S+)")
 
 
 @dataclass
 class SimProcess:
-    """A running ``tokentui simulate`` process: its URL and the admin (root) credential."""
+    """A running ``tokentui simulate`` process: its URL and the admin (root) credential; with
+    a fleet, ``projects`` and bob's credential (Maintainer of every fleet project)."""
 
     process: subprocess.Popen[str]
     url: str
     admin_token: str
     tokens: int
     latency_ms: float
+    maintainer_token: str = ""
+    projects: int = 0
+    groups: int = 0
 
     def stop(self) -> None:
         """Stop the simulator (Ctrl-C, then kill if it lingers)."""
@@ -57,10 +62,18 @@ class SimProcess:
 
 @contextmanager
 def simulator(
-    tokens: int, latency_ms: float = 0.0, *, seed: int = 1, timeout: float = 120.0
+    tokens: int,
+    latency_ms: float = 0.0,
+    *,
+    seed: int = 1,
+    timeout: float = 120.0,
+    projects: int = 0,
+    groups: int = 0,
 ) -> Iterator[SimProcess]:
     """Run the simulator with ``tokens`` tokens and ``latency_ms`` per request in a child
-    process for the ``with`` block."""
+    process for the ``with`` block; ``projects``/``groups``: a generated fleet as well
+    (``tokentui simulate --projects N --groups M``)."""
+    fleet = ["--projects", str(projects), "--groups", str(groups)] if projects else []
     cmd = [
         PYTHON,
         "-m",
@@ -72,6 +85,7 @@ def simulator(
         str(latency_ms),
         "--seed",
         str(seed),
+        *fleet,
     ]
     process = subprocess.Popen(
         cmd,
@@ -83,6 +97,7 @@ def simulator(
         cwd=REPO,
     )
     url = token = None
+    maintainer = ""
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     try:
@@ -94,11 +109,15 @@ def simulator(
                 url = m.group(1)
             if (m := _ADMIN_LINE.search(line)) is not None:
                 token = m.group(1)
+            if (m := _MAINTAINER_LINE.search(line)) is not None:
+                maintainer = m.group(1)
             if "Press Ctrl-C" in line:
                 break
         if url is None or token is None:
             raise RuntimeError("the simulator did not print its URL and admin token")
-        sim = SimProcess(process, url, token, tokens, latency_ms)
+        sim = SimProcess(
+            process, url, token, tokens, latency_ms, maintainer, projects, groups if projects else 0
+        )
     except BaseException:
         process.kill()
         process.wait()

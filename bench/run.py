@@ -1,8 +1,9 @@
-"""Run every benchmark of issue 6 and print the six figures with their targets.
+"""Run every benchmark of issues 6 and 13 and print the figures with their targets.
 
-    python bench/run.py            # the real sizes (10,000 and 100,000 tokens), ~8 minutes
+    python bench/run.py            # the real sizes (10,000 and 100,000 tokens; 2,000 projects)
     python bench/run.py --quick    # tiny sizes, one run each: proves the harness works
     python bench/run.py --only P2,P3 --json results.json
+    python bench/run.py --only P7,P8   # the "everything I manage" scan (issue 13)
 
 Each figure is the median of several runs. The simulator runs in its own process
 (``tokentui simulate``); tokentui and python-gitlab's CLI are measured as separate processes.
@@ -21,11 +22,12 @@ from figures import (
     Figure,
     p1_first_paint,
     p2_full_inventory,
+    p7_p8_everything,
     run_scale_driver,
     scale_figures,
 )
 
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")
 
 
 def log(text: str) -> None:
@@ -43,6 +45,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale-tokens", type=int, default=None, help="for P3-P6 (100,000)")
     parser.add_argument("--latency-ms", type=float, default=30.0, help="P1/P2 latency (30)")
     parser.add_argument("--idle", type=float, default=None, help="P4 idle window (30 s)")
+    parser.add_argument("--projects", type=int, default=None, help="P7/P8 fleet (2,000)")
+    parser.add_argument("--groups", type=int, default=None, help="P7/P8 groups (200)")
+    parser.add_argument("--fleet-runs", type=int, default=None, help="runs of P7/P8 (3)")
+    parser.add_argument(
+        "--baseline-runs", type=int, default=None, help="python-gitlab runs of P7 (1: ~75 s)"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
     args.only = {x.strip().upper() for x in args.only.split(",") if x.strip()}
@@ -56,6 +64,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.tokens = args.tokens or (300 if quick else 10_000)
     args.scale_tokens = args.scale_tokens or (1_000 if quick else 100_000)
     args.idle = args.idle if args.idle is not None else (2.0 if quick else 30.0)
+    args.projects = args.projects or (40 if quick else 2_000)
+    args.groups = args.groups or (8 if quick else 200)
+    args.fleet_runs = args.fleet_runs or (1 if quick else 3)
+    args.baseline_runs = args.baseline_runs or 1
     if quick and args.latency_ms == 30.0:
         args.latency_ms = 5.0
     return args
@@ -95,6 +107,16 @@ def main(argv: list[str] | None = None) -> int:
             results = [run_scale_driver(sim, args.idle, log) for _ in range(args.scale_runs)]
         wanted = scale_figures(results, args.scale_tokens, args.idle)
         figures.extend(f for f in wanted if f.key in args.only)
+    if args.only & {"P7", "P8"}:
+        log(
+            f"simulator: a fleet of {args.projects:,} projects in {args.groups:,} groups, "
+            f"{args.latency_ms:g} ms latency"
+        )
+        with harness.simulator(
+            200, args.latency_ms, projects=args.projects, groups=args.groups
+        ) as sim:
+            wanted = p7_p8_everything(sim, args.fleet_runs, args.baseline_runs, log)
+        figures.extend(f for f in wanted if f.key.rstrip("b") in args.only)
     figures.sort(key=lambda f: f.key)
     print()
     print(table(figures))

@@ -17,11 +17,24 @@ from tokentui.simulator import Simulator, SimulatorConfig
 
 #: The demo's base URL (never resolved: requests go to the in-process transport).
 DEMO_URL = "http://gitlab.demo.invalid"
+#: The demo's generated fleet: enough projects and an expiry cliff to make the horizon worth
+#: a look, small enough to start at once (docs/simulator.md, "The generated fleet").
+DEMO_PROJECTS = 48
+DEMO_GROUPS = 10
 
 
-def demo_simulator(*, clock: Clock | None = None, tokens: int = 200, seed: int = 1) -> Simulator:
-    """A seeded simulator for the demo."""
-    return Simulator(SimulatorConfig(seed=seed, tokens=tokens), clock=clock or system_clock)
+def demo_simulator(
+    *,
+    clock: Clock | None = None,
+    tokens: int = 200,
+    seed: int = 1,
+    projects: int = DEMO_PROJECTS,
+    groups: int = DEMO_GROUPS,
+) -> Simulator:
+    """A seeded simulator for the demo, with a generated fleet of ``projects`` projects in
+    ``groups`` groups (0 and 0: the demo cast only)."""
+    config = SimulatorConfig(seed=seed, tokens=tokens, projects=projects, groups=groups)
+    return Simulator(config, clock=clock or system_clock)
 
 
 def demo_client(

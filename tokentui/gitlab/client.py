@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from tokentui.gitlab.deploy_tokens import (
     DeployTokenOwner,
     create_body,
 )
-from tokentui.gitlab.errors import GitLabError, NotGitLab, OutcomeUnknown
+from tokentui.gitlab.errors import GitLabError, NotGitLab, OutcomeUnknown, RateLimited
 from tokentui.gitlab.models import (
     TOKEN_LIST,
     AssociatedGroup,
@@ -55,6 +56,7 @@ from tokentui.gitlab.models import (
     Version,
 )
 from tokentui.gitlab.pagination import ordered_pages, page_info
+from tokentui.gitlab.rate_limit import RateGate
 from tokentui.gitlab.responses import (
     error_from_response,
     error_from_transport,
@@ -190,9 +192,14 @@ class GitLabClient:
     """Async client for one GitLab instance and one credential.
 
     ``on_retry(attempt, delay_seconds, reason)`` is called before each retry of a read (for a
-    UI to show "retrying..."); ``sleep`` is what waits (tests pass a fast one); ``retry``
-    tunes the policy. Use as ``async with GitLabClient(...) as client:`` or call
-    :meth:`aclose`.
+    UI to show "retrying...", ``attempt`` >= 2; ``on_retry_end`` once the read is over) and
+    before a request waits for GitLab's rate limit to reset (``attempt`` 1; ``on_retry_end``
+    once the wait is over); ``sleep`` is what waits (tests pass a
+    fast one); ``retry`` tunes the policy. Every request goes through the rate gate
+    (``rate_limit.py``): it holds requests back when ``RateLimit-Remaining`` says the window
+    is nearly used up, and spaces them to ``max_rate`` requests per second when given.
+    ``clock`` (epoch seconds, default the system's) is what ``RateLimit-Reset`` is compared
+    with. Use as ``async with GitLabClient(...) as client:`` or call :meth:`aclose`.
     """
 
     def __init__(
@@ -207,6 +214,8 @@ class GitLabClient:
         retry: RetryPolicy | None = None,
         on_retry: RetryHook | None = None,
         sleep: Sleep | None = None,
+        max_rate: float | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._base_url = normalise_base_url(base_url)
         if timeout <= 0:
@@ -222,6 +231,9 @@ class GitLabClient:
         #: ``on_retry``, a UI knows how many requests are waiting to be tried again.
         self.on_retry_end: Callable[[], None] | None = None
         self._sleep: Sleep = sleep or asyncio.sleep
+        self._clock: Callable[[], float] = clock or time.time
+        #: GitLab's rate limit and the ``max_rate`` cap (``rate_limit.py``).
+        self.rate_gate = RateGate(clock=self._clock, sleep=self._sleep, max_rate=max_rate)
         #: Page 1 of a token list requested ahead (:meth:`prefetch_token_page`), with the
         #: request it answers: the next :meth:`iter_token_pages` takes it or cancels it.
         self._prefetched: list[tuple[_ListRequest, asyncio.Task[Page]]] = []
@@ -280,14 +292,30 @@ class GitLabClient:
         or raise the typed error."""
         retries = self.retry.may_retry(method)
         attempt = 1
+        rate_limited = False
+        held = False
+
+        def on_hold(delay: float, reason: str) -> None:
+            # A hold is an episode of its own, announced as attempt 1 (no retry) and ended
+            # as soon as the request may go.
+            nonlocal held
+            held = True
+            self._report_retry(1, delay, reason)
+
         try:
             while True:
                 request = self._http.build_request(
                     method, path.lstrip("/"), params=params, json=json
                 )
                 error: GitLabError
+                # A read retried after GitLab's Retry-After has waited already.
+                ticket = await self.rate_gate.enter(on_hold, hold=not rate_limited)
+                if held:
+                    held = False
+                    self._report_retry_end()
+                answer: httpx.Response | None = None
                 try:
-                    response = await self._http.send(request)
+                    answer = response = await self._http.send(request)
                 except httpx.TransportError as exc:
                     error = error_from_transport(
                         exc, request=request, base_url=self._base_url, timeout=self._timeout
@@ -300,16 +328,26 @@ class GitLabClient:
                             raise html_error(response, self._base_url)
                         return response
                     error = error_from_response(
-                        response, had_token=self._auth.token is not None, base_url=self._base_url
+                        response,
+                        had_token=self._auth.token is not None,
+                        base_url=self._base_url,
+                        now=self._clock(),
                     )
+                finally:
+                    ok = answer is not None and 200 <= answer.status_code < 300
+                    headers = answer.headers if answer is not None else None
+                    self.rate_gate.leave(ticket, headers, ok=ok)
                 decision = self.retry.decide(error, attempt) if retries else None
                 if decision is None:
                     raise error
                 delay, reason = decision
+                rate_limited = isinstance(error, RateLimited)
                 attempt += 1
                 self._report_retry(attempt, delay, reason)
                 await self._sleep(delay)
         finally:
+            if held:  # cancelled while held
+                self._report_retry_end()
             if attempt > 1:
                 self._report_retry_end()
 

@@ -280,8 +280,11 @@ def _http_date(value: str) -> float | None:
     return parsed.timestamp() if parsed.tzinfo else None
 
 
-def error_from_response(response: httpx.Response, *, had_token: bool, base_url: str) -> GitLabError:
-    """The typed error for a non-2xx ``response`` (or a 2xx that is not GitLab's)."""
+def error_from_response(
+    response: httpx.Response, *, had_token: bool, base_url: str, now: float | None = None
+) -> GitLabError:
+    """The typed error for a non-2xx ``response`` (or a 2xx that is not GitLab's); ``now``
+    (epoch seconds, default the system clock) turns ``RateLimit-Reset`` into a wait."""
     request = response.request
     status = response.status_code
     where = describe_request(request, base_url)
@@ -342,7 +345,7 @@ def error_from_response(response: httpx.Response, *, had_token: bool, base_url: 
             f"GitLab found nothing at {where}: {_sentence(shown)}", gitlab_message=body, **kw
         )
     if status == 429:
-        wait = retry_after_seconds(response)
+        wait = retry_after_seconds(response, now=now)
         after = f" Try again in {wait:.0f} s." if wait is not None else ""
         return RateLimited(
             f"GitLab is rate limiting requests ({where}): {_sentence(shown)}{after}",

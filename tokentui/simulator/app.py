@@ -22,6 +22,7 @@ from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.context import Ctx
 from tokentui.simulator.faults import Decision, Faults, LoggedRequest
 from tokentui.simulator.params import Params
+from tokentui.simulator.rate_limits import RateLimits, credential_of
 from tokentui.simulator.state import State
 
 
@@ -32,6 +33,7 @@ class SimulatorHost(Protocol):
     state: State
     config: SimulatorConfig
     faults: Faults
+    rate_limits: RateLimits
 
     def now(self) -> datetime: ...
 
@@ -46,6 +48,7 @@ _FAULT_MESSAGES = {
     502: "502 Bad Gateway",
     503: "503 Service Unavailable",
 }
+_APP_LIMIT_MESSAGE = "This endpoint has been requested too many times. Try again later."
 _PROXY_TITLES = {
     502: "502 Bad Gateway",
     503: "503 Service Temporarily Unavailable",
@@ -114,9 +117,24 @@ class SimulatorApp(Starlette):
             self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
             await drop_connection(send)
             return
+        throttle = None
+        if path.startswith(API_PREFIX + "/"):
+            credential = credential_of(scope.get("headers", []), query)
+            throttle = self.sim.rate_limits.check(credential, self.sim.now())
+        if throttle is not None and throttle.throttled:
+            self.sim.log_request(LoggedRequest(method, path, query, 429))
+            answer = Response("Retry later\n", 429, throttle.headers, media_type="text/plain")
+            await answer(scope, receive, send)
+            return
+        extra = [
+            (k.lower().encode(), v.encode())
+            for k, v in (throttle.headers if throttle else {}).items()
+        ]
         if decision.status is not None:
             self.sim.log_request(LoggedRequest(method, path, query, decision.status))
-            await self._fault_response(decision.status, decision.retry_after)(scope, receive, send)
+            fault = self._fault_response(decision.status, decision.retry_after, decision.app_limit)
+            fault.raw_headers.extend(extra)
+            await fault(scope, receive, send)
             return
         if decision.proxy_status is not None:
             await self._behind_failing_proxy(decision, method, path, query, scope, receive, send)
@@ -126,6 +144,8 @@ class SimulatorApp(Starlette):
         async def capture(message: Message) -> None:
             nonlocal logged
             if message["type"] == "http.response.start" and not logged:
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
                 # Logged before the answer leaves, so a client never sees an unlogged reply.
                 logged = True
                 self.sim.log_request(
@@ -164,9 +184,15 @@ class SimulatorApp(Starlette):
         self.sim.log_request(LoggedRequest(method, path, query, status))
         await proxy_error_page(status)(scope, receive, send)
 
-    def _fault_response(self, status: int, retry_after: int) -> Response:
+    def _fault_response(self, status: int, retry_after: int | None, app_limit: bool) -> Response:
         if status != 429:
             return json_response(status, {"message": _FAULT_MESSAGES[status]})
+        if app_limit:
+            # An application rate limit (§1.5): JSON, no RateLimit-* headers.
+            body = {"message": {"error": _APP_LIMIT_MESSAGE}}
+            after = {} if retry_after is None else {"Retry-After": str(retry_after)}
+            return json_response(429, body, after)
+        retry_after = 1 if retry_after is None else retry_after
         now = self.sim.now()
         reset = int(now.timestamp()) + retry_after
         reset_time = format_datetime(datetime.fromtimestamp(reset, UTC), usegmt=True)

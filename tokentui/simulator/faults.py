@@ -27,7 +27,10 @@ class Decision:
 
     latency_s: float = 0.0
     status: int | None = None  # answer with this error instead of handling
-    retry_after: int = 1
+    retry_after: int | None = 1
+    #: A 429 of an application rate limit (JSON, no RateLimit-* headers) rather than
+    #: Rack::Attack's.
+    app_limit: bool = False
     drop_before: bool = False  # drop without handling
     drop_after: bool = False  # handle (the write happens), then drop
     #: Answer with a proxy's HTML error page of this status (502, 504), after handling the
@@ -41,6 +44,13 @@ class _DropRule:
     method: str
     path: re.Pattern[str]
     remaining: int
+
+
+@dataclass(slots=True)
+class _AppLimitRule:
+    path: re.Pattern[str]
+    remaining: int | None  # None: every matching request
+    retry_after: int | None
 
 
 @dataclass(slots=True)
@@ -67,8 +77,11 @@ class Faults:
     """Fault settings, safe to change from any thread while the server runs.
 
     ``latency_ms`` delays every request; ``fail_rate`` answers that fraction with a 500/502/503
-    (nothing handled); ``drop_rate`` drops that fraction of connections (nothing handled);
-    :meth:`burst_429` throttles the next requests; :meth:`drop_after_action` lets matching
+    (nothing handled); ``throttle_rate`` answers that fraction with Rack::Attack's 429
+    (``Retry-After: throttle_retry_after``, nothing handled); ``drop_rate`` drops that
+    fraction of connections (nothing handled); :meth:`burst_429` throttles the next requests;
+    :meth:`app_limit` answers matching requests with an application rate limit's 429 (JSON, no
+    ``RateLimit-*`` headers); :meth:`drop_after_action` lets matching
     requests happen and then loses their response; :meth:`proxy_error` answers matching
     requests with a proxy's HTML error page, after or without performing them.
     """
@@ -84,12 +97,15 @@ class Faults:
         self.latency_ms = latency_ms
         self.fail_rate = fail_rate
         self.drop_rate = drop_rate
+        self.throttle_rate = 0.0
+        self.throttle_retry_after = 1
         self._rng = random.Random(seed ^ 0x5EED)
         self._lock = threading.Lock()
         self._burst = 0
         self._burst_retry_after = 1
         self._drop_rules: list[_DropRule] = []
         self._proxy_rules: list[_ProxyRule] = []
+        self._app_limits: list[_AppLimitRule] = []
         self._slow_rules: list[tuple[re.Pattern[str], float]] = []
 
     def burst_429(self, count: int, retry_after: int = 1) -> None:
@@ -97,6 +113,17 @@ class Faults:
         with self._lock:
             self._burst = count
             self._burst_retry_after = retry_after
+
+    def app_limit(
+        self, path_regex: str, *, times: int | None = 1, retry_after: int | None = None
+    ) -> None:
+        """For the next ``times`` requests (None: all) whose path matches ``path_regex``
+        (``re.search``), answer like an application rate limit (``GET /projects`` has one,
+        §7.7): 429 ``{"message":{"error":"This endpoint has been requested too many times.
+        Try again later."}}``, no ``RateLimit-*`` headers, ``Retry-After`` only when given (as
+        GitLab 18.5+ sends it). Nothing is handled."""
+        with self._lock:
+            self._app_limits.append(_AppLimitRule(re.compile(path_regex), times, retry_after))
 
     def drop_after_action(self, method: str, path_regex: str, times: int = 1) -> None:
         """For the next ``times`` requests whose method is ``method`` and whose path matches
@@ -135,7 +162,9 @@ class Faults:
             self.latency_ms = 0.0
             self.fail_rate = 0.0
             self.drop_rate = 0.0
+            self.throttle_rate = 0.0
             self._burst = 0
+            self._app_limits.clear()
             self._drop_rules.clear()
             self._proxy_rules.clear()
             self._slow_rules.clear()
@@ -148,8 +177,17 @@ class Faults:
             if self._burst > 0:
                 self._burst -= 1
                 return Decision(latency, status=429, retry_after=self._burst_retry_after)
+            for limit in self._app_limits:
+                if limit.remaining != 0 and limit.path.search(path):
+                    if limit.remaining is not None:
+                        limit.remaining -= 1
+                    return Decision(
+                        latency, status=429, retry_after=limit.retry_after, app_limit=True
+                    )
             if self.drop_rate and self._rng.random() < self.drop_rate:
                 return Decision(latency, drop_before=True)
+            if self.throttle_rate and self._rng.random() < self.throttle_rate:
+                return Decision(latency, status=429, retry_after=self.throttle_retry_after)
             if self.fail_rate and self._rng.random() < self.fail_rate:
                 return Decision(latency, status=self._rng.choice((500, 502, 503)))
             for rule in self._drop_rules:

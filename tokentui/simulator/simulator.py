@@ -15,6 +15,8 @@ from tokentui.simulator import seed
 from tokentui.simulator.app import SimulatorApp
 from tokentui.simulator.config import SimulatorConfig
 from tokentui.simulator.faults import Faults, LoggedRequest
+from tokentui.simulator.fleet import Fleet, seed_fleet
+from tokentui.simulator.rate_limits import RateLimits
 from tokentui.simulator.records import (
     PROJECT_BOT,
     SERVICE_ACCOUNT,
@@ -54,12 +56,27 @@ class Simulator:
         self.admin_token: str = credentials.admin
         self.user_token: str = credentials.user
         self.maintainer_token: str = credentials.maintainer
+        #: The generated fleet (``SimulatorConfig.projects``/``groups``), else None.
+        self.fleet: Fleet | None = None
+        #: carol's credential (Owner of every top-level group of the fleet); fleet only.
+        self.owner_token: str | None = None
+        if self.config.projects or self.config.groups:
+            self.fleet = seed_fleet(
+                self.state,
+                now,
+                self.config.host,
+                projects=self.config.projects,
+                groups=self.config.groups,
+            )
+            self.owner_token = self.fleet.owner_token
         self.faults = Faults(
             seed=self.config.seed,
             latency_ms=self.config.latency_ms,
             fail_rate=self.config.fail_rate,
             drop_rate=self.config.drop_rate,
         )
+        #: The authenticated API throttle (``SimulatorConfig.rate_limit``) and its counts.
+        self.rate_limits = RateLimits(self.config.rate_limit, self.config.rate_limit_period)
         self.request_log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         #: Set while served (by :meth:`serve` or the test fixture).

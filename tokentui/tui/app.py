@@ -512,11 +512,12 @@ class TokenApp(App[int]):
             self.client.on_retry_end = self._on_retry_end
 
     def _on_retry(self, attempt: int, delay: float, reason: str) -> None:
-        """The client waits before retrying a read: say so in the header (not frozen), until
-        every read being retried is over (the start-up's requests run side by side)."""
-        if attempt == 2:  # this request's first retry
+        """The client waits before retrying a read, or holds a request until GitLab's rate
+        limit resets (attempt 1): say so in the header (not frozen), until every such wait is
+        over (the start-up's requests run side by side)."""
+        if attempt <= 2:  # a hold, or this request's first retry: one on_retry_end each
             self._retrying += 1
-        self.retry_status = f"retrying (attempt {attempt}): {reason}"
+        self.retry_status = reason if attempt == 1 else f"retrying (attempt {attempt}): {reason}"
         self._refresh_header()
 
     def _on_retry_end(self) -> None:

@@ -31,6 +31,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=200,
         help="number of seeded tokens (default 200, up to 100000)",
     )
+    parser.add_argument(
+        "--projects",
+        type=_non_negative_int,
+        default=0,
+        help="add a generated fleet of this many projects (nested groups, people, bots, "
+        "tokens with an expiry cliff; docs/simulator.md)",
+    )
+    parser.add_argument(
+        "--groups",
+        type=_non_negative_int,
+        default=0,
+        help="groups of the fleet (default: one per ten projects)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the demo data (default 1)")
     parser.add_argument(
         "--latency-ms",
@@ -49,6 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_rate,
         default=0.0,
         help="fraction of connections dropped unanswered (0..1)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="allow each credential N requests a minute, then answer 429 like GitLab's "
+        "authenticated API throttle (default 0: no limit)",
     )
     parser.add_argument(
         "--proxy-error",
@@ -74,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
         drop_rate=args.drop_rate,
+        projects=args.projects,
+        groups=args.groups,
+        rate_limit=args.rate_limit,
     )
     sim = Simulator(config)
     for method, status, after, path_regex in args.proxy_error:
@@ -88,10 +112,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     sim.url = url
     # Printing the values is the point of this command (a local, throw-away instance).
-    print(f"GitLab simulator at {url}  ({len(sim.state.tokens)} tokens, seed {args.seed})")
+    fleet = ""
+    if sim.fleet is not None:
+        fleet = f", {len(sim.fleet.projects)} projects in {len(sim.fleet.groups)} groups"
+    print(f"GitLab simulator at {url}  ({len(sim.state.tokens)} tokens{fleet}, seed {args.seed})")
     print(f"  admin      (root):  {sim.admin_token}")
     print(f"  user       (alice): {sim.user_token}")
     print(f"  maintainer (bob):   {sim.maintainer_token}")
+    if sim.owner_token is not None:
+        print(f"  owner      (carol): {sim.owner_token}")
     print(
         f'Try: curl -si -H "PRIVATE-TOKEN: {sim.admin_token}" '
         f'"{url}/api/v4/personal_access_tokens?per_page=5"'
