@@ -295,3 +295,18 @@ def test_python_gitlab_admin_token(sim: Simulator) -> None:
     assert not hasattr(gl, "admin_token")
     answer = gl.http_post("/admin/token", post_data={"token": leaked})
     assert isinstance(answer, dict) and answer["name"] == "leaked"
+
+
+def test_an_impersonation_token_may_not_revoke_itself(sim: Simulator) -> None:
+    """§7.5: 400 ``Not permitted to revoke`` unless the impersonated user is an admin."""
+    value = sim.issue_token(2, name="support", scopes=["api"], impersonation=True)
+    with api(sim, value) as http:
+        answer = http.delete("/personal_access_tokens/self")
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"message": "400 Bad request - Not permitted to revoke"},
+    )
+    assert not sim.token_record(value).revoked
+    admins = sim.issue_token(1, name="root-imp", scopes=["api"], impersonation=True)
+    with api(sim, admins) as http:
+        assert http.delete("/personal_access_tokens/self").status_code == 204

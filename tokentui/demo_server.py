@@ -49,7 +49,11 @@ class DemoConnection(Connection):
 
     def client(self) -> GitLabClient:
         """A client for the in-process simulator (no network)."""
-        return demo_client(self.simulator, token=self.token)
+        return self.client_for(self.token)
+
+    def client_for(self, token: SecretStr) -> GitLabClient:
+        """A client for the in-process simulator with another credential."""
+        return demo_client(self.simulator, token=token)
 
     def save_token(self, token: SecretStr) -> None:
         """A self-rotation in the demo: the new value is used for the rest of the command."""
