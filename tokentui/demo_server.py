@@ -49,11 +49,7 @@ class DemoConnection(Connection):
 
     def client(self) -> GitLabClient:
         """A client for the in-process simulator (no network)."""
-        return self.client_for(self.token)
-
-    def client_for(self, token: SecretStr) -> GitLabClient:
-        """A client for the in-process simulator with another credential."""
-        return demo_client(self.simulator, token=token)
+        return demo_client(self.simulator, token=self.token)
 
     def save_token(self, token: SecretStr) -> None:
         """A self-rotation in the demo: the new value is used for the rest of the command."""

@@ -78,12 +78,7 @@ class Connection:
 
     def client(self) -> GitLabClient:
         """A client for this connection."""
-        return self.client_for(self.token)
-
-    def client_for(self, token: SecretStr) -> GitLabClient:
-        """A client for this instance with another credential (``identify`` asks GitLab with
-        a pasted value itself)."""
-        return GitLabClient(self.url, token, tls=self.tls)
+        return GitLabClient(self.url, self.token, tls=self.tls)
 
     def save_token(self, token: SecretStr) -> None:
         """Store a new value of this credential where the old one came from (after a

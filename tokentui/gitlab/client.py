@@ -222,6 +222,8 @@ class GitLabClient:
             raise ValueError("concurrency must be at least 1")
         self._auth = TokenAuth(as_secret(token))
         self._timeout = timeout
+        self._tls = tls
+        self._transport = transport
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
@@ -255,6 +257,19 @@ class GitLabClient:
     def base_url(self) -> str:
         """The instance URL as given, without ``/api/v4``."""
         return self._base_url
+
+    def with_credential(self, token: SecretStr) -> GitLabClient:
+        """A new client for the same instance (URL, TLS, transport, timeout, retry policy)
+        with another credential, e.g. a pasted value asked about itself. Close it after use."""
+        return GitLabClient(
+            self._base_url,
+            token,
+            tls=self._tls,
+            timeout=self._timeout,
+            transport=self._transport,
+            retry=self.retry,
+            sleep=self._sleep,
+        )
 
     def set_token(self, token: SecretStr | str) -> None:
         """Switch the credential (after a self-rotation)."""

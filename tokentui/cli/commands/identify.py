@@ -71,11 +71,11 @@ def run_identify(args: argparse.Namespace) -> int:
     return common.run_async(_identify(args))
 
 
-def _clients(args: argparse.Namespace) -> tuple[session.Connection | None, identify.ClientFactory]:
-    """The configured connection (None when nothing is configured but a URL is known: the
-    value can still describe itself) and the factory of clients with another credential."""
+def _connection(args: argparse.Namespace) -> session.Connection | str:
+    """The configured connection, or only the URL when nothing is configured (the value can
+    still describe itself)."""
     try:
-        connection = common.connect(args)
+        return common.connect(args)
     except session.NotConfigured:
         url = getattr(args, "url", None) or session.env_url()
         if not url:
@@ -83,18 +83,17 @@ def _clients(args: argparse.Namespace) -> tuple[session.Connection | None, ident
                 "identify needs the GitLab URL: pass --url or set GITLAB_HOST (no credential "
                 "is needed to look a value up with itself)"
             ) from None
-        base = config.normalize_url(url)
-        return None, lambda value: GitLabClient(base, value)
-    return connection, connection.client_for
+        return config.normalize_url(url)
 
 
 async def _identify(args: argparse.Namespace) -> int:
     value = read_token()
-    connection, client_for = _clients(args)
-    if connection is None:
-        return await _run(args, value, client_for, None)
+    connection = _connection(args)
+    if isinstance(connection, str):
+        base = connection
+        return await _run(args, value, lambda other: GitLabClient(base, other), None)
     async with token_commands.command_client(connection) as configured:
-        return await _run(args, value, client_for, configured)
+        return await _run(args, value, configured.with_credential, configured)
 
 
 async def _run(
