@@ -226,3 +226,16 @@ def test_an_impersonation_token_cannot_revoke_itself_so_the_admin_does(sim: Simu
     deletes = [r.path for r in sim.requests("DELETE")]
     assert deletes[0].endswith("/personal_access_tokens/self")
     assert deletes[1].endswith(f"/personal_access_tokens/{token_id}")
+
+
+def test_nothing_can_revoke_an_expired_value_without_an_admin(sim: Simulator, run) -> None:
+    value = sim.issue_token(
+        ALICE, name="old", scopes=["api"], expires_at=sim.today() - timedelta(days=2)
+    )
+    result = run("identify", "--revoke", stdin=value, token=None)
+    assert result.code == 2
+    assert result.err.strip().endswith(
+        "tokentui: error: the token was not revoked: no way to revoke it from here: the value "
+        "cannot be used, and no administrator's credential is configured"
+    )
+    assert sim.requests("DELETE") == []

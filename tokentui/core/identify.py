@@ -21,6 +21,7 @@ a JSON body, never in a URL, and is never part of a message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -106,6 +107,50 @@ class Identity:
             ),
             "notes": list(self.notes),
         }
+
+
+def facts(found: Identity) -> list[tuple[str, str]]:
+    """``(label, text)`` lines both fronts show, in order. The texts hold server text as it
+    came: each front makes it safe for its terminal. The value itself is never among them."""
+    fmt = found.format
+    shape = "routable" if fmt.routable else "legacy or unrecognised shape"
+    family = f"{fmt.prefix}… ({fmt.description}; {shape})" if fmt.prefix else fmt.description
+    rows = [("value", family)]
+    if fmt.user_id is not None:
+        rows.append(("owner id", f"{fmt.user_id} (read from the value, offline)"))
+    if found.found:
+        rows += [("found", f"yes, looked up with {found.via}"), ("kind", found.kind)]
+    else:
+        rows.append(("found", "no"))
+    token, deploy = found.token, found.deploy_token
+    if token is not None:
+        owner = found.owner
+        who = f"{owner.username} (user {token.user_id})" if owner else f"user {token.user_id}"
+        rows += [
+            ("name", token.name),
+            ("id", str(token.id)),
+            ("owner", who),
+            ("resource", found.resource or "-"),
+            ("scopes", ", ".join(token.scopes) or "-"),
+            ("created", token.created_at.isoformat()),
+            ("last used", token.last_used_at.isoformat() if token.last_used_at else "never"),
+            ("last IPs", ", ".join(token.last_used_ips or ()) or "-"),
+            ("expires", token.expires_at.isoformat() if token.expires_at else "never"),
+        ]
+    elif deploy is not None:
+        rows += [
+            ("name", deploy.name),
+            ("id", str(deploy.id)),
+            ("username", deploy.username),
+            ("scopes", ", ".join(deploy.scopes) or "-"),
+            ("expires", deploy.expires_at.isoformat() if deploy.expires_at else "never"),
+        ]
+    elif found.other is not None:
+        rows.append(("details", json.dumps(dict(found.other), default=str)))
+    if found.found:
+        rows.append(("state", found.state))
+    rows += [("note", note) for note in found.notes]
+    return rows
 
 
 def _iso(moment: date | datetime | None) -> str | None:
@@ -350,9 +395,10 @@ async def revoke(
             tried.append(f"{ADMIN_REVOKE}: {err.message}")
             return Revocation(False, ADMIN_REVOKE, tried=tuple(tried))
         return Revocation(True, ADMIN_REVOKE, tried=tuple(tried))
-    if not tried:
-        tried.append(
-            "no way to revoke it from here: the value cannot be used, and no administrator's "
-            "credential is configured"
-        )
-    return Revocation(False, tried[-1].split(":")[0], tried=tuple(tried))
+    if tried:
+        return Revocation(False, "every way tried was refused", tried=tuple(tried))
+    return Revocation(
+        False,
+        "no way to revoke it from here: the value cannot be used, and no administrator's "
+        "credential is configured",
+    )

@@ -157,52 +157,11 @@ def _report_revocation(revocation: identify.Revocation) -> int:
             file=sys.stderr,
         )
     else:
-        print("tokentui: error: the token was not revoked", file=sys.stderr)
+        print(f"tokentui: error: the token was not revoked: {revocation.how}", file=sys.stderr)
     return common.EXIT_ERROR
 
 
 def describe(found: identify.Identity) -> list[str]:
-    """The text report (server text escaped; the value itself never appears)."""
-    fmt = found.format
-    shape = "routable" if fmt.routable else "legacy or unrecognised shape"
-    family = f"{fmt.prefix}… ({fmt.description}; {shape})" if fmt.prefix else fmt.description
-    lines = [f"value:      {escape(family)}"]
-    if fmt.user_id is not None:
-        lines.append(f"owner id:   {fmt.user_id} (read from the value, offline)")
-    if not found.found:
-        lines.append("found:      no")
-    else:
-        lines.append(f"found:      yes, looked up with {found.via}")
-        lines.append(f"kind:       {escape(found.kind)}")
-    token, deploy = found.token, found.deploy_token
-    if token is not None:
-        owner = found.owner
-        who = (
-            f"{escape(owner.username)} (user {token.user_id})" if owner else f"user {token.user_id}"
-        )
-        ips = ", ".join(token.last_used_ips or ()) or "-"
-        lines += [
-            f"name:       {escape(token.name)}",
-            f"id:         {token.id}",
-            f"owner:      {who}",
-            f"resource:   {escape(found.resource or '-')}",
-            f"scopes:     {escape(', '.join(token.scopes)) or '-'}",
-            f"created:    {token.created_at.isoformat()}",
-            f"last used:  {token.last_used_at.isoformat() if token.last_used_at else 'never'}",
-            f"last IPs:   {escape(ips)}",
-            f"expires:    {token.expires_at.isoformat() if token.expires_at else 'never'}",
-        ]
-    elif deploy is not None:
-        lines += [
-            f"name:       {escape(deploy.name)}",
-            f"id:         {deploy.id}",
-            f"username:   {escape(deploy.username)}",
-            f"scopes:     {escape(', '.join(deploy.scopes)) or '-'}",
-            f"expires:    {deploy.expires_at.isoformat() if deploy.expires_at else 'never'}",
-        ]
-    elif found.other is not None:
-        lines.append(f"details:    {escape(json.dumps(dict(found.other), default=str))}")
-    if found.found:
-        lines.append(f"state:      {found.state}")
-    lines += [f"note:       {escape(note)}" for note in found.notes]
-    return lines
+    """The text report: ``label:`` padded to 12, then the value (server text escaped; the
+    token value itself is never among them)."""
+    return [f"{label + ':':<12}{escape(value)}" for label, value in identify.facts(found)]
