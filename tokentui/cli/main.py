@@ -25,7 +25,16 @@ SCREEN_FPS = 120
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
-    from tokentui.cli.commands import auth, check, export, identify, simulate, tokens, tui
+    from tokentui.cli.commands import (
+        auth,
+        check,
+        deliver,
+        export,
+        identify,
+        simulate,
+        tokens,
+        tui,
+    )
 
     parser = argparse.ArgumentParser(
         prog="tokentui",
@@ -42,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, check, export, identify, auth, simulate):
+    for module in (tokens, check, export, identify, deliver, auth, simulate):
         module.register(sub)
     return parser
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import SecretStr
 
 from tokentui.core import source_names
+from tokentui.core.delivery import deliver_rotated
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
 from tokentui.core.identify import Identity
@@ -393,6 +394,20 @@ class TokenActions:
             )
         self.app.store.apply_rotated(token.id, new.public())
         self._select(new.id)
+        if outcome.self_rotation is None:
+            report = await deliver_rotated(self.app.client, token.id, new)
+            if report is not None and report.landed:
+                self.app.notify(
+                    f"Rotated {_quoted(new)}: {report.message}. The value was not shown.",
+                    title="Delivered",
+                    markup=False,
+                )
+                return
+            if report is not None:
+                warning = (
+                    f"{report.message}. This is the only time the value is shown: put it "
+                    "there by hand."
+                )
         self.app.push_screen(
             RevealScreen(
                 new,
