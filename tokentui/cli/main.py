@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         auth,
         check,
         deliver,
+        digest,
         export,
         identify,
         simulate,
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, check, export, identify, deliver, auth, simulate):
+    for module in (tokens, check, export, digest, identify, deliver, auth, simulate):
         module.register(sub)
     return parser
 
