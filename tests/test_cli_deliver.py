@@ -219,3 +219,25 @@ def test_a_lost_answer_to_the_write_is_read_back_not_resent(sim: Simulator, run)
     assert "the answer was lost, but reading it back shows the new value" in rotated.err
     assert len(sim.requests("PUT")) == 1
     assert holder(sim, sim.variable("project", 1, "DEPLOY_TOKEN").value).previous_id == token_id
+
+
+def test_the_debug_log_and_config_never_hold_the_value(
+    sim: Simulator, run, tmp_path, monkeypatch
+) -> None:
+    from tokentui.core import logging_setup
+
+    monkeypatch.setenv(logging_setup.LOG_DIR_ENV, str(tmp_path / "logs"))
+    monkeypatch.setenv("TOKENTUI_DEBUG", "1")
+    token_id = alice_token(sim)
+    sim.add_variable("project", 1, "DEPLOY_TOKEN", OLD, masked=True)
+    run("deliver", "set", str(token_id), "--project", "1", "--variable", "DEPLOY_TOKEN")
+    try:
+        assert run("rotate", str(token_id)).code == 0
+    finally:
+        logging_setup.disable_debug_log()
+    value = sim.variable("project", 1, "DEPLOY_TOKEN").value
+    assert (tmp_path / "logs" / logging_setup.LOG_FILE).is_file()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert value.encode() not in data and OLD.encode() not in data, path

@@ -239,3 +239,27 @@ def test_nothing_can_revoke_an_expired_value_without_an_admin(sim: Simulator, ru
         "cannot be used, and no administrator's credential is configured"
     )
     assert sim.requests("DELETE") == []
+
+
+def test_the_debug_log_never_holds_the_value(sim: Simulator, run, tmp_path, monkeypatch) -> None:
+    from tokentui.core import logging_setup
+
+    logs = tmp_path / "logs"
+    monkeypatch.setenv(logging_setup.LOG_DIR_ENV, str(logs))
+    monkeypatch.setenv("TOKENTUI_DEBUG", "1")
+    expired = sim.issue_token(
+        ALICE, name="old", scopes=["api"], expires_at=sim.today() - timedelta(days=2)
+    )
+    live = sim.issue_token(ALICE, name="live", scopes=["api"])
+    deploy = sim.issue_deploy_token("project", 1, name="registry")
+    try:
+        for value in (expired, live, deploy):
+            assert run("identify", "--revoke", stdin=value).code == 0
+    finally:
+        logging_setup.disable_debug_log()
+    log = logs / logging_setup.LOG_FILE
+    assert log.is_file() and "/admin/token" in log.read_text()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert all(v.encode() not in data for v in (expired, live, deploy)), path
