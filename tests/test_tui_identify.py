@@ -106,3 +106,14 @@ async def test_an_unknown_value_offers_no_revoke(frozen_sim, app_factory) -> Non
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, IdentifyScreen))
     assert frozen_sim.requests("DELETE") == []
+
+
+async def test_the_palette_offers_it(frozen_sim, app_factory) -> None:
+    from tokentui.tui.app import TokenCommands
+
+    assert ("identify") in [action for _, _, action in TokenCommands.COMMANDS]
+    app = app_factory(frozen_sim.admin_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.viewer is not None and app.store.source is not None)
+        await app.screen.run_action("identify")
+        await wait_for(pilot, lambda: isinstance(app.screen, IdentifyScreen))
