@@ -263,3 +263,14 @@ def test_the_debug_log_never_holds_the_value(sim: Simulator, run, tmp_path, monk
         if path.is_file():
             data = path.read_bytes()
             assert all(v.encode() not in data for v in (expired, live, deploy)), path
+
+
+@pytest.mark.parametrize("flag", ["--token", "--token=", "--private-token="])
+def test_an_unknown_option_with_a_value_is_not_repeated(sim: Simulator, run, flag: str) -> None:
+    value = sim.issue_token(ALICE, name="leaked", scopes=["api"])
+    argv = [flag + value] if flag.endswith("=") else [flag, value]
+    result = run("identify", *argv)
+    assert result.code == 2
+    assert value not in result.out + result.err
+    assert "unrecognized option(s) (" in result.err and "pipe it instead" in result.err
+    assert sim.request_log == []

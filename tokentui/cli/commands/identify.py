@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from pydantic import SecretStr
 
@@ -36,6 +37,22 @@ ARGV_REFUSED = (
 )
 
 
+class _QuietParser(argparse.ArgumentParser):
+    """``identify``'s parser: an unknown option is refused without repeating it (argparse
+    would print ``--token=glpat-…`` back, and the value with it)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra:
+            names = sorted({word.split("=", 1)[0] for word in extra if word.startswith("-")})
+            shown = [n for n in names if not looks_like_token(n)]
+            what = f" ({', '.join(shown)})" if shown else ""
+            self.error(f"unrecognized option(s){what}; {ARGV_REFUSED}")
+        return parsed, extra
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``identify``."""
     parser = token_commands.command_parser(
@@ -55,6 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="revoke it after identifying it (no question asked)",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON object")
+    # Same attributes, other class: unknown options are refused without being repeated.
+    parser.__class__ = _QuietParser
     # Catches a value pasted as an argument, so argparse never repeats it in an error.
     parser.add_argument("stray", nargs="*", help=argparse.SUPPRESS)
     token_commands.inherit_from_top_level(parser)
