@@ -200,7 +200,8 @@ async def test_help_lists_the_apps_keys_first_with_the_filters_and_esc(frozen_si
             assert generic not in own
         assert "Copy selected text" in general
         painted = "\n".join(screen_lines(app))
-        assert painted.index("New") < painted.index("General") < painted.index("Copy selected")
+        # At 40 rows the general keys start below the fold since ``i`` (identify) joined.
+        assert painted.index("New") < painted.index("General")
 
 
 async def test_the_palette_sort_entry_names_every_sort(frozen_sim, clock) -> None:

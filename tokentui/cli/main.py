@@ -25,7 +25,17 @@ SCREEN_FPS = 120
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
-    from tokentui.cli.commands import auth, check, export, simulate, tokens, tui
+    from tokentui.cli.commands import (
+        auth,
+        check,
+        deliver,
+        digest,
+        export,
+        identify,
+        simulate,
+        tokens,
+        tui,
+    )
 
     parser = argparse.ArgumentParser(
         prog="tokentui",
@@ -42,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, check, export, auth, simulate):
+    for module in (tokens, check, export, digest, identify, deliver, auth, simulate):
         module.register(sub)
     return parser
 

@@ -14,6 +14,13 @@ it, which the tests use). It never holds a token: see :mod:`tokentui.core.creden
     storage = "keyring"                      # where the token is: keyring | file
     user = "alice"                           # who logged in (display only)
 
+    [[deliveries]]                           # where a rotated value goes (tokentui deliver)
+    url = "https://gitlab.example.com"
+    token_id = 57
+    project = "platform/api"                 # or: group = "platform"
+    variable = "DEPLOY_TOKEN"
+    environment_scope = "production"         # optional: one of a key held in several scopes
+
 No Textual import here: the scripting CLI uses this module.
 """
 
@@ -268,6 +275,66 @@ def tls_options(
     )
 
 
+_VARIABLE_KEY = re.compile(r"\A[A-Za-z0-9_]{1,255}\Z")
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """Where a rotated token's new value goes: a project's or group's CI/CD variable on the
+    instance at ``url`` (token ids are per instance). Holds no secret."""
+
+    url: str
+    token_id: int
+    kind: Literal["project", "group"]
+    owner: str
+    variable: str
+    environment_scope: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``variable DEPLOY_TOKEN of project platform/api (scope production)``."""
+        scope = f" (scope {self.environment_scope})" if self.environment_scope else ""
+        return f"variable {self.variable} of {self.kind} {self.owner}{scope}"
+
+    def to_toml(self) -> dict[str, object]:
+        """One ``[[deliveries]]`` table."""
+        table: dict[str, object] = {
+            "url": self.url,
+            "token_id": self.token_id,
+            self.kind: self.owner,
+            "variable": self.variable,
+        }
+        if self.environment_scope:
+            table["environment_scope"] = self.environment_scope
+        return table
+
+    @classmethod
+    def from_toml(cls, table: object, *, where: str) -> DeliveryTarget:
+        """Parse one ``[[deliveries]]`` table; ``where`` names the file for messages."""
+        label = f"a [[deliveries]] entry in {where}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{label} must be a table")
+        known = {"url", "token_id", "project", "group", "variable", "environment_scope"}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError(f"{label}: unknown key(s) {', '.join(unknown)}")
+        url, token_id, variable = table.get("url"), table.get("token_id"), table.get("variable")
+        if not isinstance(url, str):
+            raise ConfigError(f'{label} needs url = "https://..."')
+        if not isinstance(token_id, int) or isinstance(token_id, bool) or token_id < 1:
+            raise ConfigError(f"{label} needs token_id = a token id")
+        if not isinstance(variable, str) or not _VARIABLE_KEY.match(variable):
+            raise ConfigError(f"{label} needs variable = a CI/CD variable key")
+        places = [k for k in ("project", "group") if k in table]
+        if len(places) != 1 or not isinstance(table[places[0]], str) or not table[places[0]]:
+            raise ConfigError(f"{label} needs exactly one of project = ... or group = ...")
+        scope = table.get("environment_scope")
+        if scope is not None and (not isinstance(scope, str) or not scope):
+            raise ConfigError(f"{label}: environment_scope must be a non-empty string")
+        kind: Literal["project", "group"] = "project" if places[0] == "project" else "group"
+        return cls(normalize_url(url), token_id, kind, table[kind], variable, scope)
+
+
 @dataclass
 class Settings:
     """Every profile and which one is the default. Load with :func:`load_settings`."""
@@ -275,6 +342,8 @@ class Settings:
     profiles: dict[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     path: Path = field(default_factory=config_path)
+    #: Delivery targets of rotated values (``tokentui deliver``), at most one per token.
+    deliveries: list[DeliveryTarget] = field(default_factory=list)
 
     def default(self) -> Profile | None:
         """The default profile: the named one, else the only one, else None."""
@@ -314,12 +383,33 @@ class Settings:
         if self.default_profile == name:
             self.default_profile = next(iter(self.profiles)) if len(self.profiles) == 1 else None
 
+    def delivery(self, url: str, token_id: int) -> DeliveryTarget | None:
+        """The delivery target of token ``token_id`` on the instance at ``url``."""
+        return next(
+            (d for d in self.deliveries if d.token_id == token_id and same_instance(d.url, url)),
+            None,
+        )
+
+    def set_delivery(self, target: DeliveryTarget) -> None:
+        """Add or replace the target of ``target.token_id`` (in memory; :meth:`save` writes)."""
+        self.unset_delivery(target.url, target.token_id)
+        self.deliveries.append(target)
+
+    def unset_delivery(self, url: str, token_id: int) -> DeliveryTarget | None:
+        """Drop the target of a token; returns the one dropped, if any."""
+        found = self.delivery(url, token_id)
+        if found is not None:
+            self.deliveries.remove(found)
+        return found
+
     def to_toml(self) -> dict[str, object]:
         """The whole file as a TOML document."""
         doc: dict[str, object] = {}
         if self.default_profile:
             doc["default_profile"] = self.default_profile
         doc["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        if self.deliveries:
+            doc["deliveries"] = [d.to_toml() for d in self.deliveries]
         return doc
 
     def save(self) -> None:
@@ -375,4 +465,8 @@ def load_settings(path: Path | None = None) -> Settings:
             f"default_profile {default!r} in {where} names no profile "
             f"(configured: {', '.join(sorted(profiles)) or 'none'})"
         )
-    return Settings(profiles=profiles, default_profile=default, path=path)
+    entries = doc.get("deliveries", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"'deliveries' in {where} must be [[deliveries]] tables")
+    deliveries = [DeliveryTarget.from_toml(entry, where=where) for entry in entries]
+    return Settings(profiles=profiles, default_profile=default, path=path, deliveries=deliveries)

@@ -53,6 +53,7 @@ from tokentui.gitlab.models import (
     ServiceAccount,
     Token,
     User,
+    Variable,
     Version,
 )
 from tokentui.gitlab.pagination import ordered_pages, page_info
@@ -72,6 +73,7 @@ from tokentui.gitlab.sources import (
     _encode,
     self_rotate_path,
 )
+from tokentui.gitlab.variables import VariableOwner, scope_params
 
 log = logging.getLogger("tokentui.gitlab")
 T = TypeVar("T")
@@ -90,6 +92,11 @@ _ASSOCIATIONS = TypeAdapter(Associations)
 _DEPLOY_TOKEN = TypeAdapter(DeployToken)
 _DEPLOY_TOKENS = TypeAdapter(list[DeployToken])
 _NEW_DEPLOY_TOKEN = TypeAdapter(NewDeployToken)
+_VARIABLE = TypeAdapter(Variable)
+_VARIABLES = TypeAdapter(list[Variable])
+_OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+#: The token information API (§7.4), administrators only.
+ADMIN_TOKEN_PATH = "/admin/token"
 
 #: ``GET``/``DELETE /personal_access_tokens/self`` (the token in use), from the source.
 _SELF_PATH = PersonalTokens().token_path("self")
@@ -224,6 +231,8 @@ class GitLabClient:
             raise ValueError("concurrency must be at least 1")
         self._auth = TokenAuth(as_secret(token))
         self._timeout = timeout
+        self._tls = tls
+        self._transport = transport
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
@@ -260,6 +269,19 @@ class GitLabClient:
     def base_url(self) -> str:
         """The instance URL as given, without ``/api/v4``."""
         return self._base_url
+
+    def with_credential(self, token: SecretStr) -> GitLabClient:
+        """A new client for the same instance (URL, TLS, transport, timeout, retry policy)
+        with another credential, e.g. a pasted value asked about itself. Close it after use."""
+        return GitLabClient(
+            self._base_url,
+            token,
+            tls=self._tls,
+            timeout=self._timeout,
+            transport=self._transport,
+            retry=self.retry,
+            sleep=self._sleep,
+        )
 
     def set_token(self, token: SecretStr | str) -> None:
         """Switch the credential (after a self-rotation)."""
@@ -778,6 +800,91 @@ class GitLabClient:
         """``DELETE /projects|groups/:id/deploy_tokens/:token_id`` (204). GitLab deletes the
         token rather than marking it revoked. Never retried."""
         await self._request("DELETE", owner.token_path(token_id))
+
+    # -- CI/CD variables (gitlab-api.md §7.6) --------------------------------------------
+    async def list_variables(self, owner: VariableOwner) -> list[Variable]:
+        """Every variable of a project (Maintainer+) or group (Owner)."""
+        return await self._list(owner.list_path, _VARIABLES, "a list of variables", {})
+
+    async def get_variable(
+        self, owner: VariableOwner, key: str, *, environment_scope: str | None = None
+    ) -> Variable:
+        """``GET …/variables/:key``; ``environment_scope`` picks one of a key held in several
+        scopes (GitLab answers 409 without it)."""
+        response = await self._request(
+            "GET", owner.key_path(key), params=scope_params(environment_scope)
+        )
+        return parse_body(_VARIABLE, response, what="a variable", base_url=self._base_url)
+
+    async def create_variable(
+        self,
+        owner: VariableOwner,
+        key: str,
+        value: SecretStr,
+        *,
+        masked: bool = False,
+        protected: bool = False,
+        environment_scope: str | None = None,
+    ) -> Variable:
+        """``POST …/variables``. Never retried."""
+        body: dict[str, Any] = {
+            "key": key,
+            "value": value.get_secret_value(),
+            "masked": masked,
+            "protected": protected,
+        }
+        if environment_scope:
+            body["environment_scope"] = environment_scope
+        response = await self._request("POST", owner.list_path, json=body)
+        return parse_body(_VARIABLE, response, what="a variable", base_url=self._base_url)
+
+    async def update_variable(
+        self,
+        owner: VariableOwner,
+        key: str,
+        value: SecretStr,
+        *,
+        environment_scope: str | None = None,
+    ) -> Variable:
+        """``PUT …/variables/:key`` with the value only, so masked, protected, raw, type and
+        scope stay as they are. Never retried (a lost answer is ``OutcomeUnknown``)."""
+        response = await self._request(
+            "PUT",
+            owner.key_path(key),
+            params=scope_params(environment_scope),
+            json={"value": value.get_secret_value()},
+        )
+        return parse_body(_VARIABLE, response, what="a variable", base_url=self._base_url)
+
+    async def delete_variable(
+        self, owner: VariableOwner, key: str, *, environment_scope: str | None = None
+    ) -> None:
+        """``DELETE …/variables/:key`` (204). Never retried."""
+        await self._request("DELETE", owner.key_path(key), params=scope_params(environment_scope))
+
+    # -- token information API (gitlab-api.md §7.4) --------------------------------------
+    async def admin_token_info(self, value: SecretStr) -> Token | DeployToken | dict[str, Any]:
+        """``POST /admin/token`` (administrators): what the token ``value`` is. An access token
+        comes back as a :class:`Token` (revoked and expired ones too), a deploy token as a
+        :class:`DeployToken`, any other type as GitLab's object. The value travels in the
+        JSON body only. 404 (no such token), 422 (type not supported) raise."""
+        response = await self._request(
+            "POST", ADMIN_TOKEN_PATH, json={"token": value.get_secret_value()}
+        )
+        body = parse_body(_OBJECT, response, what="token information", base_url=self._base_url)
+        body.pop("token", None)
+        if "user_id" in body and "scopes" in body:
+            return parse_body(_TOKEN, response, what="a token", base_url=self._base_url)
+        if "username" in body and "scopes" in body:
+            return parse_body(
+                _DEPLOY_TOKEN, response, what="a deploy token", base_url=self._base_url
+            )
+        return body
+
+    async def admin_revoke_token(self, value: SecretStr) -> None:
+        """``DELETE /admin/token`` (administrators): revoke (or reset) the token ``value`` is,
+        whatever its kind (204). Never retried."""
+        await self._request("DELETE", ADMIN_TOKEN_PATH, json={"token": value.get_secret_value()})
 
 
 def _flags(**values: Any) -> dict[str, str]:

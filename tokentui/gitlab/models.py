@@ -154,6 +154,21 @@ class NewDeployToken(DeployToken):
         return DeployToken.model_validate(self.model_dump(exclude={"token"}))
 
 
+class Variable(GitLabModel):
+    """A project's or group's CI/CD variable (gitlab-api.md §7.6). ``value`` is a secret (it
+    may be a token); GitLab sends ``null`` for a hidden variable."""
+
+    key: str
+    value: SecretStr | None = Field(default=None, repr=False)
+    variable_type: str = "env_var"
+    hidden: bool = False
+    protected: bool = False
+    masked: bool = False
+    raw: bool = False
+    environment_scope: str = "*"
+    description: str | None = None
+
+
 class User(GitLabModel):
     """A GitLab user (``GET /user``, ``GET /users/:id``)."""
 

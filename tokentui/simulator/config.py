@@ -35,5 +35,8 @@ class SimulatorConfig:
     revision: str = "41946e65"
     #: Instance setting ``personal_access_token_prefix``.
     token_prefix: str = "glpat-"
+    #: ``api_admin_token_revoke`` (§7.4): on in the newest code (no check); off, ``DELETE
+    #: /admin/token`` answers 404 with the flag's message, as 17.7-18.4 by default.
+    admin_token_revoke: bool = True
     #: Host name used in generated e-mail addresses and web URLs of the seeded data.
     host: str = "gitlab.example.com"

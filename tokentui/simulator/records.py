@@ -131,3 +131,22 @@ class DeployTokenRecord:
     def active(self, now: datetime) -> bool:
         """The ``active`` scope: ``revoked = false AND expires_at >= NOW()`` (to the instant)."""
         return not self.revoked and (self.expires_at is None or self.expires_at >= now)
+
+
+@dataclass(slots=True, eq=False)
+class VariableRecord:
+    """A project's or group's CI/CD variable (§7.6). Unique per (``key``,
+    ``environment_scope``) in its project or group. ``hidden`` implies ``masked``; a hidden
+    variable's value is never shown again (``value`` is kept for the pipeline and for tests)."""
+
+    owner_type: str
+    owner_id: int
+    key: str
+    value: str = field(repr=False)
+    variable_type: str = "env_var"
+    protected: bool = False
+    masked: bool = False
+    hidden: bool = False
+    raw: bool = False
+    environment_scope: str = "*"
+    description: str | None = None

@@ -116,3 +116,52 @@ DEPLOY_USERNAME_DEFAULT = "gitlab+deploy-token-{id}"
 #: Maintainer+ on a project, Owner on a group. An administrator counts as Owner.
 DEPLOY_READ_LEVEL: MappingProxyType[str, int] = MappingProxyType({"project": 40, "group": 40})
 DEPLOY_WRITE_LEVEL: MappingProxyType[str, int] = MappingProxyType({"project": 40, "group": 50})
+
+# -- CI/CD variables (§7.6) -------------------------------------------------------------------
+
+#: ``variable_type`` values (``env_var`` is the default).
+VARIABLE_TYPES: tuple[str, ...] = ("env_var", "file")
+#: ``key``: at most 255 characters of ``[A-Za-z0-9_]`` (``Ci::HasVariable``).
+VARIABLE_KEY_PATTERN = r"[a-zA-Z0-9_]+"
+MAX_VARIABLE_KEY_LENGTH = 255
+#: ``description`` limit (16.2+).
+MAX_VARIABLE_DESCRIPTION_LENGTH = 255
+#: ``Ci::Maskable``: an expanded (``raw: false``) masked value; a raw masked value.
+MASKED_VALUE_PATTERN = r"[a-zA-Z0-9_+=/@:.~-]{8,}"
+MASKED_RAW_VALUE_PATTERN = r"\S{8,}"
+#: Default ``environment_scope``.
+DEFAULT_ENVIRONMENT_SCOPE = "*"
+#: Who may read and write variables (§7.6): project Maintainer+, group Owner; admins pass.
+VARIABLE_LEVEL: MappingProxyType[str, int] = MappingProxyType({"project": 40, "group": 50})
+#: ``not_found!`` resource names of a missing key.
+VARIABLE_NOT_FOUND: MappingProxyType[str, str] = MappingProxyType(
+    {"project": "Variable", "group": "GroupVariable"}
+)
+#: The 409 when a key exists in several environment scopes and no filter was given.
+VARIABLE_AMBIGUOUS = (
+    "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'"
+)
+VARIABLE_KEY_FORMAT = "can contain only letters, digits and '_'."
+VARIABLE_HIDDEN_FIXED = "The visibility setting cannot be changed for masked and hidden variables."
+VARIABLE_HIDDEN_ONLY_NEW = "Only new variables can be set as masked and hidden."
+VARIABLE_HIDDEN_NEEDS_MASKED = "should be true when variable is hidden"
+
+# -- token information API (§7.4, §7.8) -------------------------------------------------------
+
+#: Type prefixes ``/admin/token`` recognises besides the PAT prefix and ``gldt-``; the
+#: simulator stores none of these tokens, so a recognised value of these types is "Not found".
+ADMIN_TOKEN_OTHER_PREFIXES: tuple[str, ...] = (
+    "glft-",
+    "glimt-",
+    "gloas-",
+    "glagent-",
+    "glrt-",
+    "glrtr-",
+    "glptt-",
+    "glcbt-",
+    "glffct-",
+    "_gitlab_session=",
+)
+#: The PAT prefix GitLab always recognises, besides the instance's current custom one.
+DEFAULT_PAT_PREFIX = "glpat-"
+ADMIN_TOKEN_UNSUPPORTED = "Token type not supported."

@@ -23,6 +23,7 @@ from tokentui.simulator.records import (
     DeployTokenRecord,
     TokenRecord,
     UserRecord,
+    VariableRecord,
 )
 from tokentui.simulator.rules import DEPLOY_TOKEN_PREFIX, TokenKind
 from tokentui.simulator.server import serve_app
@@ -224,6 +225,47 @@ class Simulator:
         if record is None:
             raise KeyError("no such deploy token")
         return record
+
+    def add_variable(
+        self,
+        owner_type: str,
+        owner_id: int,
+        key: str,
+        value: str,
+        *,
+        masked: bool = False,
+        protected: bool = False,
+        hidden: bool = False,
+        raw: bool = False,
+        environment_scope: str = "*",
+    ) -> VariableRecord:
+        """Add a CI/CD variable to a project (``"project"``) or group (``"group"``) directly
+        (no HTTP, no validation); returns its record."""
+        record = VariableRecord(
+            owner_type=owner_type,
+            owner_id=owner_id,
+            key=key,
+            value=value,
+            protected=protected,
+            masked=masked or hidden,
+            hidden=hidden,
+            raw=raw,
+            environment_scope=environment_scope,
+        )
+        with self.state.lock:
+            self.state.variables_of(owner_type, owner_id).append(record)
+            self.state.touch()
+        return record
+
+    def variable(
+        self, owner_type: str, owner_id: int, key: str, environment_scope: str = "*"
+    ) -> VariableRecord:
+        """The stored variable (KeyError when there is none)."""
+        with self.state.lock:
+            for record in self.state.variables_of(owner_type, owner_id):
+                if record.key == key and record.environment_scope == environment_scope:
+                    return record
+        raise KeyError(f"no variable {key} ({environment_scope})")
 
     def token_record(self, value: str) -> TokenRecord:
         """The record of a token value (KeyError when unknown)."""

@@ -16,6 +16,7 @@ from tokentui.simulator.records import (
     ProjectRecord,
     TokenRecord,
     UserRecord,
+    VariableRecord,
 )
 
 
@@ -55,6 +56,8 @@ class State:
         self.deploy_tokens: dict[int, DeployTokenRecord] = {}
         self._max_deploy_token_id = 0
         self._deploy_secret_counter = 0
+        #: CI/CD variables (§7.6) per ``(owner_type, owner_id)``, in creation order.
+        self.variables: dict[tuple[str, int], list[VariableRecord]] = {}
 
     # -- tokens --------------------------------------------------------------------------
     def next_token_id(self) -> int:
@@ -141,6 +144,11 @@ class State:
         """The deploy token whose value is ``value``, if any."""
         wanted = digest_of(value)
         return next((t for t in self.deploy_tokens.values() if t.digest == wanted), None)
+
+    # -- CI/CD variables ----------------------------------------------------------------
+    def variables_of(self, owner_type: str, owner_id: int) -> list[VariableRecord]:
+        """The variables of a project or group (the list itself: append/remove mutate it)."""
+        return self.variables.setdefault((owner_type, owner_id), [])
 
     # -- users ---------------------------------------------------------------------------
     def next_user_id(self) -> int:

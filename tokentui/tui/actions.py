@@ -14,9 +14,15 @@ from collections.abc import Callable, Coroutine, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import SecretStr
+
 from tokentui.core import source_names
+from tokentui.core.delivery import deliver_rotated
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
+from tokentui.core.identify import Identity
+from tokentui.core.identify import identify as identify_value
+from tokentui.core.identify import revoke as revoke_value
 from tokentui.core.operations import Operations, Outcome, Status
 from tokentui.core.query import token_kind
 from tokentui.core.self_rotation import SaveCredential, SelfRotation
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
 
     from tokentui.core.store import TokenStore
     from tokentui.tui.screens.create import CreateWizard
+    from tokentui.tui.screens.identify import IdentifyRequest
     from tokentui.tui.screens.source_picker import SourcePicker
 
 
@@ -114,6 +121,7 @@ GROUP_ROTATE = "token-rotate"
 GROUP_REVOKE = "token-revoke"
 GROUP_SOURCE = "token-source"
 GROUP_COMPLETE = "source-complete"
+GROUP_IDENTIFY = "token-identify"
 
 NO_SELECTION = "No token selected: move to a token in the list first."
 
@@ -386,6 +394,20 @@ class TokenActions:
             )
         self.app.store.apply_rotated(token.key, new.public())
         self._select(new.key)
+        if outcome.self_rotation is None:
+            report = await deliver_rotated(self.app.client, token.id, new)
+            if report is not None and report.landed:
+                self.app.notify(
+                    f"Rotated {_quoted(new)}: {report.message}. The value was not shown.",
+                    title="Delivered",
+                    markup=False,
+                )
+                return
+            if report is not None:
+                warning = (
+                    f"{report.message}. This is the only time the value is shown: put it "
+                    "there by hand."
+                )
         self.app.push_screen(
             RevealScreen(
                 new,
@@ -633,6 +655,48 @@ class TokenActions:
             return
         if picker in self.app.screen_stack:
             picker.show_accounts(group, accounts)
+
+    # -- identify (leak response) ---------------------------------------------------------
+    def identify(self) -> None:
+        """``i``: paste a value, see what it is, revoke it with the deliberate key."""
+        from tokentui.tui.screens.identify import IdentifyScreen
+
+        def chosen(request: IdentifyRequest | None) -> None:
+            if request is not None:
+                self._run(self._revoke_identified(request), group=GROUP_IDENTIFY, name="Revoke")
+
+        self.app.push_screen(IdentifyScreen(self._look_up_value), chosen)
+
+    async def _look_up_value(self, value: SecretStr) -> Identity:
+        client = self.app.client
+        return await identify_value(value, client_for=client.with_credential, configured=client)
+
+    async def _revoke_identified(self, request: IdentifyRequest) -> None:
+        token = request.identity.token
+        if token is not None and self.is_in_use(token):
+            self._refuse(
+                "That value is the token tokentui itself uses: revoking it locks this session "
+                "out. Revoke it from the list (d), whose dialog says so."
+            )
+            return
+        client = self.app.client
+        result = await revoke_value(
+            request.identity, request.value, client_for=client.with_credential, configured=client
+        )
+        if result.done:
+            if token is not None:
+                self.app.store.apply_revoked(token.id)
+            self.app.notify(f"Revoked {result.how}.", title="Revoked", markup=False)
+            return
+        what = "The answer was lost" if result.unknown else "Not revoked"
+        tried = " ".join(clean(line) + "." for line in result.tried)
+        self.app.notify(
+            f"{what}: {clean(result.how)}. {tried}".strip(),
+            title="Revoke",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
 
     # -- help -----------------------------------------------------------------------------
     def show_help(self) -> None:

@@ -135,6 +135,11 @@ class TokenCommands(Provider):
         ("Reverse sort", "Reverse the sort direction (S)", "reverse_sort"),
         ("Reload tokens", "Load the list again from GitLab (ctrl+r)", "reload"),
         ("Copy token name", "Copy the selected token's name (y)", "copy_name"),
+        (
+            "Identify a token value",
+            "Paste a leaked value: what it is, whose, and revoke it (i)",
+            "identify",
+        ),
         ("Show key bindings", "Every binding of this screen (?)", "help"),
     )
 

@@ -22,8 +22,9 @@ from functools import partial
 
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
-from tokentui.cli.commands import common
+from tokentui.cli.commands import common, rotate_delivery
 from tokentui.core import self_rotation, session, source_names
+from tokentui.core.delivery import deliver_rotated
 from tokentui.core.expiry import (
     format_countdown,
     preset_date,
@@ -243,9 +244,18 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
         "rotate a token; the new value alone goes to stdout",
         "Rotate a token: GitLab revokes it and returns a new one with the same name and "
         "scopes. The new value is printed alone on stdout (or inside --json). 'self' rotates "
-        "the token tokentui uses and stores the new value where the old one was.",
+        "the token tokentui uses and stores the new value where the old one was. A token "
+        "with a delivery target (tokentui deliver set) gets its new value written to that "
+        "CI/CD variable, read back and checked, and not printed; if delivery fails, the value "
+        "is printed as usual and the exit status is 3.",
     )
     parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would happen (the token, the new expiry, the delivery target) and send "
+        "no write",
+    )
     _add_expiry_flags(parser, "GitLab's, 7 days from today")
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
@@ -776,6 +786,8 @@ async def _rotate(args: argparse.Namespace) -> int:
         source = _item_source(args)
         if expires_at is None:
             expires_at = await _same_lifetime_expiry(client, source, target)
+        if args.dry_run:
+            return await rotate_delivery.dry_run(client, connection.url, source, target, expires_at)
         # The layer checks the credential before any rotate request (GitLab's reuse
         # detection), and rotates the very token tokentui uses as "self", which stores the
         # new value where the old one was.
@@ -792,9 +804,13 @@ async def _rotate(args: argparse.Namespace) -> int:
         if target is not None:
             extra["rotated_from_id"] = target
         if outcome.self_rotation is None:
+            assert target is not None
+            report = await deliver_rotated(client, target, new)
+            if report is not None and report.landed:
+                return rotate_delivery.report_delivered(args, new, source.kind, target, report)
             owners = await _owners_after_write(client, new, source) if args.json else None
             _print_new(args, new, source.kind, f"rotated token {target} into", extra, owners)
-            return common.EXIT_OK
+            return common.EXIT_OK if report is None else rotate_delivery.report_failed(report)
     stored, note = _self_rotation_note(outcome.self_rotation)
     extra["stored"] = stored
     _print_new(args, new, source.kind, "rotated the token in use into", extra)

@@ -9,6 +9,7 @@ from tokentui.simulator.route_table import resolve
 def load() -> None:
     """Import the endpoint modules (they register themselves)."""
     from tokentui.simulator.routes import (  # noqa: F401
+        admin_token,
         deploy_tokens,
         directory,
         misc,
@@ -16,6 +17,7 @@ def load() -> None:
         resources,
         service_accounts,
         users,
+        variables,
     )
 
 

@@ -157,9 +157,12 @@ def may_revoke(ctx: Ctx, token: TokenRecord) -> bool:
 
 @route("DELETE", "personal_access_tokens/self")
 def revoke_self(ctx: Ctx) -> Reply:
-    """Revoke the token in use (any scope)."""
+    """Revoke the token in use (any scope). The policy is the by-id one: an impersonation
+    token may not revoke itself unless the impersonated user is an admin (§7.5)."""
     ctx.authenticate(ANY_SCOPE)
     assert ctx.token is not None
+    if not may_revoke(ctx, ctx.token):
+        raise errors.bad_request("Not permitted to revoke")
     services.revoke(ctx, ctx.token)
     return 204, None
 

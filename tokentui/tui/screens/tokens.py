@@ -59,6 +59,9 @@ class MainActions(ActionsOnToken, Protocol):
     def pick_source(self) -> None:
         """``t``: the source picker."""
 
+    def identify(self) -> None:
+        """``i``: identify a pasted token value (leak response)."""
+
     def show_help(self) -> None:
         """``?``: every key of the screen."""
 
@@ -147,6 +150,7 @@ class TokensScreen(Screen[None]):
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
         Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
+        Binding("i", "identify", "Identify a value", show=False, id="tokens.identify"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
@@ -451,6 +455,9 @@ class TokensScreen(Screen[None]):
     def action_revoke(self) -> None:
         if (token := self._selected()) is not None:
             self.host.actions.revoke(token)
+
+    def action_identify(self) -> None:
+        self.host.actions.identify()
 
     def action_pick_source(self) -> None:
         self.host.actions.pick_source()
