@@ -177,6 +177,8 @@ class Ownership:
 
     def kind(self, token: Token, source: TokenSource | None) -> TokenKind | None:
         """The token's kind, or None while its owner is not looked up (or cannot be placed)."""
+        if token.is_deploy:
+            return TokenKind.DEPLOY
         if token.resource_type == "project":
             return TokenKind.PROJECT
         if token.resource_type == "group":
@@ -216,6 +218,22 @@ class Ownership:
             return None
         found = info.resource
         return Resource(found.type, found.id, self._paths.get((found.type, found.id or 0)))
+
+    def resource_text(self, token: Token, source: TokenSource | None) -> str | None:
+        """Where the token lives, for the Resource sort: the project's or group's path, else
+        the owning user's ``@username``; None while not known."""
+        resource = self.resource(token, source)
+        if resource is not None:
+            return resource.path
+        user_id = source.user_id if isinstance(source, ServiceAccountTokens) else token.user_id
+        name = self.username(user_id)
+        return f"@{name}" if name else None
+
+    def facts(
+        self, token: Token, source: TokenSource | None
+    ) -> tuple[TokenKind | None, str | None]:
+        """Kind and resource text of ``token`` (``tokentui.core.query.Facts``)."""
+        return self.kind(token, source), self.resource_text(token, source)
 
     def username(self, user_id: int | None) -> str | None:
         """The username of ``user_id`` when known."""

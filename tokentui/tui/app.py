@@ -129,7 +129,7 @@ class TokenCommands(Provider):
         ("Clear filters", "Clear every filter (esc on the list)", "clear_filters"),
         (
             "Cycle sort",
-            "Sort by urgency (the default), expiry, name, created, last used (s)",
+            "Sort by urgency (the default), expiry, name, created, last used, kind, resource (s)",
             "cycle_sort",
         ),
         ("Reverse sort", "Reverse the sort direction (S)", "reverse_sort"),

@@ -60,6 +60,8 @@ SORT_FIELDS: dict[str, SortKey] = {
     "name": SortKey.NAME,
     "created": SortKey.CREATED,
     "last_used": SortKey.LAST_USED,
+    "kind": SortKey.KIND,
+    "resource": SortKey.RESOURCE,
 }
 #: Expiry of a created token when neither ``--expires-at`` nor ``--duration`` is given.
 CREATE_DEFAULT_DAYS = 30
@@ -341,7 +343,7 @@ async def _list(args: argparse.Namespace) -> int:
         # place them 100 at a time (tokentui/core/ownership.py), not one lookup per owner.
         owners = await resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
-        rows = sort_tokens(rows, sort, args.reverse, now=now)
+        rows = sort_tokens(rows, sort, args.reverse, now=now, facts=owners.facts)
     elif args.reverse:
         rows.reverse()
     _print_tokens(args, rows, now, source.kind, owners)

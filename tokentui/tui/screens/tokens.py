@@ -193,6 +193,8 @@ class TokensScreen(Screen[None]):
         host.associations_changed.subscribe(
             self, lambda _: self._associations_changed(), immediate=True
         )
+        ownership = host.row_context.ownership
+        host.store.set_facts(lambda token: ownership.facts(token, host.store.source))
         self.set_interval(1.0, self.tick, name="countdown")
         self.table.focus()
         self.refresh_rows()
@@ -245,6 +247,8 @@ class TokensScreen(Screen[None]):
 
     def _facts_changed(self) -> None:
         if self.is_alive():
+            # A kind filter or a kind/resource sort re-derives the view (no request).
+            self.host.store.facts_changed()
             self.table.refresh_visible()
             self.detail.refresh_time()
 
@@ -290,9 +294,16 @@ class TokensScreen(Screen[None]):
         self.refresh_header()
         self.detail.show(self.table.cursor_token)
         if names and not self._typing:
-            host.want_user_names(self.table.visible_tokens())
+            self._want_owners()
         cost = time.perf_counter() - started
         self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
+
+    def _want_owners(self) -> None:
+        """Look up the owners of the visible rows, or of every loaded row when the view is
+        sorted or filtered by kind or resource (their order depends on each one's kind)."""
+        store = self.host.store
+        wanted = store.index.tokens if store.uses_facts else self.table.visible_tokens()
+        self.host.want_user_names(wanted)
 
     def refresh_header(self) -> None:
         """Instance, viewer, source, marker, load progress, sort."""
@@ -374,7 +385,7 @@ class TokensScreen(Screen[None]):
         """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
         self._ticks += 1
         # Rows scrolled or resized into view get their owners' names (cheap when known).
-        self.host.want_user_names(self.table.visible_tokens())
+        self._want_owners()
         slow_tick = self._ticks % SLOW_TICKS == 0
         bands = self.table.visible_bands()
         # Repaint when a countdown shows seconds, when a row changed band (it expired), or
@@ -427,6 +438,8 @@ class TokensScreen(Screen[None]):
         finally:
             self._typing = False
         store.set_server_filters(event.server)
+        if store.uses_facts:
+            self._want_owners()  # a kind filter: every row's kind, not only the visible ones'
         self.refresh_bindings()  # esc clears filters only when one is set
 
     @on(FilterBar.Leave)
@@ -475,6 +488,8 @@ class TokensScreen(Screen[None]):
     def action_cycle_sort(self) -> None:
         # The header says the sort; no notification to stack up while cycling.
         self.host.store.cycle_sort()
+        if self.host.store.uses_facts:
+            self._want_owners()
 
     def action_reverse_sort(self) -> None:
         self.host.store.reverse_sort()

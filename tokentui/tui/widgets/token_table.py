@@ -43,6 +43,7 @@ KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PROJECT: "project",
     TokenKind.GROUP: "group",
     TokenKind.SERVICE_ACCOUNT: "svc acct",
+    TokenKind.DEPLOY: "deploy",
 }
 
 #: Marks the token tokentui itself is using.
@@ -84,6 +85,10 @@ class RowContext:
         """The token's kind in this source; None while its owner is not known
         (:mod:`tokentui.core.ownership`)."""
         return self.ownership.kind(token, self.source)
+
+    def facts(self, token: Token) -> tuple[TokenKind | None, str | None]:
+        """Kind and resource of ``token`` (the store's index sorts and filters by them)."""
+        return self.ownership.facts(token, self.source)
 
     def kind_label(self, token: Token, *, short: bool = False) -> str:
         """The kind in words; ``…`` (``looking up…``) while pending, ``?`` when unknown."""
