@@ -354,9 +354,10 @@ class TokenIndex:
 
     def clear(self) -> None:
         """Forget every token (the facts function stays)."""
-        facts = self.facts
+        facts, version = self.facts, self._version + 1
         TokenIndex.__init__(self)
         self.facts = facts
+        self._version = version  # never repeats: caches keyed by it stay right
 
     @property
     def version(self) -> int:
