@@ -7,10 +7,11 @@ owners are looked up.
 
 from __future__ import annotations
 
-from tui_helpers import sim_app, wait_for, wait_loaded
+from tui_helpers import TerminalClipboard, sim_app, wait_for, wait_loaded
 
 from tokentui.core.query import SortKey
 from tokentui.gitlab.models import TokenKind
+from tokentui.tui.screens.url_dialog import UrlDialog
 from tokentui.tui.widgets.filter_bar import CycleField
 
 
@@ -72,3 +73,51 @@ async def test_s_cycles_to_the_kind_and_resource_sorts(sim) -> None:
 
         await wait_for(pilot, lambda: resources() == sorted(resources()))
         assert "platform/api" in [r for r in resources()]
+
+
+# --- where it lives: the detail pane and ``o`` ------------------------------------------------
+
+
+async def test_the_detail_names_the_project_and_o_opens_its_settings_page(sim) -> None:
+    app = sim_app(sim, source_choice=("project", "platform/api"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        url = f"{sim.url.rstrip('/')}/platform/api/-/settings/access_tokens"
+        detail = app.screen.query_one("#detail")
+        await wait_for(pilot, lambda: url in detail.plain_text)
+        assert "lives in" in detail.plain_text and "project platform/api" in detail.plain_text
+        opened: list[str] = []
+
+        def browser(target: str) -> bool:
+            opened.append(target)
+            return True
+
+        app.screen.find_browser = lambda: browser
+        clipboard = TerminalClipboard(app)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: opened == [url])
+        assert not isinstance(app.screen, UrlDialog) and clipboard.writes == []
+
+
+async def test_o_without_a_browser_shows_the_url_and_copies_it(sim) -> None:
+    app = sim_app(sim, source_choice=("group", "platform"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        app.screen.find_browser = lambda: None  # as over SSH
+        clipboard = TerminalClipboard(app)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, UrlDialog))
+        url = f"{sim.url.rstrip('/')}/groups/platform/-/settings/access_tokens"
+        assert str(app.screen.query_one("#url-text").render()) == url
+        await wait_for(pilot, lambda: clipboard.last == url)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, UrlDialog))
+
+
+def test_the_browser_decision_is_made_by_default_by_core() -> None:
+    from tokentui.core.browser import browser_opener
+    from tokentui.tui.screens.tokens import TokensScreen
+
+    screen = TokensScreen.__new__(TokensScreen)
+    TokensScreen.__init__(screen, host=None)  # type: ignore[arg-type]
+    assert screen.find_browser is browser_opener

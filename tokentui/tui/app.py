@@ -233,6 +233,7 @@ class TokenApp(App[int]):
         self._users_pending: set[object] = set()
         self._users_disabled = False
         self.row_context = RowContext(self.clock, ownership=self.ownership)
+        self.row_context.web_base = lambda: self.client.base_url if self.client else ""
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False

@@ -26,6 +26,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Static
 
+from tokentui.core.browser import Opener, browser_opener
 from tokentui.core.expiry import Band, Clock, band, today
 from tokentui.core.horizon import Horizon, horizon
 from tokentui.core.store import Change, TokenStore
@@ -151,6 +152,7 @@ class TokensScreen(Screen[None]):
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
         Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
+        Binding("o", "open_settings", "Open page", show=False, id="tokens.open_settings"),
         Binding("H", "toggle_horizon", "Horizon", show=False, id="tokens.horizon"),
         Binding(
             "left_square_bracket", "week(-1)", "Previous week", show=False, id="tokens.week_back"
@@ -188,6 +190,9 @@ class TokensScreen(Screen[None]):
         self._horizon_key: tuple[int, date] | None = None
         #: The horizon week the list is filtered to (its first expiry date).
         self._week: date | None = None
+        #: Finds the browser ``o`` opens a page in (None: show and copy the URL). Tests
+        #: replace it; no real browser is started in a test.
+        self.find_browser: Callable[[], Opener | None] = browser_opener
 
     def compose(self) -> ComposeResult:
         host = self.host
@@ -573,6 +578,33 @@ class TokensScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.host.reload()
+
+    def action_open_settings(self) -> None:
+        """``o``: the token's settings page in a browser; where there is none (over SSH), the
+        URL in a small dialog, copied to the terminal's clipboard (OSC 52)."""
+        token = self._selected()
+        if token is None:
+            return
+        location = self.host.row_context.location(token)
+        url = location.url
+        if url is None:
+            self.notify(
+                "The page of this token is not known yet (its owner is being looked up).",
+                severity="warning",
+                timeout=4,
+            )
+            return
+        opener = self.find_browser()
+        if opener is not None and opener(url):
+            self.notify(f"Opened {clean(url)} in the browser.", markup=False, timeout=4)
+            return
+        from tokentui.tui.screens.url_dialog import UrlDialog
+
+        self.app.copy_to_clipboard(url)
+        reason = "No browser here (an SSH session, or no display)."
+        if opener is not None:
+            reason = "The browser did not open."
+        self.app.push_screen(UrlDialog(location.where, url, reason=reason))
 
     def action_copy_name(self) -> None:
         if (token := self._selected()) is not None:

@@ -63,6 +63,14 @@ def render_detail(
     grid.add_row("id", Text(str(token.id)))
     grid.add_row("kind", Text(ctx.kind_label(token)))
     grid.add_row("owner", Text(ctx.owner(token) or "-"))
+    if token.username:
+        grid.add_row("username", Text(clean(token.username)))
+    location = ctx.location(token)
+    grid.add_row("lives in", Text(clean(location.where)))
+    if location.url:
+        grid.add_row("settings", Text.assemble(clean(location.url), ("  (o opens)", "dim")))
+    else:
+        grid.add_row("settings", Text("looking up…", style="dim"))
     if token.description:
         grid.add_row("description", Text(clean(token.description)))
     grid.add_row("state", Text(state, style=_STATE_STYLE[state]))

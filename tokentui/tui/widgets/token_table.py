@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tokentui.core.expiry import Band, Clock, band, format_ago, format_countdown, token_state
+from tokentui.core.locations import Location, token_location
 from tokentui.core.ownership import Ownership
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
@@ -77,9 +78,16 @@ class RowContext:
     ownership: Ownership = field(default_factory=Ownership)
     user_names: InitVar[Mapping[int, str] | None] = None
 
+    #: The instance's web URL (the app's client's), for the tokens' settings pages.
+    web_base: Callable[[], str] = field(default=lambda: "")
+
     def __post_init__(self, user_names: Mapping[int, str] | None) -> None:
         if user_names:
             self.ownership.usernames.update(user_names)
+
+    def location(self, token: Token) -> Location:
+        """Where ``token`` lives and its settings page (:mod:`tokentui.core.locations`)."""
+        return token_location(self.ownership, token, self.source, self.web_base())
 
     def kind(self, token: Token) -> TokenKind | None:
         """The token's kind in this source; None while its owner is not known
