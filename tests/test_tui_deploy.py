@@ -52,6 +52,9 @@ async def test_the_picker_switches_to_a_projects_deploy_tokens(sim) -> None:
         assert {t.id for t in rows} == deploy_ids(sim)
         assert all(t.is_deploy and app.row_context.kind(t) is TokenKind.DEPLOY for t in rows)
         assert "deploy" in app.screen.query_one("#table").render_line(1).text
+        detail = app.screen.query_one("#detail").plain_text
+        assert "settings/repository" in detail and "username" in detail
+        assert "not known (GitLab does not say" in detail
 
 
 async def test_the_wizard_creates_a_deploy_token_with_a_username_and_no_expiry(sim) -> None:

@@ -81,7 +81,10 @@ def render_detail(
     grid.add_row(
         "countdown", Text(format_countdown(token, now), style=_BAND_STYLE[band(token, now).value])
     )
-    grid.add_row("created", _when(token.created_at, now))
+    if token.created_at is None and token.is_deploy:
+        grid.add_row("created", Text("not known (GitLab does not say for deploy tokens)", "dim"))
+    else:
+        grid.add_row("created", _when(token.created_at, now))
     last_used = _when(token.last_used_at, now)
     if token.last_used_ips:
         last_used.append(" · from " + ", ".join(clean(ip) for ip in token.last_used_ips))
