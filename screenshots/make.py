@@ -143,6 +143,11 @@ SCENES: tuple[Scene, ...] = (
     Scene("rotate", "Rotate: last use, the warning, the new expiry", [keys("r")]),
     Scene("revoke", "Revoke: what goes away, confirm or cancel", [keys("d")]),
     Scene("help", "Help: every binding of the screen", [keys("question_mark")]),
+    Scene(
+        "horizon",
+        "The horizon (H): active tokens expiring per week for 13 weeks, cliffs marked; ] lists a week",
+        [keys("H"), keys("right_square_bracket", "right_square_bracket")],
+    ),
 )
 
 

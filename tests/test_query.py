@@ -17,7 +17,7 @@ from tokentui.core.query import (
     sort_tokens,
     token_kind,
 )
-from tokentui.gitlab.models import Token, TokenKind
+from tokentui.gitlab.models import DeployToken, Token, TokenKind
 from tokentui.gitlab.sources import TokenFilters
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -148,11 +148,19 @@ def test_sort_keys_and_none_placement() -> None:
 def test_sort_key_cycle() -> None:
     key = SortKey.URGENCY
     seen = []
-    for _ in range(6):
+    for _ in range(8):
         seen.append(key)
         key = key.next()
     assert seen == [*SortKey, SortKey.URGENCY]
-    assert [k.value for k in SortKey] == ["urgency", "expiry", "name", "created", "last used"]
+    assert [k.value for k in SortKey] == [
+        "urgency",
+        "expiry",
+        "name",
+        "created",
+        "last used",
+        "kind",
+        "resource",
+    ]
 
 
 def test_urgency_puts_what_needs_attention_first() -> None:
@@ -275,3 +283,107 @@ def test_typing_and_erasing_agree_with_reference() -> None:
     )
     got = index.select(server, ClientFilters(text="dddd"), NOW, SortKey.URGENCY)
     assert [index.tokens[i].name for i in got] == ["dddd"]
+
+
+# --- kind and resource (issue 13): facts beside the token, sorted and filtered in the index ----
+
+
+def _facts_for(
+    tokens: list[Token], seed: int = 3
+) -> dict[int, tuple[TokenKind | None, str | None]]:
+    """A deterministic kind and resource per token (some not known yet: None)."""
+    rng = random.Random(seed)
+    kinds = [*TokenKind, None]
+    places = ["platform/api", "Platform/web", "@alice", "@bob", "data", None]
+    return {t.key: (rng.choice(kinds), rng.choice(places)) for t in tokens}
+
+
+@pytest.mark.parametrize("key", [SortKey.KIND, SortKey.RESOURCE, SortKey.URGENCY])
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize(
+    "client",
+    [
+        ClientFilters(kind=TokenKind.PROJECT),
+        ClientFilters(kind=TokenKind.DEPLOY, text="deploy"),
+        ClientFilters(expiry_week=TODAY + timedelta(days=1)),
+        ClientFilters(expiry_week=TODAY + timedelta(days=29), kind=TokenKind.GROUP),
+        ClientFilters(),
+    ],
+)
+def test_index_sorts_and_filters_by_kind_and_resource_as_the_reference(
+    key, descending, client
+) -> None:
+    tokens = random_tokens(400, seed=13)
+    table = _facts_for(tokens)
+    index = TokenIndex()
+    index.facts = lambda t: table[t.key]
+    index.extend(tokens[:150])
+    index.select(TokenFilters(), client, NOW, key, descending)  # columns built, then extended
+    index.extend(tokens[150:])
+    got = [index.tokens[i].id for i in index.select(TokenFilters(), client, NOW, key, descending)]
+    expected = sort_tokens(
+        filter_tokens(tokens, None, client, NOW, facts=lambda t: table[t.key]),
+        key,
+        descending,
+        now=NOW,
+        facts=lambda t: table[t.key],
+    )
+    assert got == ids(expected)
+    if client.kind is not None:
+        assert all(table[i][0] is client.kind for i in got)
+
+
+def test_kind_order_and_unknown_last() -> None:
+    tokens = [tok(1), tok(2), tok(3), tok(4)]
+    table = {
+        1: (TokenKind.DEPLOY, "b"),
+        2: (None, None),
+        3: (TokenKind.PERSONAL, "@Zed"),
+        4: (TokenKind.PROJECT, "alpha/x"),
+    }
+    facts = lambda t: table[t.id]  # noqa: E731
+    assert ids(sort_tokens(tokens, SortKey.KIND, facts=facts)) == [3, 4, 1, 2]
+    # Resources A-Z, ignoring a user's "@" and case; not known yet last.
+    assert ids(sort_tokens(tokens, SortKey.RESOURCE, facts=facts)) == [4, 1, 3, 2]
+
+
+def test_facts_that_change_reorder_and_refilter_the_view() -> None:
+    tokens = [tok(1, "a"), tok(2, "b"), tok(3, "c")]
+    table: dict[int, tuple[TokenKind | None, str | None]] = {t.id: (None, None) for t in tokens}
+    index = TokenIndex()
+    index.facts = lambda t: table[t.key]
+    index.extend(tokens)
+    project = ClientFilters(kind=TokenKind.PROJECT)
+    assert index.select(TokenFilters(), project, NOW, SortKey.NAME) == []
+    table[2] = (TokenKind.PROJECT, "platform/api")  # an owner lookup landed
+    index.refresh_facts()
+    assert [index.tokens[i].id for i in index.select(TokenFilters(), project, NOW)] == [2]
+    table[3] = (TokenKind.PROJECT, "data/etl")
+    index.refresh_facts()
+    order = index.select(TokenFilters(), ClientFilters(), NOW, SortKey.RESOURCE)
+    assert [index.tokens[i].id for i in order] == [3, 2, 1]
+
+
+def test_a_deploy_row_is_of_kind_deploy_without_any_lookup() -> None:
+    deploy = DeployToken(id=1, name="ci", username="gitlab+deploy-token-1").as_row("project", 9)
+    personal = tok(1, "ci")
+    only = ClientFilters(kind=TokenKind.DEPLOY)
+    assert filter_tokens([personal, deploy], client=only, now=NOW) == [deploy]
+    index = TokenIndex()
+    index.extend([personal, deploy])
+    assert [index.tokens[i].key for i in index.select(TokenFilters(), only, NOW)] == [-1]
+
+
+def test_the_week_filter_holds_active_tokens_of_those_seven_days() -> None:
+    week = TODAY + timedelta(days=8)
+    tokens = [
+        tok(1, expires_at=week),
+        tok(2, expires_at=week + timedelta(days=6)),
+        tok(3, expires_at=week + timedelta(days=7)),  # the next week
+        tok(4, expires_at=week - timedelta(days=1)),  # the week before
+        tok(5, expires_at=week, revoked=True, active=False),  # cannot break anything
+        tok(6),  # never
+    ]
+    assert ids(filter_tokens(tokens, client=ClientFilters(expiry_week=week), now=NOW)) == [1, 2]
+    assert not ClientFilters(expiry_week=week).is_empty
+    assert not ClientFilters(kind=TokenKind.GROUP).is_empty

@@ -81,6 +81,10 @@ class Owners:
         """The kind, None when the owner could not be read."""
         return self.ownership.kind(token, self.source)
 
+    def facts(self, token: Token) -> tuple[TokenKind | None, str | None]:
+        """Kind and resource text (``tokentui.core.query.Facts``: the kind and resource sorts)."""
+        return self.ownership.facts(token, self.source)
+
     def owner(self, token: Token) -> str | None:
         """The owner's username; None for a project/group token (its owner is its resource)."""
         if self.kind(token) in (TokenKind.PROJECT, TokenKind.GROUP):

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import Token, TokenKind, User
 from tokentui.gitlab.sources import (
+    DeployTokens,
     GroupTokens,
     ImpersonationTokens,
     PersonalTokens,
@@ -177,6 +178,8 @@ class Ownership:
 
     def kind(self, token: Token, source: TokenSource | None) -> TokenKind | None:
         """The token's kind, or None while its owner is not looked up (or cannot be placed)."""
+        if token.is_deploy:
+            return TokenKind.DEPLOY
         if token.resource_type == "project":
             return TokenKind.PROJECT
         if token.resource_type == "group":
@@ -201,9 +204,9 @@ class Ownership:
 
     def resource(self, token: Token, source: TokenSource | None) -> Resource | None:
         """The project or group a project/group token belongs to (None for other kinds)."""
-        if isinstance(source, ProjectTokens | GroupTokens):
-            rtype = "project" if isinstance(source, ProjectTokens) else "group"
-            given = source.resource
+        named = _source_resource(source)
+        if named is not None:
+            rtype, given = named
             if given.isdigit():
                 rid = int(given)
                 return Resource(rtype, rid, self._paths.get((rtype, rid)))
@@ -216,6 +219,22 @@ class Ownership:
             return None
         found = info.resource
         return Resource(found.type, found.id, self._paths.get((found.type, found.id or 0)))
+
+    def resource_text(self, token: Token, source: TokenSource | None) -> str | None:
+        """Where the token lives, for the Resource sort: the project's or group's path, else
+        the owning user's ``@username``; None while not known."""
+        resource = self.resource(token, source)
+        if resource is not None:
+            return resource.path
+        user_id = source.user_id if isinstance(source, ServiceAccountTokens) else token.user_id
+        name = self.username(user_id)
+        return f"@{name}" if name else None
+
+    def facts(
+        self, token: Token, source: TokenSource | None
+    ) -> tuple[TokenKind | None, str | None]:
+        """Kind and resource text of ``token`` (``tokentui.core.query.Facts``)."""
+        return self.kind(token, source), self.resource_text(token, source)
 
     def username(self, user_id: int | None) -> str | None:
         """The username of ``user_id`` when known."""
@@ -260,9 +279,9 @@ class Ownership:
 
     def needs_source_lookup(self, source: TokenSource | None) -> bool:
         """Whether the source names its project or group by id, whose path is not known."""
-        if isinstance(source, ProjectTokens | GroupTokens) and source.resource.isdigit():
-            rtype = "project" if isinstance(source, ProjectTokens) else "group"
-            return (rtype, int(source.resource)) not in self._paths
+        named = _source_resource(source)
+        if named is not None and named[1].isdigit():
+            return (named[0], int(named[1])) not in self._paths
         return False
 
     async def resolve(
@@ -287,10 +306,9 @@ class Ownership:
             jobs.append(self._resolve_in_bulk(client, wanted, upto))
         else:
             jobs.extend(self._resolve_user(client, uid, upto[uid]) for uid in wanted)
-        if self.needs_source_lookup(source):
-            assert isinstance(source, ProjectTokens | GroupTokens)
-            rtype = "project" if isinstance(source, ProjectTokens) else "group"
-            jobs.append(self._resolve_path(client, rtype, int(source.resource)))
+        named = _source_resource(source)
+        if named is not None and self.needs_source_lookup(source):
+            jobs.append(self._resolve_path(client, named[0], int(named[1])))
         if not jobs:
             return False
         await asyncio.gather(*jobs)
@@ -466,3 +484,15 @@ class Ownership:
     def names(self) -> Mapping[int, str]:
         """Known usernames by user id."""
         return self.usernames
+
+
+def _source_resource(source: TokenSource | None) -> tuple[str, str] | None:
+    """``(type, id or path)`` of the project or group a source lists the tokens of (its access
+    tokens or its deploy tokens), else None."""
+    if isinstance(source, ProjectTokens):
+        return "project", source.resource
+    if isinstance(source, GroupTokens):
+        return "group", source.resource
+    if isinstance(source, DeployTokens):
+        return source.resource_type, source.resource
+    return None

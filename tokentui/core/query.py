@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -27,17 +27,38 @@ class ClientFilters:
     ``text``: case-insensitive substring of the name. ``expiring_within_days``: active tokens
     (not revoked, not yet expired) expiring in under that many days; a revoked token cannot
     break anything when its date comes, so it never "expires within" a window, although
-    GitLab's ``expires_before`` keeps it. ``scope``: holds that scope.
+    GitLab's ``expires_before`` keeps it. ``scope``: holds that scope. ``kind``: of that kind
+    (a row whose kind is not known yet does not match). ``expiry_week``: active tokens expiring
+    in the seven days from that date (a week of the horizon, :mod:`tokentui.core.horizon`).
     """
 
     text: str = ""
     expiring_within_days: int | None = None
     scope: str | None = None
+    kind: TokenKind | None = None
+    expiry_week: date | None = None
 
     @property
     def is_empty(self) -> bool:
         """True when nothing is filtered."""
-        return not self.text.strip() and self.expiring_within_days is None and self.scope is None
+        return (
+            not self.text.strip()
+            and self.expiring_within_days is None
+            and self.scope is None
+            and self.kind is None
+            and self.expiry_week is None
+        )
+
+
+#: What a row shows beyond its token: its kind and its resource (the project or group path,
+#: or the owning user), None while not known. The fronts pass one built on
+#: :class:`~tokentui.core.ownership.Ownership`; without one only a deploy row knows its kind.
+Facts = Callable[[Token], tuple[TokenKind | None, str | None]]
+
+
+def intrinsic_facts(token: Token) -> tuple[TokenKind | None, str | None]:
+    """The facts a token tells by itself: a deploy row is of kind deploy."""
+    return (TokenKind.DEPLOY if token.is_deploy else None), None
 
 
 class SortKey(Enum):
@@ -53,6 +74,10 @@ class SortKey(Enum):
     NAME = "name"
     CREATED = "created"
     LAST_USED = "last used"
+    #: Kind, in :class:`~tokentui.gitlab.models.TokenKind` order (not known yet: last).
+    KIND = "kind"
+    #: Resource: the project or group path, or the owner's username (not known yet: last).
+    RESOURCE = "resource"
 
     def next(self) -> SortKey:
         """The next key in the cycle."""
@@ -126,7 +151,21 @@ def _is_active(token: Token, now: datetime) -> bool:
     return now < expiry_instant(token.expires_at)
 
 
-def matches(token: Token, server: TokenFilters, client: ClientFilters, now: datetime) -> bool:
+def _in_week(token: Token, week: date, now: datetime) -> bool:
+    """Active (not revoked, not expired at ``now``) and expiring in the 7 days from ``week``."""
+    expires = token.expires_at
+    if token.revoked or expires is None or not week <= expires < week + timedelta(days=7):
+        return False
+    return now < expiry_instant(expires)
+
+
+def matches(
+    token: Token,
+    server: TokenFilters,
+    client: ClientFilters,
+    now: datetime,
+    facts: Facts = intrinsic_facts,
+) -> bool:
     """Whether ``token`` passes every filter (the reference implementation of the index)."""
     if server.state is not None and _is_active(token, now) != (server.state == "active"):
         return False
@@ -172,7 +211,9 @@ def matches(token: Token, server: TokenFilters, client: ClientFilters, now: date
         left = expiry_instant(token.expires_at) - now
         if not timedelta(0) < left < timedelta(days=client.expiring_within_days):
             return False
-    return True
+    if client.expiry_week is not None and not _in_week(token, client.expiry_week, now):
+        return False
+    return client.kind is None or facts(token)[0] is client.kind
 
 
 def filter_tokens(
@@ -180,12 +221,13 @@ def filter_tokens(
     server: TokenFilters | None = None,
     client: ClientFilters | None = None,
     now: datetime | None = None,
+    facts: Facts = intrinsic_facts,
 ) -> list[Token]:
     """The tokens that pass ``server`` and ``client`` filters at ``now`` (order kept)."""
     server = server or TokenFilters()
     client = client or ClientFilters()
     now = now or datetime.now(UTC)
-    return [t for t in tokens if matches(t, server, client, now)]
+    return [t for t in tokens if matches(t, server, client, now, facts)]
 
 
 _NEVER = math.inf
@@ -212,7 +254,26 @@ def _expiry_ts(token: Token) -> float:
     return _NEVER if token.active else -_NEVER
 
 
-def _sort_value(token: Token, key: SortKey, now_ts: float) -> float | str:
+_KIND_ORDER = {kind: float(i) for i, kind in enumerate(TokenKind)}
+#: Sorts after every resource text (a resource not known yet goes last).
+_UNKNOWN_TEXT = "\U0010ffff"
+
+
+def kind_rank(kind: TokenKind | None) -> float:
+    """Sort value of a kind: :class:`TokenKind` order, unknown last."""
+    return _NEVER if kind is None else _KIND_ORDER[kind]
+
+
+def resource_rank(resource: str | None) -> str:
+    """Sort value of a resource text: case-folded, without a leading ``@``; unknown last."""
+    return _UNKNOWN_TEXT if not resource else resource.lstrip("@").casefold()
+
+
+def _sort_value(token: Token, key: SortKey, now_ts: float, facts: Facts) -> float | str:
+    if key is SortKey.KIND:
+        return kind_rank(facts(token)[0])
+    if key is SortKey.RESOURCE:
+        return resource_rank(facts(token)[1])
     if key is SortKey.URGENCY:
         return _urgency(token.revoked, _expiry_ts(token), now_ts)
     if key is SortKey.EXPIRY:
@@ -230,12 +291,14 @@ def sort_tokens(
     descending: bool = False,
     *,
     now: datetime | None = None,
+    facts: Facts = intrinsic_facts,
 ) -> list[Token]:
     """Tokens sorted by ``key`` (ties keep their order). Ascending: soonest expiry first (never
-    last), name A-Z, oldest first, least recently used first (never used first); urgency as
-    :class:`SortKey` says (at ``now``)."""
+    last), name A-Z, oldest first, least recently used first (never used first), kinds in
+    :class:`TokenKind` order, resources A-Z (not known yet last); urgency as :class:`SortKey`
+    says (at ``now``)."""
     now_ts = (now or datetime.now(UTC)).timestamp()
-    return sorted(tokens, key=lambda t: _sort_value(t, key, now_ts), reverse=descending)
+    return sorted(tokens, key=lambda t: _sort_value(t, key, now_ts, facts), reverse=descending)
 
 
 # --- the compact index ----------------------------------------------------------------------
@@ -269,6 +332,13 @@ class TokenIndex:
         self._shared_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         #: The instant the cached urgency orders were computed for.
         self._urgency_ts: float | None = None
+        #: Kind and resource of a row (see :data:`Facts`); the app's knows the owners.
+        self.facts: Facts = intrinsic_facts
+        #: Their columns, built on first use (a kind sort or filter) and extended as tokens
+        #: arrive; dropped when the facts change (:meth:`refresh_facts`).
+        self._kinds: list[TokenKind | None] | None = None
+        self._kind_ranks: list[float] = []
+        self._resource_ranks: list[str] = []
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -283,8 +353,45 @@ class TokenIndex:
         return None if pos is None else self.tokens[pos]
 
     def clear(self) -> None:
-        """Forget every token."""
+        """Forget every token (the facts function stays)."""
+        facts, version = self.facts, self._version + 1
         TokenIndex.__init__(self)
+        self.facts = facts
+        self._version = version  # never repeats: caches keyed by it stay right
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a token is added or replaced (for caches of derived data)."""
+        return self._version
+
+    def refresh_facts(self, *, affects_view: bool = True) -> None:
+        """The facts changed (owners were looked up): the kind and resource columns are
+        built again when next used. ``affects_view``: a kept selection used them (a kind
+        filter or sort), so it is dropped too."""
+        self._kinds = None
+        self._kind_ranks = []
+        self._resource_ranks = []
+        for name in ("kind", "resource"):
+            for descending in (False, True):
+                self._orders.pop((name, descending), None)
+        if affects_view:
+            self._version += 1
+
+    def _fact_columns(self) -> list[TokenKind | None]:
+        """The kinds by position, the kind and resource sort columns extended to every token."""
+        kinds = self._kinds
+        if kinds is None:
+            kinds = self._kinds = []
+        have = len(kinds)
+        if have < len(self.tokens):
+            facts = self.facts
+            ranks, resources = self._kind_ranks, self._resource_ranks
+            for token in self.tokens[have:]:
+                kind, resource = facts(token)
+                kinds.append(kind)
+                ranks.append(kind_rank(kind))
+                resources.append(resource_rank(resource))
+        return kinds
 
     def extend(self, tokens: Iterable[Token]) -> None:
         """Add tokens (a token already present, by :attr:`Token.key`, is replaced in place)."""
@@ -317,6 +424,11 @@ class TokenIndex:
                 self._created_ts[pos],
                 self._last_used_ts[pos],
             ) = columns
+            if self._kinds is not None and pos < len(self._kinds):
+                kind, resource = self.facts(token)
+                self._kinds[pos] = kind
+                self._kind_ranks[pos] = kind_rank(kind)
+                self._resource_ranks[pos] = resource_rank(resource)
             # A changed row may move anywhere: sort afresh next time (rare: after an action).
             self._orders.clear()
         self._urgency_ts = None
@@ -349,6 +461,9 @@ class TokenIndex:
         )
 
     def _column(self, key: SortKey) -> Sequence[float | str]:
+        if key in (SortKey.KIND, SortKey.RESOURCE):
+            self._fact_columns()
+            return self._kind_ranks if key is SortKey.KIND else self._resource_ranks
         columns: dict[SortKey, Sequence[float | str]] = {
             SortKey.EXPIRY: self._expiry_ord,
             SortKey.NAME: self._names,
@@ -489,6 +604,17 @@ class TokenIndex:
         if client.scope is not None:
             scope = client.scope
             rows = [i for i in rows if scope in tokens[i].scopes]
+        if client.kind is not None:
+            kind, kinds = client.kind, self._fact_columns()
+            rows = [i for i in rows if kinds[i] is kind]
+        if client.expiry_week is not None:
+            revoked, expiry, ordinals = self._revoked, self._expiry_ts, self._expiry_ord
+            first = client.expiry_week.toordinal()
+            rows = [
+                i
+                for i in rows
+                if not revoked[i] and first <= ordinals[i] < first + 7 and expiry[i] > now_ts
+            ]
         rest = TokenFilters(
             search=server.search,
             created_before=server.created_before,

@@ -26,6 +26,8 @@ COMPLETES = {
     "project": "project",
     "group": "group",
     "service-account": "group",
+    "project-deploy": "project",
+    "group-deploy": "group",
 }
 
 

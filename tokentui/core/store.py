@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any, overload
 
 from tokentui.core.expiry import Clock, system_clock
-from tokentui.core.query import ClientFilters, SortKey, TokenIndex
+from tokentui.core.query import ClientFilters, Facts, SortKey, TokenIndex
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import Token
 from tokentui.gitlab.sources import TokenFilters, TokenSource
@@ -120,6 +120,30 @@ class TokenStore:
             self.descending = descending
         self._invalidate()
         self._emit(Change.VIEW)
+
+    # -- facts: kind and resource ---------------------------------------------------------------
+    def set_facts(self, facts: Facts) -> None:
+        """How a row's kind and resource are known (the app's owner lookups)."""
+        self.index.facts = facts
+        self.facts_changed()
+
+    @property
+    def uses_facts(self) -> bool:
+        """Whether the view depends on kinds or resources (a kind filter, a kind/resource sort):
+        then every loaded row's owner is worth looking up, not only the visible ones'."""
+        return (
+            self.sort_key in (SortKey.KIND, SortKey.RESOURCE)
+            or self.client_filters.kind is not None
+        )
+
+    def facts_changed(self) -> None:
+        """Owners were looked up: a view that depends on kinds or resources is derived again
+        (no request); any other is left alone."""
+        uses = self.uses_facts
+        self.index.refresh_facts(affects_view=uses)
+        if uses:
+            self._invalidate()
+            self._emit(Change.VIEW)
 
     def cycle_sort(self) -> SortKey:
         """``s``: the next sort key (ascending)."""

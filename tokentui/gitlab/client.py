@@ -67,6 +67,7 @@ from tokentui.gitlab.responses import (
 )
 from tokentui.gitlab.retry import RetryHook, RetryPolicy, Sleep
 from tokentui.gitlab.sources import (
+    DeployTokens,
     PersonalTokens,
     TokenFilters,
     TokenSource,
@@ -638,9 +639,22 @@ class GitLabClient:
             response = await self._request(
                 "GET", path, params={**params, "page": number, "per_page": per_page}
             )
-            items = _compact(
-                parse_body(TOKEN_LIST, response, what="a list of tokens", base_url=self._base_url)
-            )
+            if isinstance(source, DeployTokens):
+                # Deploy tokens have an entity of their own: shown as rows (Token.key).
+                deploy = parse_body(
+                    _DEPLOY_TOKENS,
+                    response,
+                    what="a list of deploy tokens",
+                    base_url=self._base_url,
+                )
+                rows = [t.as_row(source.resource_type, source.resource_id) for t in deploy]
+                items = _compact(rows)
+            else:
+                items = _compact(
+                    parse_body(
+                        TOKEN_LIST, response, what="a list of tokens", base_url=self._base_url
+                    )
+                )
             info = page_info(response.headers, requested_page=number, requested_per_page=per_page)
             return Page(
                 items=items,
@@ -664,7 +678,10 @@ class GitLabClient:
         return tokens
 
     async def get_token(self, source: TokenSource, token_id: int) -> Token:
-        """One token of ``source``."""
+        """One token of ``source`` (a deploy token as a row: :meth:`DeployToken.as_row`)."""
+        if isinstance(source, DeployTokens):
+            found = await self.get_deploy_token(source.owner, int(token_id))
+            return found.as_row(source.resource_type, source.resource_id)
         return await self._get(source.get_path(int(token_id)), _TOKEN, "a token")
 
     async def get_self_token(self) -> Token:

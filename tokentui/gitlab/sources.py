@@ -14,6 +14,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from tokentui.gitlab import scopes as sc
+from tokentui.gitlab.deploy_tokens import DeployTokenOwner
 from tokentui.gitlab.models import TokenKind
 
 StateFilter = Literal["active", "inactive"]
@@ -301,6 +302,50 @@ class ServiceAccountTokens(TokenSource):
         return CreateRoute(path=self.list_path(), scopes=sc.PERSONAL_SCOPES)
 
 
+@dataclass(frozen=True)
+class DeployTokens(TokenSource):
+    """A project's or group's deploy tokens (``/projects|groups/:id/deploy_tokens``,
+    gitlab-api.md §7.3). Their own table and ids (rows keyed by ``Token.key``); GitLab's list
+    takes no token filter (every filter is applied locally); there is no rotate endpoint, and
+    ``DELETE`` removes the token rather than marking it revoked."""
+
+    resource_type: Literal["project", "group"] = "project"
+    #: Numeric id or full path of the project or group.
+    resource: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", TokenKind.DEPLOY)
+        object.__setattr__(self, "server_filters", frozenset())
+        object.__setattr__(self, "can_rotate", False)
+
+    @property
+    def owner(self) -> DeployTokenOwner:
+        """The project or group, for the client's deploy-token calls."""
+        key: int | str = int(self.resource) if self.resource.isdigit() else self.resource
+        return DeployTokenOwner(self.resource_type, key)
+
+    @property
+    def resource_id(self) -> int | None:
+        """The numeric id, when the source names it by id."""
+        return int(self.resource) if self.resource.isdigit() else None
+
+    @property
+    def label(self) -> str:
+        return f"deploy tokens of {self.resource_type} {self.resource}"
+
+    def list_path(self) -> str:
+        return self.owner.list_path
+
+    def token_path(self, token_id: int | str) -> str:
+        return self.owner.token_path(int(token_id))
+
+    def rotate_path(self, token_id: int | str) -> str:
+        raise ValueError("GitLab has no rotate endpoint for deploy tokens")
+
+    def create_route(self, *, viewer_is_admin: bool) -> CreateRoute | None:
+        return CreateRoute(path=self.list_path(), scopes=sc.DEPLOY_TOKEN_SCOPES)
+
+
 def self_rotate_path(source: TokenSource | None) -> str:
     """Path that rotates the token in use: the resource's for a project/group token."""
     if isinstance(source, _ResourceTokens):
@@ -317,6 +362,8 @@ SOURCE_CHOICES: tuple[str, ...] = (
     "project",
     "group",
     "service-account",
+    "project-deploy",
+    "group-deploy",
 )
 
 
@@ -346,6 +393,11 @@ def resolve_source(
             raise ValueError(f"--{choice} takes a numeric id or a full path like 'team/app'")
         resource = value.strip().strip("/")
         return ProjectTokens(resource=resource) if choice == "project" else GroupTokens(resource)
+    if choice in ("project-deploy", "group-deploy"):
+        flag: Literal["project", "group"] = "project" if choice == "project-deploy" else "group"
+        if not value or not value.strip().strip("/"):
+            raise ValueError(f"--{flag} takes a numeric id or a full path like 'team/app'")
+        return DeployTokens(resource_type=flag, resource=value.strip().strip("/"))
     if choice == "service-account":
         group, sep, user = (value or "").rpartition(":")
         if not sep or not group.strip("/"):

@@ -23,11 +23,19 @@ from tokentui.core.expiry import today as today_of
 from tokentui.core.identify import Identity
 from tokentui.core.identify import identify as identify_value
 from tokentui.core.identify import revoke as revoke_value
-from tokentui.core.operations import Operations, Outcome, Status
+from tokentui.core.operations import (
+    Operations,
+    Outcome,
+    Status,
+    create_deploy_token,
+    revoke_deploy_tokens,
+    successor_request,
+)
 from tokentui.core.query import token_kind
 from tokentui.core.self_rotation import SaveCredential, SelfRotation
 from tokentui.core.session import UsageError
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
+from tokentui.gitlab.deploy_tokens import CreateDeployTokenRequest
 from tokentui.gitlab.errors import (
     GitLabError,
     NotFound,
@@ -36,6 +44,7 @@ from tokentui.gitlab.errors import (
 )
 from tokentui.gitlab.models import Token, TokenKind, User
 from tokentui.gitlab.sources import (
+    DeployTokens,
     GroupTokens,
     ImpersonationTokens,
     PersonalTokens,
@@ -298,18 +307,28 @@ class TokenActions:
         )
 
     def _submit_create(
-        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+        self,
+        wizard: CreateWizard,
+        source: TokenSource,
+        request: CreateTokenRequest | CreateDeployTokenRequest,
     ) -> None:
         self._run(self._create(wizard, source, request), group=GROUP_CREATE, name="Create")
 
     async def _create(
-        self, wizard: CreateWizard, source: TokenSource, request: CreateTokenRequest
+        self,
+        wizard: CreateWizard,
+        source: TokenSource,
+        request: CreateTokenRequest | CreateDeployTokenRequest,
     ) -> None:
         from tokentui.tui.screens.reveal import RevealScreen
 
-        outcome = await self._operations().create(
-            source, request, viewer_is_admin=self.viewer.is_admin
-        )
+        if isinstance(request, CreateDeployTokenRequest):
+            assert isinstance(source, DeployTokens)
+            outcome = await create_deploy_token(self._operations(), source, request)
+        else:
+            outcome = await self._operations().create(
+                source, request, viewer_is_admin=self.viewer.is_admin
+            )
         if outcome.status is Status.UNKNOWN:
             wizard.dismiss(None)
             self._show_verdict(outcome, expires_at=None)
@@ -342,6 +361,9 @@ class TokenActions:
         """``r``: confirm, rotate, then reveal the new value once."""
         from tokentui.tui.screens.confirm import RotateDialog
 
+        if token is not None and token.is_deploy and not token.revoked:
+            self._offer_successor(token)  # GitLab cannot rotate deploy tokens
+            return
         reason = self.rotate_refusal(token)
         if reason:
             self._refuse(reason)
@@ -418,6 +440,48 @@ class TokenActions:
             )
         )
 
+    def _offer_successor(self, token: Token) -> None:
+        """``r`` on a deploy token: say GitLab cannot rotate it and offer a successor (same
+        name, username and scopes, a new expiry); the old one stays until revoked."""
+        from tokentui.tui.screens.successor import SuccessorDialog
+
+        def chosen(answer: tuple[bool, date | None] | None) -> None:
+            if answer is not None:
+                self._run(self._successor(token, answer[1]), group=GROUP_CREATE, name="Successor")
+
+        self.app.push_screen(SuccessorDialog(token, today=today_of(self.app.clock)), chosen)
+
+    async def _successor(self, old: Token, expires_at: date | None) -> None:
+        from tokentui.tui.screens.reveal import RevealScreen
+
+        source = self._deploy_source(old)
+        request = successor_request(old, expires_at)
+        outcome = await create_deploy_token(self._operations(), source, request)
+        if not self._settled(outcome, expires_at=None):
+            return
+        new = outcome.new_token
+        assert new is not None
+        self.app.store.apply_created(new.public())
+        self._select(new.key)
+        self.app.push_screen(
+            RevealScreen(
+                new,
+                heading=f"Created “{clean(new.name)}”, successor of deploy token {old.id}",
+                details=_new_token_details(new),
+                warning=(f"Deploy token {old.id} still works: revoke it (d) once nothing uses it."),
+            )
+        )
+
+    def _deploy_source(self, token: Token) -> DeployTokens:
+        """The deploy-token list ``token`` (a deploy row) belongs to: the current source, or
+        its project's or group's (a list that mixes kinds)."""
+        source = self.source
+        if isinstance(source, DeployTokens):
+            return source
+        if token.resource_type == "group":
+            return DeployTokens(resource_type="group", resource=str(token.resource_id))
+        return DeployTokens(resource_type="project", resource=str(token.resource_id))
+
     def credential_place(self) -> str | None:
         """Where this session's credential is kept, in words (None: unknown or nowhere)."""
         origin = self.app.credential_origin
@@ -471,12 +535,19 @@ class TokenActions:
     async def _revoke(self, token: Token) -> None:
         source = self.source
         assert source is not None
-        # The dialog asked, saying so when it is the token in use: that is the explicit ask.
-        [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
+        if token.is_deploy:
+            deploy = self._deploy_source(token)
+            [outcome] = await revoke_deploy_tokens(self._operations(), deploy, token)
+        else:
+            # The dialog asked, saying so when it is the token in use: the explicit ask.
+            [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
         if not self._settled(outcome, expires_at=None):
             return
         self.app.store.apply_revoked(token.key)
-        self.app.notify(f"Revoked {_quoted(token)}.", title="Revoked", markup=False)
+        done = f"Revoked {_quoted(token)}."
+        if token.is_deploy:
+            done += " GitLab deleted it: it leaves the list at the next reload."
+        self.app.notify(done, title="Revoked", markup=False)
 
     def _settled(self, outcome: Outcome, *, expires_at: date | None) -> bool:
         """True for a done write. A lost answer shows what the read-back found; a refusal by
@@ -603,6 +674,12 @@ class TokenActions:
             elif isinstance(source, GroupTokens):
                 group = await client.get_group(source.resource)
                 source = GroupTokens(resource=group.full_path)
+            elif isinstance(source, DeployTokens):
+                if source.resource_type == "project":
+                    found = (await client.get_project(source.resource)).path_with_namespace
+                else:
+                    found = (await client.get_group(source.resource)).full_path
+                source = DeployTokens(resource_type=source.resource_type, resource=found)
             elif isinstance(source, ImpersonationTokens | PersonalTokens):
                 user_id = source.user_id
                 other = isinstance(source, ImpersonationTokens) or user_id != viewer.id
@@ -708,6 +785,7 @@ class TokenActions:
 
 
 def _not_found_text(choice: str, value: str) -> str:
+    choice = choice.removesuffix("-deploy")
     if choice == "project":
         return (
             f"There is no project {value!r} (or you cannot see it): "
@@ -726,7 +804,10 @@ def _not_found_text(choice: str, value: str) -> str:
 def _new_token_details(new: Token) -> str:
     expires = new.expires_at.isoformat() if new.expires_at else "never"
     scopes = clean(", ".join(new.scopes)) or "none"
-    return f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
+    details = f"Scopes: {scopes} · expires {expires} (00:00 UTC)"
+    if new.username:  # a deploy token: git and the registry log in with both
+        details = f"Username: {clean(new.username)} · {details}"
+    return details
 
 
 def self_rotation_advice(

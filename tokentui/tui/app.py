@@ -129,7 +129,7 @@ class TokenCommands(Provider):
         ("Clear filters", "Clear every filter (esc on the list)", "clear_filters"),
         (
             "Cycle sort",
-            "Sort by urgency (the default), expiry, name, created, last used (s)",
+            "Sort by urgency (the default), expiry, name, created, last used, kind, resource (s)",
             "cycle_sort",
         ),
         ("Reverse sort", "Reverse the sort direction (S)", "reverse_sort"),
@@ -238,6 +238,7 @@ class TokenApp(App[int]):
         self._users_pending: set[object] = set()
         self._users_disabled = False
         self.row_context = RowContext(self.clock, ownership=self.ownership)
+        self.row_context.web_base = lambda: self.client.base_url if self.client else ""
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False

@@ -42,6 +42,42 @@ def _tagged(choice: str) -> Callable[[str], tuple[str, str]]:
     return lambda value: (choice, value)
 
 
+class _ResourceFlag(argparse.Action):
+    """``--project``/``--group``: the access tokens, or with ``--deploy`` (either order) the
+    deploy tokens (``project-deploy``/``group-deploy``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        choice = self.option_strings[0].removeprefix("--")
+        if getattr(namespace, "deploy", False):
+            choice += "-deploy"
+        setattr(namespace, self.dest, (choice, values))
+
+
+class _DeployFlag(argparse.Action):
+    """``--deploy``: turns a ``--project``/``--group`` source into its deploy tokens."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        namespace.deploy = True
+        source = getattr(namespace, "source", None)
+        if source and source[0] in ("project", "group"):
+            namespace.source = (f"{source[0]}-deploy", source[1])
+
+
 def add_source_flags(
     parser: argparse.ArgumentParser,
     *,
@@ -67,11 +103,16 @@ def add_source_flags(
     for choice, metavar, text in (
         ("user", user, "one user's personal tokens (admin)"),
         ("impersonation", user, "a user's impersonation tokens (admin)"),
-        ("project", "ID_OR_PATH", "a project's access tokens"),
-        ("group", "ID_OR_PATH", "a group's access tokens"),
+        ("project", "ID_OR_PATH", "a project's access tokens (with --deploy: its deploy tokens)"),
+        ("group", "ID_OR_PATH", "a group's access tokens (with --deploy: its deploy tokens)"),
         ("service-account", f"GROUP:{user}", "a group service account's tokens"),
     ):
         assert choice in SOURCE_CHOICES
+        if choice in ("project", "group"):
+            exclusive.add_argument(
+                f"--{choice}", dest="source", metavar=metavar, action=_ResourceFlag, help=text
+            )
+            continue
         exclusive.add_argument(
             f"--{choice}",
             dest="source",
@@ -79,6 +120,12 @@ def add_source_flags(
             type=_tagged(choice),
             help=text,
         )
+    group.add_argument(
+        "--deploy",
+        action=_DeployFlag,
+        default=argparse.SUPPRESS,
+        help="with --project or --group: that project's or group's deploy tokens",
+    )
     parser.set_defaults(source=None)
 
 

@@ -23,6 +23,7 @@ from functools import partial
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
 from tokentui.cli.commands import common, rotate_delivery
+from tokentui.cli.commands import deploy as deploy_tokens
 from tokentui.core import self_rotation, session, source_names
 from tokentui.core.delivery import deliver_rotated
 from tokentui.core.expiry import (
@@ -33,7 +34,7 @@ from tokentui.core.expiry import (
     token_state,
 )
 from tokentui.core.expiry import today as utc_today
-from tokentui.core.operations import Operations, Outcome, Status
+from tokentui.core.operations import Operations, Outcome, Status, revoke_deploy_tokens
 from tokentui.core.ownership import Ownership
 from tokentui.core.query import ClientFilters, SortKey, expiring_filters, filter_tokens, sort_tokens
 from tokentui.core.session import UsageError
@@ -42,6 +43,7 @@ from tokentui.gitlab.credential_check import token_in_use
 from tokentui.gitlab.errors import Forbidden, GitLabError, NotFound, Unauthorized
 from tokentui.gitlab.models import NewToken, Token, TokenKind, User
 from tokentui.gitlab.sources import (
+    DeployTokens,
     GroupTokens,
     ImpersonationTokens,
     PersonalTokens,
@@ -61,6 +63,8 @@ SORT_FIELDS: dict[str, SortKey] = {
     "name": SortKey.NAME,
     "created": SortKey.CREATED,
     "last_used": SortKey.LAST_USED,
+    "kind": SortKey.KIND,
+    "resource": SortKey.RESOURCE,
 }
 #: Expiry of a created token when neither ``--expires-at`` nor ``--duration`` is given.
 CREATE_DEFAULT_DAYS = 30
@@ -144,6 +148,9 @@ def _add_expiry_flags(parser: argparse.ArgumentParser, default: str) -> None:
         "--duration",
         metavar="DAYS",
         help="expiry as a duration from today, e.g. 30d, 2w, 1y (at most 365 days)",
+    )
+    group.add_argument(
+        "--no-expiry", action="store_true", help="deploy tokens (--deploy) only: never expires"
     )
 
 
@@ -231,6 +238,12 @@ def _register_create(sub: argparse._SubParsersAction) -> None:
         "owner, or 10/15/20/30/40/50",
     )
     parser.add_argument("--description", metavar="TEXT", help="description (at most 255 chars)")
+    parser.add_argument(
+        "--username",
+        metavar="NAME",
+        help="deploy tokens (--deploy) only: what git and the registry log in as "
+        "(default: GitLab's gitlab+deploy-token-<id>)",
+    )
     common.add_source_flags(parser, default="--mine, your own token")
     _add_output_flags(parser)
     inherit_from_top_level(parser)
@@ -351,7 +364,7 @@ async def _list(args: argparse.Namespace) -> int:
         # place them 100 at a time (tokentui/core/ownership.py), not one lookup per owner.
         owners = await resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
     if sort is not None:
-        rows = sort_tokens(rows, sort, args.reverse, now=now)
+        rows = sort_tokens(rows, sort, args.reverse, now=now, facts=owners.facts)
     elif args.reverse:
         rows.reverse()
     _print_tokens(args, rows, now, source.kind, owners)
@@ -590,6 +603,12 @@ def _profile_default(connection: session.Connection) -> str | None:
 def check_source(args: argparse.Namespace) -> None:
     """Refuse a malformed ``--user``/``--project``/... before any request (a username is
     well formed: :func:`with_ids` looks it up once the client is open)."""
+    deploy = deploy_tokens.is_deploy(args)
+    if getattr(args, "deploy", False) and not deploy:
+        raise UsageError("--deploy goes with --project or --group (their deploy tokens)")
+    for flag in ("no_expiry", "username"):
+        if getattr(args, flag, None) and not deploy:
+            raise UsageError(f"--{flag.replace('_', '-')} applies to deploy tokens (--deploy)")
     _item_source(argparse.Namespace(source=source_names.check_syntax(args.source)))
 
 
@@ -690,6 +709,8 @@ def run_create(args: argparse.Namespace) -> int:
 
 async def _create(args: argparse.Namespace) -> int:
     check_source(args)
+    if deploy_tokens.is_deploy(args):
+        return await deploy_tokens.create(args)
     choice = (args.source or ("mine", None))[0]
     kind = _choice_kind(choice)
     name = av.token_name(args.name)
@@ -776,8 +797,12 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 async def _rotate(args: argparse.Namespace) -> int:
     token_id = av.token_id(args.token_id)
-    expires_at = av.new_expiry(args.expires_at, args.duration, utc_today(_now()), default_days=None)
     check_source(args)
+    if deploy_tokens.is_deploy(args):
+        if token_id == av.SELF:
+            raise UsageError("a deploy token is never the token tokentui uses: give its id")
+        return await deploy_tokens.rotate(args, int(token_id))
+    expires_at = av.new_expiry(args.expires_at, args.duration, utc_today(_now()), default_days=None)
     connection = common.connect(args)
     extra: dict[str, object] = {}
     target = None if token_id == av.SELF else int(token_id)
@@ -944,7 +969,8 @@ async def _revoke(args: argparse.Namespace) -> int:
             )
             return common.EXIT_OK
         if ask:
-            current = None if token_id == av.SELF else await token_in_use(client)
+            # A deploy token is never tokentui's credential (and its ids are its own).
+            current = None if token_id == av.SELF or token.is_deploy else await token_in_use(client)
             in_use = token_id == av.SELF or (current is not None and current.id == token.id)
             if not _confirm(token, in_use):
                 print("tokentui: not revoked", file=sys.stderr)
@@ -953,13 +979,19 @@ async def _revoke(args: argparse.Namespace) -> int:
         operations = _operations(client)
         if token_id == av.SELF:
             outcome = await operations.revoke_in_use(source, old=token)
+        elif isinstance(source, DeployTokens):
+            [outcome] = await revoke_deploy_tokens(operations, source, token)
         else:
             [outcome] = await operations.revoke(source, token, allow_in_use=True)
         _new_or_raise(outcome)
         if outcome.status is Status.UNKNOWN:
             return _report_outcome_lost(outcome)
     what = "the token in use," if token_id == av.SELF else "token"
+    if token.is_deploy:
+        what = "deploy token"
     print(f"tokentui: revoked {what} {token.id} '{escape(token.name)}'", file=sys.stderr)
+    if token.is_deploy:
+        print("tokentui: GitLab deletes a revoked deploy token: it is gone", file=sys.stderr)
     return common.EXIT_OK
 
 

@@ -6,7 +6,22 @@ See docs/operations.md. No Textual import.
 """
 
 from tokentui.core.operations.batch import DEFAULT_CONCURRENCY, Operations
+from tokentui.core.operations.deploy import (
+    create_deploy_token,
+    revoke_deploy_tokens,
+    successor_request,
+)
 from tokentui.core.operations.results import BatchResult, Outcome, Status
 from tokentui.core.operations.targets import Target
 
-__all__ = ["DEFAULT_CONCURRENCY", "BatchResult", "Operations", "Outcome", "Status", "Target"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "BatchResult",
+    "Operations",
+    "Outcome",
+    "Status",
+    "Target",
+    "create_deploy_token",
+    "revoke_deploy_tokens",
+    "successor_request",
+]

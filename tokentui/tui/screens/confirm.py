@@ -375,6 +375,8 @@ class RevokeDialog(_SafeDialog, _TokenDialog):
             yield Static(Text(f"Revoke “{clean(token.name)}”?"), classes="dialog-title")
             yield self.facts()
             warning = "Anything using this token fails from now on. This cannot be undone."
+            if token.is_deploy:
+                warning += " GitLab deletes a revoked deploy token: it leaves the list."
             if recent := recent_use_text(token, self.now, "make sure nothing still needs it"):
                 warning += f" {recent}"
             if self.in_use:

@@ -27,14 +27,17 @@ from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, S
 from textual.widgets.option_list import Option
 
 from tokentui.gitlab.client import CreateTokenRequest
+from tokentui.gitlab.deploy_tokens import CreateDeployTokenRequest, create_body
 from tokentui.gitlab.errors import GitLabError, ValidationFailed
 from tokentui.gitlab.scopes import (
     ACCESS_LEVELS,
     DEFAULT_ACCESS_LEVEL,
+    DEPLOY_TOKEN_SCOPES,
+    MAX_DEPLOY_USERNAME_LENGTH,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
 )
-from tokentui.gitlab.sources import CreateRoute, PersonalTokens, TokenSource
+from tokentui.gitlab.sources import CreateRoute, DeployTokens, PersonalTokens, TokenSource
 from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.screens.confirm import DESTROY_KEY, ConfirmDialog, dialog_footer
 from tokentui.tui.widgets.expiry_picker import ExpiryPicker
@@ -44,7 +47,7 @@ from tokentui.tui.widgets.scope_picker import ScopePicker
 ALL_STEPS: tuple[str, ...] = ("target", "name", "scopes", "expiry", "access", "review")
 
 #: The wizard's text fields besides the target user (prefilled with the viewer's id).
-FREE_TEXT = ("name", "description")
+FREE_TEXT = ("name", "description", "username")
 
 STEP_TITLES = {
     "target": "Owner",
@@ -129,7 +132,9 @@ class DiscardDialog(ConfirmDialog):
 
 
 #: Called with the wizard, the chosen source and the request when the user confirms.
-SubmitCreate = Callable[["CreateWizard", TokenSource, CreateTokenRequest], None]
+SubmitCreate = Callable[
+    ["CreateWizard", TokenSource, CreateTokenRequest | CreateDeployTokenRequest], None
+]
 
 
 class CreateWizard(ModalScreen[None]):
@@ -171,6 +176,9 @@ class CreateWizard(ModalScreen[None]):
         if route is None:
             raise ValueError(f"cannot create tokens in {source.label}")
         self.target = WizardTarget(source, route)
+        #: A deploy token: an optional username instead of a description, "never" as an
+        #: expiry, no access level (gitlab-api.md §7.3).
+        self.deploy = isinstance(source, DeployTokens)
         self.steps: tuple[str, ...] = tuple(
             s
             for s in ALL_STEPS
@@ -202,11 +210,20 @@ class CreateWizard(ModalScreen[None]):
                 with Vertical(id="step-name", classes="step"):
                     yield Label("Name (required)")
                     yield Input(placeholder="e.g. ci-deploy", id="name", max_length=MAX_NAME_LENGTH)
-                    yield Label("Description (optional)")
+                    yield Label("Description (optional)", id="description-label")
                     yield Input(
                         placeholder="what uses it, who to ask",
                         id="description",
                         max_length=MAX_DESCRIPTION_LENGTH,
+                    )
+                    yield Label(
+                        "Username (optional; GitLab's default: gitlab+deploy-token-<id>)",
+                        id="username-label",
+                    )
+                    yield Input(
+                        placeholder="what git and the registry log in as, e.g. ci-pull",
+                        id="username",
+                        max_length=MAX_DEPLOY_USERNAME_LENGTH,
                     )
                     yield Static("", id="error-name", classes="step-error")
                 with Vertical(id="step-scopes", classes="step"):
@@ -219,10 +236,13 @@ class CreateWizard(ModalScreen[None]):
                     yield Static("", id="error-scopes", classes="step-error")
                 with Vertical(id="step-expiry", classes="step"):
                     yield Static(
-                        "The token stops working at 00:00 UTC on this date (at most 365 days).",
+                        "The token stops working at 00:00 UTC on this date (at most 365 days)"
+                        + (", or never." if self.deploy else "."),
                         classes="step-hint",
                     )
-                    yield ExpiryPicker(self.today, default_days=30, id="expiry")
+                    yield ExpiryPicker(
+                        self.today, default_days=30, allow_never=self.deploy, id="expiry"
+                    )
                     yield Static("", id="error-expiry", classes="step-error")
                 with Vertical(id="step-access", classes="step"):
                     yield Static(
@@ -249,6 +269,10 @@ class CreateWizard(ModalScreen[None]):
         yield dialog_footer()
 
     def on_mount(self) -> None:
+        for widget_id in ("description-label", "description"):
+            self.query_one(f"#{widget_id}").display = not self.deploy
+        for widget_id in ("username-label", "username"):
+            self.query_one(f"#{widget_id}").display = self.deploy
         levels = self.target.route.access_levels or ()
         if levels:
             default = DEFAULT_ACCESS_LEVEL if DEFAULT_ACCESS_LEVEL in levels else levels[-1]
@@ -351,7 +375,7 @@ class CreateWizard(ModalScreen[None]):
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "name":
-            self.query_one("#description", Input).focus()
+            self.query_one("#username" if self.deploy else "#description", Input).focus()
         else:
             self.action_next()
 
@@ -409,9 +433,16 @@ class CreateWizard(ModalScreen[None]):
         option_id = option_list.get_option_at_index(option_list.highlighted).id or ""
         return int(option_id.removeprefix("level-"))
 
-    def build_request(self) -> CreateTokenRequest:
+    def build_request(self) -> CreateTokenRequest | CreateDeployTokenRequest:
         """The request as typed (call after :meth:`validate_step` passed for every step)."""
         expires_at, _ = self.query_one(ExpiryPicker).chosen()
+        if self.deploy:
+            return CreateDeployTokenRequest(
+                name=self.query_one("#name", Input).value.strip(),
+                scopes=self.query_one(ScopePicker).chosen(),
+                expires_at=expires_at,
+                username=self.query_one("#username", Input).value.strip() or None,
+            )
         description = self.query_one("#description", Input).value.strip()
         return CreateTokenRequest(
             name=self.query_one("#name", Input).value.strip(),
@@ -434,6 +465,14 @@ class CreateWizard(ModalScreen[None]):
                 return "a name is required: say what the token is for, e.g. ci-deploy"
             if len(name) > MAX_NAME_LENGTH:
                 return f"the name is longer than {MAX_NAME_LENGTH} characters"
+            username = self.query_one("#username", Input).value.strip()
+            if self.deploy and username:
+                try:  # GitLab's username rule, checked where the API layer keeps it
+                    create_body(
+                        CreateDeployTokenRequest(name, DEPLOY_TOKEN_SCOPES[:1], None, username)
+                    )
+                except ValueError as err:
+                    return str(err)
             return None
         if step == "scopes":
             if not self.query_one(ScopePicker).chosen():
@@ -459,12 +498,18 @@ class CreateWizard(ModalScreen[None]):
             where = f"personal tokens of {self.describe_user(target.source.user_id)}"
         rows: list[tuple[str, str]] = [("Where", where)]
         rows.append(("Name", request.name or "—"))
-        rows.append(("Description", request.description or "—"))
+        if isinstance(request, CreateDeployTokenRequest):
+            rows.append(("Username", request.username or "GitLab's default"))
+        else:
+            rows.append(("Description", request.description or "—"))
         rows.append(("Scopes", ", ".join(request.scopes) or "—"))
-        if request.expires_at is not None:
-            days = (request.expires_at - self.today).days
-            rows.append(("Expires", f"{request.expires_at.isoformat()} (in {days} days)"))
-        if request.access_level is not None:
+        expires = request.expires_at
+        if isinstance(expires, date):
+            days = (expires - self.today).days
+            rows.append(("Expires", f"{expires.isoformat()} (in {days} days)"))
+        elif isinstance(request, CreateDeployTokenRequest):
+            rows.append(("Expires", "never"))
+        if isinstance(request, CreateTokenRequest) and request.access_level is not None:
             level = request.access_level
             rows.append(("Access level", f"{ACCESS_LEVELS.get(level, level)} ({level})"))
         text = Text()

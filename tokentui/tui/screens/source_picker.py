@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 from tokentui.core.source_search import Suggestion, account_label, wants_completion
 from tokentui.gitlab.models import ServiceAccount
 from tokentui.gitlab.sources import (
+    DeployTokens,
     GroupTokens,
     ImpersonationTokens,
     PersonalTokens,
@@ -52,6 +53,14 @@ CHOICES: tuple[tuple[str, str, bool, bool, str], ...] = (
     ),
     ("project", "A project's access tokens", True, False, "Project path or id, e.g. platform/api"),
     ("group", "A group's access tokens", True, False, "Group path or id, e.g. platform"),
+    (
+        "project-deploy",
+        "A project's deploy tokens",
+        True,
+        False,
+        "Project path or id, e.g. platform/api",
+    ),
+    ("group-deploy", "A group's deploy tokens", True, False, "Group path or id, e.g. platform"),
     (
         "service-account",
         "A group service account's tokens",
@@ -85,6 +94,8 @@ def choice_of(source: TokenSource | None) -> tuple[str | None, str]:
         return "group", source.resource
     if isinstance(source, ServiceAccountTokens):
         return "service-account", f"{source.group}:{source.user_id}"
+    if isinstance(source, DeployTokens):
+        return f"{source.resource_type}-deploy", source.resource
     return None, ""
 
 

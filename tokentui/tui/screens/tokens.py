@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import ClassVar, Protocol
 
 from rich.text import Text
@@ -24,7 +26,9 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tokentui.core.expiry import Band, Clock, band
+from tokentui.core.browser import Opener, browser_opener
+from tokentui.core.expiry import Band, Clock, band, today
+from tokentui.core.horizon import Horizon, horizon
 from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
@@ -33,6 +37,7 @@ from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenD
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
 from tokentui.tui.widgets.footer import Footer
+from tokentui.tui.widgets.horizon import HorizonChart
 from tokentui.tui.widgets.token_table import TokenTable
 
 #: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
@@ -151,6 +156,12 @@ class TokensScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
         Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
         Binding("i", "identify", "Identify a value", show=False, id="tokens.identify"),
+        Binding("o", "open_settings", "Open page", show=False, id="tokens.open_settings"),
+        Binding("H", "toggle_horizon", "Horizon", show=False, id="tokens.horizon"),
+        Binding(
+            "left_square_bracket", "week(-1)", "Previous week", show=False, id="tokens.week_back"
+        ),
+        Binding("right_square_bracket", "week(1)", "Next week", show=False, id="tokens.week_on"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
@@ -159,7 +170,8 @@ class TokensScreen(Screen[None]):
     HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("tab, shift+tab", "Next / previous: the list, then each filter"),
         ("enter, space, →, ←", "On a filter choice: next / previous value"),
-        ("esc", "On the list: clear every filter; in a filter: clear it, back"),
+        ("esc", "On the list: clear every filter (and the week); in a filter: clear it, back"),
+        ("[, ]", "With the horizon shown (H): list the tokens of the previous / next week"),
         ("^p", "Command palette: every action, sorts, profiles"),
     )
 
@@ -177,11 +189,20 @@ class TokensScreen(Screen[None]):
         self._unsubscribe: Callable[[], None] | None = None
         #: Tokens of each source in its last load without server filters (for the count).
         self._source_totals: dict[object, int] = {}
+        #: The horizon (``H``): computed when the tokens or the day change, not per repaint.
+        self._horizon: Horizon | None = None
+        self._horizon_key: tuple[int, date] | None = None
+        #: The horizon week the list is filtered to (its first expiry date).
+        self._week: date | None = None
+        #: Finds the browser ``o`` opens a page in (None: show and copy the URL). Tests
+        #: replace it; no real browser is started in a test.
+        self.find_browser: Callable[[], Opener | None] = browser_opener
 
     def compose(self) -> ComposeResult:
         host = self.host
         yield Static(id="header")
         yield FilterBar(host.clock, id="filters")
+        yield HorizonChart(id="horizon")
         yield TokenTable(host.row_context, empty_text=self._empty_text, id="table")
         yield TokenDetail(host.row_context, id="detail")
         yield Footer()
@@ -197,6 +218,8 @@ class TokensScreen(Screen[None]):
         host.associations_changed.subscribe(
             self, lambda _: self._associations_changed(), immediate=True
         )
+        ownership = host.row_context.ownership
+        host.store.set_facts(lambda token: ownership.facts(token, host.store.source))
         self.set_interval(1.0, self.tick, name="countdown")
         self.table.focus()
         self.refresh_rows()
@@ -229,6 +252,11 @@ class TokensScreen(Screen[None]):
         return self.query_one("#detail", TokenDetail)
 
     @property
+    def horizon_chart(self) -> HorizonChart:
+        """The horizon chart (hidden until ``H``)."""
+        return self.query_one("#horizon", HorizonChart)
+
+    @property
     def filter_bar(self) -> FilterBar:
         """The filter bar."""
         return self.query_one("#filters", FilterBar)
@@ -249,6 +277,8 @@ class TokensScreen(Screen[None]):
 
     def _facts_changed(self) -> None:
         if self.is_alive():
+            # A kind filter or a kind/resource sort re-derives the view (no request).
+            self.host.store.facts_changed()
             self.table.refresh_visible()
             self.detail.refresh_time()
 
@@ -292,11 +322,68 @@ class TokensScreen(Screen[None]):
         host.row_context.source = host.store.source
         self.table.set_rows(host.store.view_sequence())
         self.refresh_header()
+        self._update_horizon()
         self.detail.show(self.table.cursor_token)
         if names and not self._typing:
-            host.want_user_names(self.table.visible_tokens())
+            self._want_owners()
         cost = time.perf_counter() - started
         self._repaint_interval = min(MAX_REPAINT_INTERVAL, max(PAGE_REPAINT_INTERVAL, 8 * cost))
+
+    # -- horizon -------------------------------------------------------------------------------
+    def _update_horizon(self) -> None:
+        """Recompute the horizon when the loaded tokens (or the day) changed, if it is shown."""
+        chart = self.horizon_chart
+        if not chart.has_class("-shown"):
+            return
+        index = self.host.store.index
+        day = today(self.host.clock)
+        key = (index.version, day)
+        if key != self._horizon_key:
+            self._horizon_key = key
+            self._horizon = horizon(index.tokens, day)
+        selected = self._horizon.week_of(self._week) if self._horizon is not None else None
+        chart.show(self._horizon, selected)
+
+    def action_toggle_horizon(self) -> None:
+        """``H``: show or hide the horizon chart (a chosen week stays a filter)."""
+        chart = self.horizon_chart
+        chart.toggle_class("-shown")
+        self._update_horizon()
+        self.refresh_bindings()
+
+    def action_week(self, step: int) -> None:
+        """``[``/``]``: filter the list to the previous / next week of the horizon."""
+        found = self._horizon
+        if found is None or not found.weeks:
+            return
+        current = found.week_of(self._week)
+        if current is None:
+            index = 0 if step > 0 else len(found.weeks) - 1
+        else:
+            index = max(0, min(len(found.weeks) - 1, current + step))
+        self.set_week(found.weeks[index].start)
+
+    def set_week(self, start: date | None) -> None:
+        """Filter the list to the active tokens expiring in the week from ``start`` (None:
+        no week)."""
+        self._week = start
+        store = self.host.store
+        store.set_client_filters(replace(store.client_filters, expiry_week=start))
+        self._update_horizon()
+        self.refresh_bindings()
+        if start is not None:
+            end = start + timedelta(days=6)
+            self.notify(
+                f"Tokens expiring {start.isoformat()} to {end.isoformat()} (esc clears).",
+                timeout=3,
+            )
+
+    def _want_owners(self) -> None:
+        """Look up the owners of the visible rows, or of every loaded row when the view is
+        sorted or filtered by kind or resource (their order depends on each one's kind)."""
+        store = self.host.store
+        wanted = store.index.tokens if store.uses_facts else self.table.visible_tokens()
+        self.host.want_user_names(wanted)
 
     def refresh_header(self) -> None:
         """Instance, viewer, source, marker, load progress, sort."""
@@ -378,7 +465,7 @@ class TokensScreen(Screen[None]):
         """Clock tick: repaint visible countdowns (every second only when they show seconds)."""
         self._ticks += 1
         # Rows scrolled or resized into view get their owners' names (cheap when known).
-        self.host.want_user_names(self.table.visible_tokens())
+        self._want_owners()
         slow_tick = self._ticks % SLOW_TICKS == 0
         bands = self.table.visible_bands()
         # Repaint when a countdown shows seconds, when a row changed band (it expired), or
@@ -427,10 +514,12 @@ class TokensScreen(Screen[None]):
         # Keystrokes repaint only; the owners' names of the new rows follow on the next tick.
         self._typing = True
         try:
-            store.set_client_filters(event.client)
+            store.set_client_filters(replace(event.client, expiry_week=self._week))
         finally:
             self._typing = False
         store.set_server_filters(event.server)
+        if store.uses_facts:
+            self._want_owners()  # a kind filter: every row's kind, not only the visible ones'
         self.refresh_bindings()  # esc clears filters only when one is set
 
     @on(FilterBar.Leave)
@@ -471,23 +560,58 @@ class TokensScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filters":
             # esc means something only when a filter is set (the header says so then).
-            return self.filter_bar.is_set if self.is_alive() else False
+            if not self.is_alive():
+                return False
+            return self.filter_bar.is_set or self._week is not None
+        if action == "week":
+            return self.is_alive() and self.horizon_chart.has_class("-shown")
         return True
 
     def action_clear_filters(self) -> None:
         """``esc`` on the list: clear every filter; the cursor stays in the list."""
         self.filter_bar.clear_all()
+        if self._week is not None:
+            self.set_week(None)
         self.set_focus(self.table)
 
     def action_cycle_sort(self) -> None:
         # The header says the sort; no notification to stack up while cycling.
         self.host.store.cycle_sort()
+        if self.host.store.uses_facts:
+            self._want_owners()
 
     def action_reverse_sort(self) -> None:
         self.host.store.reverse_sort()
 
     def action_reload(self) -> None:
         self.host.reload()
+
+    def action_open_settings(self) -> None:
+        """``o``: the token's settings page in a browser; where there is none (over SSH), the
+        URL in a small dialog, copied to the terminal's clipboard (OSC 52)."""
+        token = self._selected()
+        if token is None:
+            return
+        location = self.host.row_context.location(token)
+        url = location.url
+        if url is None:
+            self.notify(
+                "The page of this token is not known yet (its owner is being looked up).",
+                severity="warning",
+                timeout=4,
+            )
+            return
+        opener = self.find_browser()
+        if opener is not None and opener(url):
+            self.notify(f"Opened {clean(url)} in the browser.", markup=False, timeout=4)
+            return
+        from tokentui.tui.screens.url_dialog import UrlDialog
+
+        self.app.copy_to_clipboard(url)
+        reason = "No browser here (an SSH session, or no display)."
+        if opener is not None:
+            reason = "The browser did not open."
+        self.app.push_screen(UrlDialog(location.where, url, reason=reason))
 
     def action_copy_name(self) -> None:
         if (token := self._selected()) is not None:

@@ -63,6 +63,14 @@ def render_detail(
     grid.add_row("id", Text(str(token.id)))
     grid.add_row("kind", Text(ctx.kind_label(token)))
     grid.add_row("owner", Text(ctx.owner(token) or "-"))
+    if token.username:
+        grid.add_row("username", Text(clean(token.username)))
+    location = ctx.location(token)
+    grid.add_row("lives in", Text(clean(location.where)))
+    if location.url:
+        grid.add_row("settings", Text.assemble(clean(location.url), ("  (o opens)", "dim")))
+    else:
+        grid.add_row("settings", Text("looking up…", style="dim"))
     if token.description:
         grid.add_row("description", Text(clean(token.description)))
     grid.add_row("state", Text(state, style=_STATE_STYLE[state]))
@@ -73,7 +81,10 @@ def render_detail(
     grid.add_row(
         "countdown", Text(format_countdown(token, now), style=_BAND_STYLE[band(token, now).value])
     )
-    grid.add_row("created", _when(token.created_at, now))
+    if token.created_at is None and token.is_deploy:
+        grid.add_row("created", Text("not known (GitLab does not say for deploy tokens)", "dim"))
+    else:
+        grid.add_row("created", _when(token.created_at, now))
     last_used = _when(token.last_used_at, now)
     if token.last_used_ips:
         last_used.append(" · from " + ", ".join(clean(ip) for ip in token.last_used_ips))

@@ -23,6 +23,7 @@ from tokentui.gitlab.scopes import MAX_LIFETIME_DAYS
 
 CUSTOM = "custom"
 SAME = "same"
+NEVER = "never"
 
 
 def preset_label(days: int, today: date, width: int = 10) -> Text:
@@ -47,6 +48,7 @@ class ExpiryPicker(Vertical):
         allow_custom: bool = True,
         same_lifetime: int | None = None,
         lifetime_capped: bool = False,
+        allow_never: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="expiry-picker")
@@ -56,6 +58,8 @@ class ExpiryPicker(Vertical):
         #: Days of "same lifetime as now" (offered first, and the default), or None.
         self.same_lifetime = same_lifetime
         self.lifetime_capped = lifetime_capped
+        #: Offer "never" (deploy tokens may have no expiry): :meth:`chosen` gives no date.
+        self.allow_never = allow_never
         self._presets = tuple(EXPIRY_PRESET_DAYS)
         if default_days not in self._presets:
             self._presets = tuple(sorted({*self._presets, default_days}))
@@ -63,6 +67,8 @@ class ExpiryPicker(Vertical):
     def _option_ids(self) -> list[str]:
         ids = [SAME] if self.same_lifetime is not None else []
         ids += [f"days-{d}" for d in self._presets]
+        if self.allow_never:
+            ids.append(NEVER)
         if self.allow_custom:
             ids.append(CUSTOM)
         return ids
@@ -78,6 +84,8 @@ class ExpiryPicker(Vertical):
         options += [
             Option(preset_label(d, self.today, width), id=f"days-{d}") for d in self._presets
         ]
+        if self.allow_never:
+            options.append(Option("never (no expiry)", id=NEVER))
         if self.allow_custom:
             options.append(Option("a date of my choice (type it)", id=CUSTOM))
         option_list = OptionList(*options, id="expiry-options", classes="expiry-options")
@@ -135,6 +143,8 @@ class ExpiryPicker(Vertical):
         option_id = self._highlighted_id()
         if option_id is None:
             return None, "pick an expiry"
+        if option_id == NEVER:
+            return None, None
         if option_id == CUSTOM:
             text = self.date_box.value
             if not text.strip():

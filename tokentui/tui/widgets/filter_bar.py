@@ -1,4 +1,5 @@
-"""The filter bar: name text, state, revoked, expiring within, created and last-used ranges.
+"""The filter bar: name text, state, revoked, kind, expiring within, scope, created and
+last-used ranges.
 
 The bar wraps to the terminal: on a wide one the name box and the choices share a line; on a
 narrower one the name box gets a line of its own, then the choices and the date ranges split
@@ -29,8 +30,10 @@ from textual.widgets import Input, Label
 
 from tokentui.core.expiry import Clock, expiry_instant, parse_date, today
 from tokentui.core.query import ClientFilters, expiring_filters
+from tokentui.gitlab.models import TokenKind
 from tokentui.gitlab.scopes import PERSONAL_SCOPES, SCOPE_ABBREVIATIONS
 from tokentui.gitlab.sources import TokenFilters
+from tokentui.tui.widgets.token_table import KIND_SHORT
 
 #: Longest custom "expiring within" window, in days.
 MAX_WINDOW_DAYS = 3650
@@ -168,6 +171,11 @@ class FilterBar(Vertical):
                         [("any", None), ("no", False), ("yes", True)],
                         id="filter-revoked",
                     )
+                    yield CycleField(
+                        "kind",
+                        [("any", None), *((KIND_SHORT[k], k) for k in TokenKind)],
+                        id="filter-kind",
+                    )
                 with Horizontal(id="filter-choices-b", classes="filter-group"):
                     yield CycleField(
                         "expiring",
@@ -300,7 +308,8 @@ class FilterBar(Vertical):
         server = _merge(_merge(TokenFilters(state=state, revoked=revoked), window_part), date_part)
         self._show_errors()
         scope = self.query_one("#filter-scope", CycleField).value
-        client = ClientFilters(text=text, expiring_within_days=window_days, scope=scope)
+        kind = self.query_one("#filter-kind", CycleField).value
+        client = ClientFilters(text=text, expiring_within_days=window_days, scope=scope, kind=kind)
         if server != self._server or client != self._client:
             self._server, self._client = server, client
             self.post_message(self.Changed(server, client))

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tokentui.core.expiry import Band, Clock, band, format_ago, format_countdown, token_state
+from tokentui.core.locations import Location, token_location
 from tokentui.core.ownership import Ownership
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
@@ -43,6 +44,7 @@ KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PROJECT: "project",
     TokenKind.GROUP: "group",
     TokenKind.SERVICE_ACCOUNT: "svc acct",
+    TokenKind.DEPLOY: "deploy",
 }
 
 #: Marks the token tokentui itself is using.
@@ -76,14 +78,25 @@ class RowContext:
     ownership: Ownership = field(default_factory=Ownership)
     user_names: InitVar[Mapping[int, str] | None] = None
 
+    #: The instance's web URL (the app's client's), for the tokens' settings pages.
+    web_base: Callable[[], str] = field(default=lambda: "")
+
     def __post_init__(self, user_names: Mapping[int, str] | None) -> None:
         if user_names:
             self.ownership.usernames.update(user_names)
+
+    def location(self, token: Token) -> Location:
+        """Where ``token`` lives and its settings page (:mod:`tokentui.core.locations`)."""
+        return token_location(self.ownership, token, self.source, self.web_base())
 
     def kind(self, token: Token) -> TokenKind | None:
         """The token's kind in this source; None while its owner is not known
         (:mod:`tokentui.core.ownership`)."""
         return self.ownership.kind(token, self.source)
+
+    def facts(self, token: Token) -> tuple[TokenKind | None, str | None]:
+        """Kind and resource of ``token`` (the store's index sorts and filters by them)."""
+        return self.ownership.facts(token, self.source)
 
     def kind_label(self, token: Token, *, short: bool = False) -> str:
         """The kind in words; ``…`` (``looking up…``) while pending, ``?`` when unknown."""
