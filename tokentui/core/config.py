@@ -14,6 +14,12 @@ it, which the tests use). It never holds a token: see :mod:`tokentui.core.creden
     storage = "keyring"                      # where the token is: keyring | file
     user = "alice"                           # who logged in (display only)
 
+    [hygiene]                                # thresholds of the findings (docs/hygiene.md)
+    unused_days = 90
+    broad_scope_days = 90
+    cliff_tokens = 5
+    broad_scopes = ["api", "sudo", "admin_mode", "write_repository", "write_registry"]
+
 No Textual import here: the scripting CLI uses this module.
 """
 
@@ -31,6 +37,7 @@ from urllib.parse import urlsplit
 import platformdirs
 import tomli_w
 
+from tokentui.core.hygiene import HygieneConfig, hygiene_config
 from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
@@ -275,6 +282,8 @@ class Settings:
     profiles: dict[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     path: Path = field(default_factory=config_path)
+    #: The hygiene findings' thresholds (``[hygiene]``; defaults when the file has none).
+    hygiene: HygieneConfig = field(default_factory=HygieneConfig)
 
     def default(self) -> Profile | None:
         """The default profile: the named one, else the only one, else None."""
@@ -320,6 +329,9 @@ class Settings:
         if self.default_profile:
             doc["default_profile"] = self.default_profile
         doc["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
+        hygiene = self.hygiene.to_toml()
+        if hygiene:
+            doc["hygiene"] = hygiene
         return doc
 
     def save(self) -> None:
@@ -375,4 +387,8 @@ def load_settings(path: Path | None = None) -> Settings:
             f"default_profile {default!r} in {where} names no profile "
             f"(configured: {', '.join(sorted(profiles)) or 'none'})"
         )
-    return Settings(profiles=profiles, default_profile=default, path=path)
+    try:
+        hygiene = hygiene_config(doc.get("hygiene", {}), where=where)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return Settings(profiles=profiles, default_profile=default, path=path, hygiene=hygiene)
