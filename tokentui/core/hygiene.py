@@ -412,9 +412,13 @@ class Assessor:
         if finding is Finding.BROAD_SCOPES:
             broad = ", ".join(s for s in token.scopes if s in config.broad_scopes)
             life = _lifetime_days(token, today)
-            span = "never expires" if life is None else f"lives {life} days"
+            span = (
+                "never expires"
+                if life is None
+                else f"lives {life} days (more than {config.broad_scope_days})"
+            )
             return (
-                f"It holds {broad} and {span} (more than {config.broad_scope_days}): a leak "
+                f"It holds {broad} and {span}: a leak "
                 "gives write access for long. Recreate it with narrower scopes, or "
                 + ("give it an earlier expiry." if deploy else "rotate it to an earlier expiry.")
             )
