@@ -222,3 +222,21 @@ def test_a_bad_threshold_is_refused_naming_the_file_and_the_key(config_home, tex
         config.load_settings()
     assert message in str(caught.value)
     assert f"[hygiene] in {path}" in str(caught.value)
+
+
+async def test_the_store_filters_by_a_finding_and_follows_its_changes(frozen_sim):
+    from tokentui.core.expiry import FrozenClock
+    from tokentui.core.query import ClientFilters
+    from tokentui.core.store import TokenStore
+
+    ids = seed_findings(frozen_sim)
+    async with GitLabClient(frozen_sim.url, frozen_sim.admin_token, sleep=instant_sleep) as client:
+        store = TokenStore(client, FrozenClock(FROZEN_NOW), source=PersonalTokens(user_id=CAROL))
+        await store.load()
+        store.set_client_filters(ClientFilters(finding=Finding.EXPIRED))
+        assert [t.id for t in store.view] == [ids["expired"]]
+        assert not store.client_filters.is_empty
+        store.apply_revoked(ids["expired"])  # revoked: no longer a finding
+        assert store.view == []
+        store.set_client_filters(ClientFilters(finding=Finding.CLIFF, text="cliff-3"))
+        assert [t.name for t in store.view] == ["cliff-3"]

@@ -25,6 +25,7 @@ has none. See docs/hygiene.md.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -251,6 +252,12 @@ def _token_bits(token: Token, day: _Day) -> int:
     return bits
 
 
+def _count(days: Counter[date], token: Token, bits: int, step: int) -> None:
+    """Count ``token`` in (``step`` 1) or out of (-1) the active tokens' expiry days."""
+    if token.expires_at is not None and not bits & _EXPIRED and not token.revoked:
+        days[token.expires_at] += step
+
+
 def _findings(bits: int) -> tuple[Finding, ...]:
     return tuple(f for f in FINDINGS if bits & _BIT[f])
 
@@ -269,54 +276,67 @@ class Assessor:
 
     ``of(token)`` answers for one row (the Flags column, the detail pane); ``keep(tokens,
     positions, finding)`` filters positions of a list by one finding (the TUI's ``f``).
-    The per-token part is kept by position and recomputed only for a token that is new or
-    replaced (compared by identity) or when the UTC day or the thresholds change; the cliffs
-    only when the list changed. The owner's state is read when asked (it arrives lazily).
+    :meth:`refresh` keeps the per-token part by position and recomputes it only for a token
+    that is new or replaced (compared by identity), or for all when the UTC day or the
+    thresholds change; the expiry days are counted as tokens come and go, so a page of a long
+    load costs its own tokens only. The owner's state is read when asked (it arrives lazily).
     """
 
     def __init__(self, config: HygieneConfig | None = None, owner_state: OwnerState | None = None):
         self.config = config or HygieneConfig()
         self.owner_state: OwnerState = owner_state or (lambda token: None)
+        self._reset()
+
+    def _reset(self) -> None:
         self._tokens: list[Token] = []
         self._bits: list[int] = []
+        #: Position of each refreshed token by :attr:`Token.key`.
+        self._where: dict[int, int] = {}
         self._day: date | None = None
-        self._cliff_source: list[Token] | None = None
-        self._cliff_count = -1
-        self._cliff_tokens: tuple[Token, ...] = ()
+        self._version: object = None
+        #: Active tokens expiring on each day (the cliffs' input).
+        self._days: Counter[date] = Counter()
         self._cliffs: dict[date, int] = {}
         #: Which refreshed positions are on a cliff (built when the cliff filter asks).
         self._cliff_bits: bytearray | None = None
 
     def set_config(self, config: HygieneConfig) -> None:
-        """New thresholds: everything is computed again when next asked."""
+        """New thresholds: everything is computed again at the next :meth:`refresh`."""
         self.config = config
-        self._tokens, self._bits, self._cliff_count = [], [], -1
+        self._reset()
 
     # -- the list ------------------------------------------------------------------------------
-    def refresh(self, tokens: Sequence[Token], now: datetime) -> None:
-        """Bring the per-token findings and the cliffs up to date with ``tokens`` (positions
-        stable, as :class:`~tokentui.core.query.TokenIndex` keeps them) at ``now``."""
-        day = now.date()
+    def refresh(self, tokens: Sequence[Token], now: datetime, *, version: object = None) -> None:
+        """Bring the findings up to date with ``tokens`` (positions stable, as
+        :class:`~tokentui.core.query.TokenIndex` keeps them) at ``now``. ``version``: the
+        list's change counter, if it has one; the same version on the same day is a no-op."""
+        day = now.astimezone(UTC).date()
+        if version is not None and version == self._version and day == self._day:
+            return
         if day != self._day or len(tokens) < len(self._tokens):
-            self._day, self._tokens, self._bits = day, [], []
-        known, bits, config = self._tokens, self._bits, self.config
-        rules = _Day(config, now)
-        changed = len(tokens) != len(known)
+            self._reset()
+            self._day = day
+        self._version = version
+        known, bits, where, days = self._tokens, self._bits, self._where, self._days
+        rules = _Day(self.config, now)
+        changed = False
         for i in range(len(known)):
             token = tokens[i]
             if token is not known[i]:
-                known[i] = token
-                bits[i] = _token_bits(token, rules)
+                _count(days, known[i], bits[i], -1)
+                where.pop(known[i].key, None)
+                known[i], bits[i], where[token.key] = token, _token_bits(token, rules), i
+                _count(days, token, bits[i], 1)
                 changed = True
-        for token in tokens[len(known) :]:
+        for i in range(len(known), len(tokens)):
+            token = tokens[i]
             known.append(token)
             bits.append(_token_bits(token, rules))
-        if changed or self._cliff_count < 0:
-            self._cliffs = cliffs.expiry_cliffs(
-                (t for i, t in enumerate(known) if not bits[i] & _EXPIRED and not t.revoked),
-                min_tokens=config.cliff_tokens,
-            )
-            self._cliff_count = len(known)
+            where[token.key] = i
+            _count(days, token, bits[i], 1)
+            changed = True
+        if changed or self._version is None:
+            self._cliffs = cliffs.cliff_days(days, min_tokens=self.config.cliff_tokens)
             self._cliff_bits = None
 
     @property
@@ -325,10 +345,11 @@ class Assessor:
         return self._cliffs
 
     def _bits_of(self, token: Token, now: datetime, position: int | None = None) -> int:
+        if position is None:
+            position = self._where.get(token.key)
+        bits = None
         if position is not None and position < len(self._tokens):
             bits = self._bits[position] if self._tokens[position] is token else None
-        else:
-            bits = None
         if bits is None:
             bits = token_bits(token, self.config, now)
         active = bits & _BIT[Finding.EXPIRED] == 0 and not token.revoked
@@ -339,15 +360,16 @@ class Assessor:
         return bits
 
     def of(self, token: Token, now: datetime, position: int | None = None) -> tuple[Finding, ...]:
-        """The findings of ``token`` (``position``: its place in the refreshed list, to reuse
-        what was computed), in :data:`FINDINGS` order."""
+        """The findings of ``token``, in :data:`FINDINGS` order: what :meth:`refresh` computed
+        when it is that list's token (``position``, else found by key), else computed now."""
         return _findings(self._bits_of(token, now, position))
 
     def keep(
         self, tokens: Sequence[Token], positions: Iterable[int], finding: Finding, now: datetime
     ) -> list[int]:
-        """The ``positions`` (of ``tokens``) whose token has ``finding``, order kept."""
-        self.refresh(tokens, now)
+        """The ``positions`` (of ``tokens``) whose token has ``finding``, order kept (after a
+        :meth:`refresh` of the same list and version, nothing is computed again)."""
+        self.refresh(tokens, now, version=self._version)
         bits = self._bits
         if finding is Finding.CLIFF:
             on_cliff = self._cliff_bits

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 
 from tokentui.core.expiry import expiry_instant
+from tokentui.core.hygiene import Finding
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.sources import TokenFilters
 
@@ -27,17 +28,25 @@ class ClientFilters:
     ``text``: case-insensitive substring of the name. ``expiring_within_days``: active tokens
     (not revoked, not yet expired) expiring in under that many days; a revoked token cannot
     break anything when its date comes, so it never "expires within" a window, although
-    GitLab's ``expires_before`` keeps it. ``scope``: holds that scope.
+    GitLab's ``expires_before`` keeps it. ``scope``: holds that scope. ``finding``: has that
+    hygiene finding (:mod:`tokentui.core.hygiene`); it needs the whole list and the owners, so
+    the store applies it (:class:`~tokentui.core.store.TokenStore`), not :func:`matches`.
     """
 
     text: str = ""
     expiring_within_days: int | None = None
     scope: str | None = None
+    finding: Finding | None = None
 
     @property
     def is_empty(self) -> bool:
         """True when nothing is filtered."""
-        return not self.text.strip() and self.expiring_within_days is None and self.scope is None
+        return (
+            not self.text.strip()
+            and self.expiring_within_days is None
+            and self.scope is None
+            and self.finding is None
+        )
 
 
 class SortKey(Enum):
@@ -283,8 +292,16 @@ class TokenIndex:
         return None if pos is None else self.tokens[pos]
 
     def clear(self) -> None:
-        """Forget every token."""
+        """Forget every token (the version keeps counting: a new list is a new version)."""
+        version = self._version
         TokenIndex.__init__(self)
+        self._version = version + 1
+
+    @property
+    def version(self) -> int:
+        """Bumped on every change of the tokens (what is derived from them is kept until it
+        changes: the filter memo, the hygiene findings)."""
+        return self._version
 
     def extend(self, tokens: Iterable[Token]) -> None:
         """Add tokens (a token already present, by :attr:`Token.key`, is replaced in place)."""

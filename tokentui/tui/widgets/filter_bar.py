@@ -1,4 +1,5 @@
-"""The filter bar: name text, state, revoked, expiring within, created and last-used ranges.
+"""The filter bar: name text, state, revoked, expiring within, created and last-used ranges,
+and the hygiene finding picked with ``f`` (shown only while it filters).
 
 The bar wraps to the terminal: on a wide one the name box and the choices share a line; on a
 narrower one the name box gets a line of its own, then the choices and the date ranges split
@@ -28,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from tokentui.core.expiry import Clock, expiry_instant, parse_date, today
+from tokentui.core.hygiene import Finding
 from tokentui.core.query import ClientFilters, expiring_filters
 from tokentui.gitlab.scopes import PERSONAL_SCOPES, SCOPE_ABBREVIATIONS
 from tokentui.gitlab.sources import TokenFilters
@@ -150,6 +152,8 @@ class FilterBar(Vertical):
         self._server = TokenFilters()
         self._client = ClientFilters()
         self._shown_error = ""
+        #: The hygiene finding the list is filtered by (``f``), if any.
+        self._finding: Finding | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-top"):
@@ -198,11 +202,14 @@ class FilterBar(Vertical):
                 yield Label("used", classes="filter-label")
                 yield DateField("from", id="used-from")
                 yield DateField("to", id="used-to")
+            # Shown only while a finding filters (``f``): the bar's lines are unchanged else.
+            yield Label("", id="filter-finding")
         yield Label("", id="filter-message")
 
     def on_mount(self) -> None:
         self.query_one("#filter-days").display = False
         self.query_one("#filter-message").display = False
+        self.query_one("#filter-finding").display = False
 
     # -- wrapping to the terminal ----------------------------------------------------------
     def on_resize(self) -> None:
@@ -218,6 +225,9 @@ class FilterBar(Vertical):
         choices_b = _row_width(self.query_one("#filter-choices-b"))
         created = _row_width(self.query_one("#filter-created"))
         used = _row_width(self.query_one("#filter-used"))
+        finding = self.query_one("#filter-finding")
+        if finding.display:
+            used += _cells(finding)
         name = NAME_MIN_WIDTH + _row_width(self.query_one("#filter-name-row"), skip="filter-text")
         choices = choices_a + choices_b
         self.set_class(name + choices > width, "-stacked")
@@ -300,7 +310,9 @@ class FilterBar(Vertical):
         server = _merge(_merge(TokenFilters(state=state, revoked=revoked), window_part), date_part)
         self._show_errors()
         scope = self.query_one("#filter-scope", CycleField).value
-        client = ClientFilters(text=text, expiring_within_days=window_days, scope=scope)
+        client = ClientFilters(
+            text=text, expiring_within_days=window_days, scope=scope, finding=self._finding
+        )
         if server != self._server or client != self._client:
             self._server, self._client = server, client
             self.post_message(self.Changed(server, client))
@@ -386,7 +398,7 @@ class FilterBar(Vertical):
     @property
     def is_set(self) -> bool:
         """Whether any field filters (a typed value, a choice other than the first)."""
-        if any(field.value for field in self.query(Input)):
+        if any(field.value for field in self.query(Input)) or self._finding is not None:
             return True
         return any(field.index for field in self.query(CycleField))
 
@@ -399,7 +411,29 @@ class FilterBar(Vertical):
             for cycle in self.query(CycleField):
                 cycle.index = 0
         self.errors.clear()
+        self._show_finding(None)
         self._collect(dates=True)
+
+    @property
+    def finding(self) -> Finding | None:
+        """The hygiene finding the list is filtered by, if any."""
+        return self._finding
+
+    def set_finding(self, finding: Finding | None) -> None:
+        """Filter by ``finding`` (None: by none); the bar shows it until cleared."""
+        self._show_finding(finding)
+        self._collect(dates=False)
+
+    def _show_finding(self, finding: Finding | None) -> None:
+        self._finding = finding
+        label = self.query_one("#filter-finding", Label)
+        if finding is not None:
+            text = Text.assemble(("finding ", "dim"), f"{finding.flag} {finding.label}")
+            label.update(text)
+            label.styles.width = text.cell_len + 2  # + the padding of the stylesheet
+        if label.display != (finding is not None):
+            label.display = finding is not None
+            self.arrange_for(self.content_size.width)
 
     def focus_text(self) -> None:
         """Focus the name filter (``/``) at once: keys typed right after ``/`` (a paste, a
@@ -418,6 +452,13 @@ def _row_width(row: Widget, *, skip: str = "") -> int:
         cells = int(width.value) if width is not None and width.is_cells else 0
         total += cells + styles.margin.width
     return total
+
+
+def _cells(widget: Widget) -> int:
+    """Cells a widget with a fixed width takes, margins included."""
+    width = widget.styles.width
+    cells = int(width.value) if width is not None and width.is_cells else 0
+    return cells + widget.styles.margin.width
 
 
 def _end_of_day(day: date) -> datetime:
