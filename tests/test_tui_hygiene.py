@@ -20,6 +20,7 @@ from tokentui.gitlab.client import GitLabClient
 from tokentui.tui.app import TokenApp, make_app
 from tokentui.tui.screens.finding_picker import FindingPicker
 from tokentui.tui.widgets.detail import TokenDetail
+from tokentui.tui.widgets.filter_bar import FilterBar
 from tokentui.tui.widgets.token_table import TokenTable
 
 TODAY = FROZEN_NOW.date()
@@ -125,8 +126,9 @@ async def test_f_filters_by_a_finding_shown_in_the_bar_and_esc_clears_it(frozen_
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, FindingPicker))
         await wait_for(pilot, lambda: shown_names(app) == {"stale"})
-        label = app.screen.query_one("#filter-finding", Label)
+        label = app.screen.query_one("#filter-finding", Label)  # beside the dates at 120
         assert label.display and "unused" in str(label.render())
+        assert not app.screen.query_one("#filter-finding-line").display
         assert "(esc clears)" in str(app.screen.query_one("#header").render())
         assert app.store.client_filters.finding is Finding.UNUSED
         await pilot.press("escape")
@@ -162,3 +164,19 @@ async def test_the_thresholds_are_the_apps_and_a_blocked_owner_shows_once_known(
         # Carol's owner lookup (the admin's "all" list) told who is blocked.
         await wait_for(pilot, lambda: Finding.OWNER_BLOCKED in assessor.of(stale, now))
         assert Finding.UNUSED not in assessor.of(stale, now)  # 200 days < 500
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_finding_too_wide_for_the_dates_line_gets_its_own(frozen_sim, app_factory, size):
+    seed(frozen_sim)
+    app = app_factory()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        bar = app.screen.query_one(FilterBar)
+        bar.set_finding(Finding.BROAD_SCOPES)
+        await wait_for(pilot, lambda: shown_names(app) == {"forever"})
+        line = app.screen.query_one("#filter-finding-line", Label)
+        assert line.display and not app.screen.query_one("#filter-finding").display
+        assert app.screen.region.contains_region(line.region)
+        assert "broad scopes" in str(line.render())
+        assert table(app).region.height >= 4

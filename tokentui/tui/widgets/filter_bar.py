@@ -202,14 +202,17 @@ class FilterBar(Vertical):
                 yield Label("used", classes="filter-label")
                 yield DateField("from", id="used-from")
                 yield DateField("to", id="used-to")
-            # Shown only while a finding filters (``f``): the bar's lines are unchanged else.
-            yield Label("", id="filter-finding")
+            # Shown only while a finding filters (``f``): beside the dates when it fits, else
+            # on a line of its own (below); the bar's lines are unchanged without one.
+            yield Label("", id="filter-finding", classes="filter-finding")
+        yield Label("", id="filter-finding-line", classes="filter-finding")
         yield Label("", id="filter-message")
 
     def on_mount(self) -> None:
         self.query_one("#filter-days").display = False
         self.query_one("#filter-message").display = False
         self.query_one("#filter-finding").display = False
+        self.query_one("#filter-finding-line").display = False
 
     # -- wrapping to the terminal ----------------------------------------------------------
     def on_resize(self) -> None:
@@ -225,9 +228,11 @@ class FilterBar(Vertical):
         choices_b = _row_width(self.query_one("#filter-choices-b"))
         created = _row_width(self.query_one("#filter-created"))
         used = _row_width(self.query_one("#filter-used"))
-        finding = self.query_one("#filter-finding")
-        if finding.display:
-            used += _cells(finding)
+        inline = self.query_one("#filter-finding")
+        line = self.query_one("#filter-finding-line")
+        fits = created + used + _cells(inline) <= width
+        inline.display = self._finding is not None and fits
+        line.display = self._finding is not None and not fits
         name = NAME_MIN_WIDTH + _row_width(self.query_one("#filter-name-row"), skip="filter-text")
         choices = choices_a + choices_b
         self.set_class(name + choices > width, "-stacked")
@@ -426,14 +431,12 @@ class FilterBar(Vertical):
 
     def _show_finding(self, finding: Finding | None) -> None:
         self._finding = finding
-        label = self.query_one("#filter-finding", Label)
         if finding is not None:
             text = Text.assemble(("finding ", "dim"), f"{finding.flag} {finding.label}")
-            label.update(text)
-            label.styles.width = text.cell_len + 2  # + the padding of the stylesheet
-        if label.display != (finding is not None):
-            label.display = finding is not None
-            self.arrange_for(self.content_size.width)
+            for label in self.query(".filter-finding").results(Label):
+                label.update(text)
+                label.styles.width = text.cell_len + 2  # + the padding of the stylesheet
+        self.arrange_for(self.content_size.width)
 
     def focus_text(self) -> None:
         """Focus the name filter (``/``) at once: keys typed right after ``/`` (a paste, a
