@@ -282,16 +282,24 @@ class Assessor:
     load costs its own tokens only. The owner's state is read when asked (it arrives lazily).
     """
 
-    def __init__(self, config: HygieneConfig | None = None, owner_state: OwnerState | None = None):
+    def __init__(
+        self,
+        config: HygieneConfig | None = None,
+        owner_state: OwnerState | None = None,
+        *,
+        position_of: Callable[[int], int | None] | None = None,
+    ):
         self.config = config or HygieneConfig()
         self.owner_state: OwnerState = owner_state or (lambda token: None)
+        #: Where a token (by :attr:`Token.key`) sits in the refreshed list, when the list's
+        #: owner can say (``TokenIndex.position``): :meth:`of` then reuses what was computed.
+        self.position_of = position_of
         self._reset()
 
     def _reset(self) -> None:
         self._tokens: list[Token] = []
-        self._bits: list[int] = []
-        #: Position of each refreshed token by :attr:`Token.key`.
-        self._where: dict[int, int] = {}
+        #: The token-and-clock findings by position, one byte each (100,000 tokens: 100 kB).
+        self._bits = bytearray()
         self._day: date | None = None
         self._version: object = None
         #: Active tokens expiring on each day (the cliffs' input).
@@ -317,22 +325,20 @@ class Assessor:
             self._reset()
             self._day = day
         self._version = version
-        known, bits, where, days = self._tokens, self._bits, self._where, self._days
+        known, bits, days = self._tokens, self._bits, self._days
         rules = _Day(self.config, now)
         changed = False
         for i in range(len(known)):
             token = tokens[i]
             if token is not known[i]:
                 _count(days, known[i], bits[i], -1)
-                where.pop(known[i].key, None)
-                known[i], bits[i], where[token.key] = token, _token_bits(token, rules), i
+                known[i], bits[i] = token, _token_bits(token, rules)
                 _count(days, token, bits[i], 1)
                 changed = True
         for i in range(len(known), len(tokens)):
             token = tokens[i]
             known.append(token)
             bits.append(_token_bits(token, rules))
-            where[token.key] = i
             _count(days, token, bits[i], 1)
             changed = True
         if changed or self._version is None:
@@ -345,8 +351,8 @@ class Assessor:
         return self._cliffs
 
     def _bits_of(self, token: Token, now: datetime, position: int | None = None) -> int:
-        if position is None:
-            position = self._where.get(token.key)
+        if position is None and self.position_of is not None:
+            position = self.position_of(token.key)
         bits = None
         if position is not None and position < len(self._tokens):
             bits = self._bits[position] if self._tokens[position] is token else None
@@ -361,7 +367,8 @@ class Assessor:
 
     def of(self, token: Token, now: datetime, position: int | None = None) -> tuple[Finding, ...]:
         """The findings of ``token``, in :data:`FINDINGS` order: what :meth:`refresh` computed
-        when it is that list's token (``position``, else found by key), else computed now."""
+        when it is that list's token (at ``position``, else :attr:`position_of`), else
+        computed now."""
         return _findings(self._bits_of(token, now, position))
 
     def keep(

@@ -84,7 +84,7 @@ class TokenStore:
         self._view_rows: list[int] | None = None
         #: The hygiene findings of the loaded tokens (thresholds and owners' states are the
         #: app's to set: ``hygiene.set_config``, ``hygiene.owner_state``).
-        self.hygiene = Assessor()
+        self.hygiene = Assessor(position_of=self.index.position)
 
     # -- listening ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
