@@ -143,6 +143,16 @@ SCENES: tuple[Scene, ...] = (
     Scene("rotate", "Rotate: last use, the warning, the new expiry", [keys("r")]),
     Scene("revoke", "Revoke: what goes away, confirm or cancel", [keys("d")]),
     Scene("help", "Help: every binding of the screen", [keys("question_mark")]),
+    Scene(
+        "findings-picker",
+        "Hygiene findings: f filters by one, with how many tokens have each",
+        [keys("f")],
+    ),
+    Scene(
+        "findings",
+        "Filtered by a finding (broad scopes): the Flags column, the detail pane says what to do",
+        [keys("f", "down", "down", "down", "down", "enter")],
+    ),
 )
 
 
