@@ -148,6 +148,16 @@ SCENES: tuple[Scene, ...] = (
         "The horizon (H): active tokens expiring per week for 13 weeks, cliffs marked; ] lists a week",
         [keys("H"), keys("right_square_bracket", "right_square_bracket")],
     ),
+    Scene(
+        "findings-picker",
+        "Hygiene findings: f filters by one, with how many tokens have each",
+        [keys("f")],
+    ),
+    Scene(
+        "findings",
+        "Filtered by a finding (broad scopes): the Flags column, the detail pane says what to do",
+        [keys("f", "down", "down", "down", "down", "enter")],
+    ),
 )
 
 

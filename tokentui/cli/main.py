@@ -26,6 +26,7 @@ SCREEN_FPS = 120
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (top level runs the TUI)."""
     from tokentui.cli.commands import (
+        audit,
         auth,
         check,
         deliver,
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, check, export, digest, identify, deliver, auth, simulate):
+    for module in (tokens, check, export, audit, digest, identify, deliver, auth, simulate):
         module.register(sub)
     return parser
 
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             raise session.UsageError(
                 "--demo works with the TUI and with list, show, create, rotate, revoke, "
-                f"expiring, check and export, not with '{args.command}': the demo has no "
+                f"expiring, check, export and audit, not with '{args.command}': the demo has no "
                 "profiles or stored credentials ('tokentui simulate' serves the simulator "
                 "over HTTP)"
             )

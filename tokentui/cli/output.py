@@ -228,13 +228,16 @@ def _csv_cell(value: Any) -> str:
     return neutralise_cell(escape(str(value)))
 
 
-def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    """CSV with a header row (:data:`FIELDS`); lists are space-separated in one cell; control
-    characters are escaped and formula-like cells neutralised (``--json`` keeps exact text)."""
+def write_csv(
+    records: Iterable[dict[str, Any]], out: TextIO, fields: Sequence[str] = FIELDS
+) -> None:
+    """CSV with a header row (``fields``, the token's :data:`FIELDS` by default); lists are
+    space-separated in one cell; control characters are escaped and formula-like cells
+    neutralised (``--json`` keeps exact text)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
+    writer.writerow(fields)
     for record in records:
-        writer.writerow([_csv_cell(record.get(key)) for key in FIELDS])
+        writer.writerow([_csv_cell(record.get(key)) for key in fields])
 
 
 # --- terminal text ----------------------------------------------------------------------------

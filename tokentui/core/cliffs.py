@@ -14,7 +14,7 @@ median, unlike the mean, is not raised by the cliffs themselves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from statistics import median_low
 
@@ -49,9 +49,21 @@ def expiry_cliffs(
     >>> expiry_cliffs(tokens)
     {datetime.date(2027, 5, 1): 6}
     """
-    days = expiry_days(tokens)
-    if not days:
+    return cliff_days(expiry_days(tokens), min_tokens=min_tokens, factor=factor)
+
+
+def cliff_days(
+    days: Mapping[date, int],
+    *,
+    min_tokens: int = DEFAULT_MIN_TOKENS,
+    factor: float = DEFAULT_FACTOR,
+) -> dict[date, int]:
+    """The cliff days among ``days`` (active tokens expiring on each date, as
+    :func:`expiry_days` counts them; days counting 0 are ignored), for a caller that keeps the
+    counts up to date itself (the hygiene findings, as pages arrive)."""
+    counts = {day: n for day, n in days.items() if n > 0}
+    if not counts:
         return {}
-    typical = median_low(days.values()) if len(days) > 1 else 0
+    typical = median_low(counts.values()) if len(counts) > 1 else 0
     floor = max(min_tokens, factor * typical)
-    return {day: n for day, n in sorted(days.items()) if n >= floor}
+    return {day: n for day, n in sorted(counts.items()) if n >= floor}

@@ -14,6 +14,12 @@ it, which the tests use). It never holds a token: see :mod:`tokentui.core.creden
     storage = "keyring"                      # where the token is: keyring | file
     user = "alice"                           # who logged in (display only)
 
+    [hygiene]                                # thresholds of the findings (docs/hygiene.md)
+    unused_days = 90
+    broad_scope_days = 90
+    cliff_tokens = 5
+    broad_scopes = ["api", "sudo", "admin_mode", "write_repository", "write_registry"]
+
     [[deliveries]]                           # where a rotated value goes (tokentui deliver)
     url = "https://gitlab.example.com"
     token_id = 57
@@ -38,6 +44,7 @@ from urllib.parse import urlsplit
 import platformdirs
 import tomli_w
 
+from tokentui.core.hygiene import HygieneConfig, hygiene_config
 from tokentui.gitlab.connection import TLSOptions
 from tokentui.gitlab.sources import SOURCE_CHOICES
 
@@ -344,6 +351,8 @@ class Settings:
     path: Path = field(default_factory=config_path)
     #: Delivery targets of rotated values (``tokentui deliver``), at most one per token.
     deliveries: list[DeliveryTarget] = field(default_factory=list)
+    #: The hygiene findings' thresholds (``[hygiene]``; defaults when the file has none).
+    hygiene: HygieneConfig = field(default_factory=HygieneConfig)
 
     def default(self) -> Profile | None:
         """The default profile: the named one, else the only one, else None."""
@@ -410,6 +419,9 @@ class Settings:
         doc["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
         if self.deliveries:
             doc["deliveries"] = [d.to_toml() for d in self.deliveries]
+        hygiene = self.hygiene.to_toml()
+        if hygiene:
+            doc["hygiene"] = hygiene
         return doc
 
     def save(self) -> None:
@@ -469,4 +481,14 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(entries, list):
         raise ConfigError(f"'deliveries' in {where} must be [[deliveries]] tables")
     deliveries = [DeliveryTarget.from_toml(entry, where=where) for entry in entries]
-    return Settings(profiles=profiles, default_profile=default, path=path, deliveries=deliveries)
+    try:
+        hygiene = hygiene_config(doc.get("hygiene", {}), where=where)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return Settings(
+        profiles=profiles,
+        default_profile=default,
+        path=path,
+        deliveries=deliveries,
+        hygiene=hygiene,
+    )

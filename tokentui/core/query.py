@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 
 from tokentui.core.expiry import expiry_instant
+from tokentui.core.hygiene import Finding
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.sources import TokenFilters
 
@@ -30,6 +31,9 @@ class ClientFilters:
     GitLab's ``expires_before`` keeps it. ``scope``: holds that scope. ``kind``: of that kind
     (a row whose kind is not known yet does not match). ``expiry_week``: active tokens expiring
     in the seven days from that date (a week of the horizon, :mod:`tokentui.core.horizon`).
+    ``finding``: has that hygiene finding (:mod:`tokentui.core.hygiene`); it needs the whole
+    list and the owners, so the store applies it (:class:`~tokentui.core.store.TokenStore`),
+    not :func:`matches`.
     """
 
     text: str = ""
@@ -37,6 +41,7 @@ class ClientFilters:
     scope: str | None = None
     kind: TokenKind | None = None
     expiry_week: date | None = None
+    finding: Finding | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -47,6 +52,7 @@ class ClientFilters:
             and self.scope is None
             and self.kind is None
             and self.expiry_week is None
+            and self.finding is None
         )
 
 
@@ -361,7 +367,8 @@ class TokenIndex:
 
     @property
     def version(self) -> int:
-        """Changes whenever a token is added or replaced (for caches of derived data)."""
+        """Changes whenever a token is added or replaced, or the facts change (for caches of
+        derived data: the filter memo, the hygiene findings)."""
         return self._version
 
     def refresh_facts(self, *, affects_view: bool = True) -> None:

@@ -20,6 +20,7 @@ from enum import Enum
 from typing import Any, overload
 
 from tokentui.core.expiry import Clock, system_clock
+from tokentui.core.hygiene import Assessor
 from tokentui.core.query import ClientFilters, Facts, SortKey, TokenIndex
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import Token
@@ -81,6 +82,9 @@ class TokenStore:
         self._listeners: list[Listener] = []
         self._view: list[Token] | None = None
         self._view_rows: list[int] | None = None
+        #: The hygiene findings of the loaded tokens (thresholds and owners' states are the
+        #: app's to set: ``hygiene.set_config``, ``hygiene.owner_state``).
+        self.hygiene = Assessor(position_of=self.index.position)
 
     # -- listening ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -259,13 +263,16 @@ class TokenStore:
     def view_rows(self) -> list[int]:
         """Positions in ``index`` of the view's tokens, in view order."""
         if self._view_rows is None:
-            self._view_rows = self.index.select(
-                self.server_filters,
-                self.client_filters,
-                self.clock(),
-                self.sort_key,
-                self.descending,
+            now = self.clock()
+            rows = self.index.select(
+                self.server_filters, self.client_filters, now, self.sort_key, self.descending
             )
+            # The findings follow the list (once per change of it, not per paint or key).
+            tokens = self.index.tokens
+            self.hygiene.refresh(tokens, now, version=self.index.version)
+            if self.client_filters.finding is not None:
+                rows = self.hygiene.keep(tokens, rows, self.client_filters.finding, now)
+            self._view_rows = rows
         return self._view_rows
 
     def refilter(self) -> None:

@@ -49,6 +49,7 @@ from tokentui.gitlab.sources import (
     ImpersonationTokens,
     PersonalTokens,
     ProjectTokens,
+    ServiceAccountTokens,
     TokenSource,
     resolve_source,
 )
@@ -256,8 +257,69 @@ class TokenActions:
             return f"{_quoted(token)} is already revoked."
         return None
 
+    def recreate_target(self, token: Token | None) -> tuple[TokenSource | None, str | None]:
+        """Where ``c`` would recreate ``token`` (the source it belongs to), or why it cannot:
+        only an expired or revoked token is recreated (an active one is rotated), and the
+        wizard makes access tokens only."""
+        if token is None:
+            return None, NO_SELECTION
+        scopes = clean(", ".join(token.scopes)) or "none"
+        if token.is_deploy:
+            return None, (
+                f"{_quoted(token)} is a deploy token: the create wizard makes access tokens "
+                "only. Create its replacement in GitLab (Settings > Repository > Deploy "
+                f"tokens) with username {clean(token.username or '-')!r} and scopes {scopes}."
+            )
+        state = token_state(token, self.app.clock())
+        if state == "active":
+            return None, (
+                f"{_quoted(token)} is active: rotate it with r instead (same settings, a new "
+                "value, the old one revoked). c recreates expired or revoked tokens."
+            )
+        source = self._home_source(token)
+        if source is None:
+            return None, (
+                f"tokentui does not know yet which list {_quoted(token)} belongs to (its owner "
+                "is being looked up): try again in a moment, or pick its source with t."
+            )
+        viewer = self.viewer
+        if source.create_route(viewer_is_admin=viewer.is_admin) is None:
+            return None, (
+                f"tokentui cannot create tokens in {clean(source.label)} for you: "
+                "GitLab lets only an administrator create a token for another user."
+            )
+        return source, None
+
+    def _home_source(self, token: Token) -> TokenSource | None:
+        """The list ``token`` belongs to: the one shown, unless that is every user's tokens
+        (then the token's owner's, by its kind)."""
+        source = self.source
+        if source is not None and not (
+            isinstance(source, PersonalTokens) and source.user_id is None
+        ):
+            return source
+        resource = self.app.row_context.ownership.resource(token, source)
+        kind = self.app.row_context.kind(token)
+        if kind is TokenKind.PROJECT and resource is not None:
+            return ProjectTokens(resource=resource.path or str(resource.id))
+        if kind is TokenKind.GROUP and resource is not None:
+            return GroupTokens(resource=resource.path or str(resource.id))
+        if token.user_id is None:
+            return None
+        if kind is TokenKind.IMPERSONATION:
+            return ImpersonationTokens(user_id=token.user_id)
+        if kind is TokenKind.PERSONAL:
+            return PersonalTokens(user_id=token.user_id, mine=token.user_id == self.viewer.id)
+        if kind is TokenKind.SERVICE_ACCOUNT:
+            info = self.app.row_context.ownership.owner(token.user_id)
+            group = info.user.provisioned_by_group_id if info and info.user else None
+            if group is not None:
+                return ServiceAccountTokens(group=str(group), user_id=token.user_id)
+        return None
+
     def refusal(self, action: str, token: Token | None = None) -> str | None:
-        """Why ``action`` (``new_token``, ``rotate``, ``revoke``) cannot apply now, or None.
+        """Why ``action`` (``new_token``, ``rotate``, ``revoke``, ``recreate``) cannot apply
+        now, or None.
 
         For the app's ``check_action`` and the command palette; other actions always apply.
         """
@@ -267,6 +329,8 @@ class TokenActions:
             return self.rotate_refusal(token)
         if action == "revoke":
             return self.revoke_refusal(token)
+        if action == "recreate":
+            return self.recreate_target(token)[1]
         return None
 
     def _refuse(self, reason: str) -> None:
@@ -303,6 +367,48 @@ class TokenActions:
                 on_submit=self._submit_create,
                 ask_user=self._asks_for_user(source),
                 describe_user=self.user_label,
+            )
+        )
+
+    def recreate(self, token: Token | None) -> None:
+        """``c``: the create wizard for ``token``'s source, filled with its name, description,
+        scopes and access level (the expiry is the wizard's default); GitLab cannot rotate an
+        expired or revoked token, so this is how one comes back."""
+        from tokentui.tui.screens.create import CreateWizard, WizardPrefill
+
+        source, reason = self.recreate_target(token)
+        if reason or source is None or token is None:
+            self._refuse(reason or NO_SELECTION)
+            return
+        viewer = self.viewer
+        route = source.create_route(viewer_is_admin=viewer.is_admin)
+        assert route is not None  # recreate_target checked it
+        dropped = [s for s in token.scopes if s not in route.scopes]
+        if dropped:
+            self.app.notify(
+                f"GitLab's API cannot create {', '.join(clean(s) for s in dropped)} here; "
+                "the wizard leaves them out (its scopes step says where they can be made).",
+                title="Recreate",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self.app.push_screen(
+            CreateWizard(
+                source=source,
+                viewer_id=viewer.id,
+                viewer_is_admin=viewer.is_admin,
+                today=today_of(self.app.clock),
+                base_url=self.app.client.base_url,
+                on_submit=self._submit_create,
+                describe_user=self.user_label,
+                prefill=WizardPrefill(
+                    name=token.name,
+                    description=token.description,
+                    scopes=tuple(s for s in token.scopes if s in route.scopes),
+                    access_level=token.access_level,
+                    recreates=f"“{token.name}” (token {token.id})",
+                ),
             )
         )
 

@@ -29,7 +29,9 @@ from textual.signal import Signal
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from tokentui.core.config import ConfigError, load_settings
 from tokentui.core.expiry import Clock, system_clock
+from tokentui.core.hygiene import HygieneConfig, owner_state_of
 from tokentui.core.ownership import Ownership
 from tokentui.core.resources import styles_dir
 from tokentui.core.self_rotation import SaveCredential
@@ -140,6 +142,12 @@ class TokenCommands(Provider):
             "Paste a leaked value: what it is, whose, and revoke it (i)",
             "identify",
         ),
+        (
+            "Filter by finding",
+            "Never used, unused, no expiry, broad scopes, cliff, owner blocked, expired (f)",
+            "pick_finding",
+        ),
+        ("Recreate token", "A new token like the expired or revoked one selected (c)", "recreate"),
         ("Show key bindings", "Every binding of this screen (?)", "help"),
     )
 
@@ -206,6 +214,7 @@ class TokenApp(App[int]):
         login_url: str | None = None,
         start: StartRequests | None = None,
         credential_origin: str | None = None,
+        hygiene: HygieneConfig | None = None,
     ) -> None:
         super().__init__()
         #: None only until the login screen (nothing configured) gives a connection.
@@ -237,7 +246,13 @@ class TokenApp(App[int]):
         self.user_names: dict[int, str] = self.ownership.usernames
         self._users_pending: set[object] = set()
         self._users_disabled = False
-        self.row_context = RowContext(self.clock, ownership=self.ownership)
+        #: Why the config file's [hygiene] thresholds were not used (said once mounted).
+        self._hygiene_problem: str | None = None
+        self.store.hygiene.set_config(hygiene or self._configured_hygiene())
+        self.store.hygiene.owner_state = owner_state_of(self.ownership)
+        self.row_context = RowContext(
+            self.clock, ownership=self.ownership, hygiene=self.store.hygiene
+        )
         self.row_context.web_base = lambda: self.client.base_url if self.client else ""
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
@@ -280,8 +295,19 @@ class TokenApp(App[int]):
         parts = urlsplit(self.client.base_url)
         return parts.netloc or self.client.base_url
 
+    def _configured_hygiene(self) -> HygieneConfig:
+        """The config file's [hygiene] thresholds; the defaults when it has none or a bad one
+        (said in a notification; the CLI refuses such a file before the app starts)."""
+        try:
+            return load_settings().hygiene
+        except ConfigError as err:
+            self._hygiene_problem = f"{err}. Using the default thresholds."
+            return HygieneConfig()
+
     # -- start ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        if self._hygiene_problem:
+            self.notify(self._hygiene_problem, severity="warning", markup=False, timeout=10)
         if self.client is None:
             from tokentui.tui.screens.login import LoginScreen
 
@@ -632,10 +658,12 @@ def make_app(
     login_url: str | None = None,
     start: StartRequests | None = None,
     credential_origin: str | None = None,
+    hygiene: HygieneConfig | None = None,
 ) -> TokenApp:
     """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
     the login screen first (nothing configured). ``start``: the first requests, already sent
-    with ``client`` (:class:`~tokentui.core.startup.StartRequests`)."""
+    with ``client`` (:class:`~tokentui.core.startup.StartRequests`). ``hygiene``: the findings'
+    thresholds (None: the config file's)."""
     return TokenApp(
         client,
         login_url=login_url,
@@ -647,4 +675,5 @@ def make_app(
         profile_name=profile_name,
         insecure=insecure,
         credential_origin=credential_origin,
+        hygiene=hygiene,
     )

@@ -131,6 +131,19 @@ class DiscardDialog(ConfirmDialog):
         )
 
 
+@dataclass(frozen=True)
+class WizardPrefill:
+    """What the wizard starts with when it recreates a token (``c`` on an expired or revoked
+    one): its name, description, scopes and access level; the expiry is the wizard's default."""
+
+    name: str
+    description: str | None = None
+    scopes: tuple[str, ...] = ()
+    access_level: int | None = None
+    #: The token recreated, named in the wizard's title (``“ci-deploy” (token 12)``).
+    recreates: str = ""
+
+
 #: Called with the wizard, the chosen source and the request when the user confirms.
 SubmitCreate = Callable[
     ["CreateWizard", TokenSource, CreateTokenRequest | CreateDeployTokenRequest], None
@@ -157,8 +170,10 @@ class CreateWizard(ModalScreen[None]):
         on_submit: SubmitCreate,
         ask_user: bool = False,
         describe_user: Callable[[int], str] | None = None,
+        prefill: WizardPrefill | None = None,
     ) -> None:
         super().__init__(id="create-wizard")
+        self.prefill = prefill
         self.viewer_id = viewer_id
         self.viewer_is_admin = viewer_is_admin
         self.today = today
@@ -209,9 +224,16 @@ class CreateWizard(ModalScreen[None]):
                     yield Static("", id="error-target", classes="step-error")
                 with Vertical(id="step-name", classes="step"):
                     yield Label("Name (required)")
-                    yield Input(placeholder="e.g. ci-deploy", id="name", max_length=MAX_NAME_LENGTH)
+                    filled = self.prefill
+                    yield Input(
+                        filled.name if filled else "",
+                        placeholder="e.g. ci-deploy",
+                        id="name",
+                        max_length=MAX_NAME_LENGTH,
+                    )
                     yield Label("Description (optional)", id="description-label")
                     yield Input(
+                        (filled.description or "") if filled else "",
                         placeholder="what uses it, who to ask",
                         id="description",
                         max_length=MAX_DESCRIPTION_LENGTH,
@@ -231,7 +253,9 @@ class CreateWizard(ModalScreen[None]):
                         "space toggles a scope, enter goes on; pick the fewest that do the job",
                         classes="step-hint",
                     )
-                    yield ScopePicker(route.scopes, id="scopes")
+                    yield ScopePicker(
+                        route.scopes, self.prefill.scopes if self.prefill else (), id="scopes"
+                    )
                     yield Static("", id="web-url", classes="step-hint web-url")
                     yield Static("", id="error-scopes", classes="step-error")
                 with Vertical(id="step-expiry", classes="step"):
@@ -276,6 +300,8 @@ class CreateWizard(ModalScreen[None]):
         levels = self.target.route.access_levels or ()
         if levels:
             default = DEFAULT_ACCESS_LEVEL if DEFAULT_ACCESS_LEVEL in levels else levels[-1]
+            if self.prefill is not None and self.prefill.access_level in levels:
+                default = self.prefill.access_level
             self.query_one("#access", OptionList).highlighted = levels.index(default)
         self._show_step(self.step)
         self._refresh_web_url()
@@ -288,6 +314,8 @@ class CreateWizard(ModalScreen[None]):
             where = "a personal token for yourself"
         else:
             where = f"a {self.target.source.kind.label} token in {clean(self.target.source.label)}"
+        if self.prefill is not None:
+            return Text(f"Recreate {clean(self.prefill.recreates)}: {where}")
         return Text(f"New token: {where}")
 
     # -- navigation -----------------------------------------------------------------------

@@ -29,10 +29,12 @@ from textual.widgets import Static
 from tokentui.core.browser import Opener, browser_opener
 from tokentui.core.expiry import Band, Clock, band, today
 from tokentui.core.horizon import Horizon, horizon
+from tokentui.core.hygiene import FINDINGS, Finding
 from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui.screens.finding_picker import ALL, FindingPicker, PickedFinding
 from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenDetailScreen
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
@@ -69,6 +71,9 @@ class MainActions(ActionsOnToken, Protocol):
 
     def show_help(self) -> None:
         """``?``: every key of the screen."""
+
+    def recreate(self, token: Token | None) -> None:
+        """``c``: the create wizard filled in like an expired or revoked ``token``."""
 
 
 class MainHost(DetailHost, Protocol):
@@ -162,6 +167,9 @@ class TokensScreen(Screen[None]):
             "left_square_bracket", "week(-1)", "Previous week", show=False, id="tokens.week_back"
         ),
         Binding("right_square_bracket", "week(1)", "Next week", show=False, id="tokens.week_on"),
+        # Not in the footer (no room at 80 columns): help and the palette list them.
+        Binding("f", "pick_finding", "Filter by finding", show=False, id="tokens.finding"),
+        Binding("c", "recreate", "Recreate", show=False, id="tokens.recreate"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
@@ -279,6 +287,9 @@ class TokensScreen(Screen[None]):
         if self.is_alive():
             # A kind filter or a kind/resource sort re-derives the view (no request).
             self.host.store.facts_changed()
+            store = self.host.store
+            if store.client_filters.finding is Finding.OWNER_BLOCKED:
+                store.refilter()  # owners looked up: who is blocked is better known
             self.table.refresh_visible()
             self.detail.refresh_time()
 
@@ -550,6 +561,24 @@ class TokensScreen(Screen[None]):
 
     def action_pick_source(self) -> None:
         self.host.actions.pick_source()
+
+    def action_pick_finding(self) -> None:
+        """``f``: filter by one hygiene finding (a picker with each one's count)."""
+        store = self.host.store
+        tokens, now = store.index.tokens, self.host.clock()
+        store.hygiene.refresh(tokens, now, version=store.index.version)
+        everything = range(len(tokens))
+        counts = {f: len(store.hygiene.keep(tokens, everything, f, now)) for f in FINDINGS}
+
+        def picked(choice: PickedFinding) -> None:
+            if choice is not None and self.is_alive():
+                self.filter_bar.set_finding(None if choice == ALL else choice)
+                self.set_focus(self.table)
+
+        self.app.push_screen(FindingPicker(counts, self.filter_bar.finding), picked)
+
+    def action_recreate(self) -> None:
+        self.host.actions.recreate(self._selected())
 
     def action_help(self) -> None:
         self.host.actions.show_help()

@@ -101,7 +101,20 @@ def render_detail(
     if not token.scopes:
         scopes.add_row(Text("(none)"), Text(""))
 
-    parts: list[RenderableType] = [title, grid, Text("scopes", style="dim"), scopes]
+    parts: list[RenderableType] = [title]
+    findings = ctx.findings(token, now)
+    if findings and ctx.hygiene is not None:
+        # First, under the name: what to do about the token (the pane has a fixed height).
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold yellow", no_wrap=True)
+        table.add_column()
+        for finding in findings:
+            table.add_row(
+                Text(f"{finding.flag} {finding.label}"),
+                Text(ctx.hygiene.explain(token, finding, now), style="dim"),
+            )
+        parts.append(table)
+    parts += [grid, Text("scopes", style="dim"), scopes]
     if in_use:
         parts.append(Text("reaches (self/associations)", style="dim"))
         if associations_error:

@@ -1,5 +1,5 @@
 """The filter bar: name text, state, revoked, kind, expiring within, scope, created and
-last-used ranges.
+last-used ranges, and the hygiene finding picked with ``f`` (shown only while it filters).
 
 The bar wraps to the terminal: on a wide one the name box and the choices share a line; on a
 narrower one the name box gets a line of its own, then the choices and the date ranges split
@@ -29,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from tokentui.core.expiry import Clock, expiry_instant, parse_date, today
+from tokentui.core.hygiene import Finding
 from tokentui.core.query import ClientFilters, expiring_filters
 from tokentui.gitlab.models import TokenKind
 from tokentui.gitlab.scopes import PERSONAL_SCOPES, SCOPE_ABBREVIATIONS
@@ -153,6 +154,8 @@ class FilterBar(Vertical):
         self._server = TokenFilters()
         self._client = ClientFilters()
         self._shown_error = ""
+        #: The hygiene finding the list is filtered by (``f``), if any.
+        self._finding: Finding | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-top"):
@@ -206,11 +209,17 @@ class FilterBar(Vertical):
                 yield Label("used", classes="filter-label")
                 yield DateField("from", id="used-from")
                 yield DateField("to", id="used-to")
+            # Shown only while a finding filters (``f``): beside the dates when it fits, else
+            # on a line of its own (below); the bar's lines are unchanged without one.
+            yield Label("", id="filter-finding", classes="filter-finding")
+        yield Label("", id="filter-finding-line", classes="filter-finding")
         yield Label("", id="filter-message")
 
     def on_mount(self) -> None:
         self.query_one("#filter-days").display = False
         self.query_one("#filter-message").display = False
+        self.query_one("#filter-finding").display = False
+        self.query_one("#filter-finding-line").display = False
 
     # -- wrapping to the terminal ----------------------------------------------------------
     def on_resize(self) -> None:
@@ -226,6 +235,11 @@ class FilterBar(Vertical):
         choices_b = _row_width(self.query_one("#filter-choices-b"))
         created = _row_width(self.query_one("#filter-created"))
         used = _row_width(self.query_one("#filter-used"))
+        inline = self.query_one("#filter-finding")
+        line = self.query_one("#filter-finding-line")
+        fits = created + used + _cells(inline) <= width
+        inline.display = self._finding is not None and fits
+        line.display = self._finding is not None and not fits
         name = NAME_MIN_WIDTH + _row_width(self.query_one("#filter-name-row"), skip="filter-text")
         choices = choices_a + choices_b
         self.set_class(name + choices > width, "-stacked")
@@ -309,7 +323,13 @@ class FilterBar(Vertical):
         self._show_errors()
         scope = self.query_one("#filter-scope", CycleField).value
         kind = self.query_one("#filter-kind", CycleField).value
-        client = ClientFilters(text=text, expiring_within_days=window_days, scope=scope, kind=kind)
+        client = ClientFilters(
+            text=text,
+            expiring_within_days=window_days,
+            scope=scope,
+            kind=kind,
+            finding=self._finding,
+        )
         if server != self._server or client != self._client:
             self._server, self._client = server, client
             self.post_message(self.Changed(server, client))
@@ -395,7 +415,7 @@ class FilterBar(Vertical):
     @property
     def is_set(self) -> bool:
         """Whether any field filters (a typed value, a choice other than the first)."""
-        if any(field.value for field in self.query(Input)):
+        if any(field.value for field in self.query(Input)) or self._finding is not None:
             return True
         return any(field.index for field in self.query(CycleField))
 
@@ -408,7 +428,27 @@ class FilterBar(Vertical):
             for cycle in self.query(CycleField):
                 cycle.index = 0
         self.errors.clear()
+        self._show_finding(None)
         self._collect(dates=True)
+
+    @property
+    def finding(self) -> Finding | None:
+        """The hygiene finding the list is filtered by, if any."""
+        return self._finding
+
+    def set_finding(self, finding: Finding | None) -> None:
+        """Filter by ``finding`` (None: by none); the bar shows it until cleared."""
+        self._show_finding(finding)
+        self._collect(dates=False)
+
+    def _show_finding(self, finding: Finding | None) -> None:
+        self._finding = finding
+        if finding is not None:
+            text = Text.assemble(("finding ", "dim"), f"{finding.flag} {finding.label}")
+            for label in self.query(".filter-finding").results(Label):
+                label.update(text)
+                label.styles.width = text.cell_len + 2  # + the padding of the stylesheet
+        self.arrange_for(self.content_size.width)
 
     def focus_text(self) -> None:
         """Focus the name filter (``/``) at once: keys typed right after ``/`` (a paste, a
@@ -427,6 +467,13 @@ def _row_width(row: Widget, *, skip: str = "") -> int:
         cells = int(width.value) if width is not None and width.is_cells else 0
         total += cells + styles.margin.width
     return total
+
+
+def _cells(widget: Widget) -> int:
+    """Cells a widget with a fixed width takes, margins included."""
+    width = widget.styles.width
+    cells = int(width.value) if width is not None and width.is_cells else 0
+    return cells + widget.styles.margin.width
 
 
 def _end_of_day(day: date) -> datetime:

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tokentui.core.expiry import Band, Clock, band, format_ago, format_countdown, token_state
+from tokentui.core.hygiene import Assessor, Finding, flags
 from tokentui.core.locations import Location, token_location
 from tokentui.core.ownership import Ownership
 from tokentui.gitlab.models import Token, TokenKind
@@ -77,6 +78,8 @@ class RowContext:
     self_token_id: int | None = None
     ownership: Ownership = field(default_factory=Ownership)
     user_names: InitVar[Mapping[int, str] | None] = None
+    #: The hygiene findings of the list (the store's); None: no findings shown.
+    hygiene: Assessor | None = None
 
     #: The instance's web URL (the app's client's), for the tokens' settings pages.
     web_base: Callable[[], str] = field(default=lambda: "")
@@ -112,6 +115,12 @@ class RowContext:
         """Who or what the token belongs to: ``@alice``, ``platform/api (project)``."""
         return clean(self.ownership.owner_text(token, self.source))
 
+    def findings(self, token: Token, now: datetime | None = None) -> tuple[Finding, ...]:
+        """The token's hygiene findings (computed when the list changed, not per paint)."""
+        if self.hygiene is None:
+            return ()
+        return self.hygiene.of(token, now or self.clock())
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -130,12 +139,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", 16, 0),
     Column("owner", "Owner", 14, 4),
     Column("kind", "Kind", 8, 2),
-    Column("scopes", "Scopes", 14, 6, shrink=True),
-    Column("created", "Created", 10, 7),
+    Column("scopes", "Scopes", 14, 7, shrink=True),
+    Column("created", "Created", 10, 8),
     Column("last_used", "Last used", 9, 5),
     Column("expires", "Expires", 10, 3),
     Column("countdown", "Countdown", 16, 1, right=True),
     Column("state", "State", 7, 0),
+    # The hygiene findings' flags (core/hygiene.py): fits at 120 columns, gives way at 80.
+    Column("findings", "Flags", 5, 6),
 )
 
 #: How the spare width is shared: each step grows a column up to a width (and no wider than
@@ -155,6 +166,9 @@ NAME_MAX = 44
 #: date (in the detail pane), which comes back where there is room for both.
 OWNER_WHOLE = 32
 GIVE_WAY_TO_OWNER: tuple[str, ...] = ("created",)
+#: A name up to this wide is worth more than the Created date too: with the Flags column, the
+#: name kept its 24 cells at 120 columns only without Created.
+NAME_WHOLE = 24
 
 
 def _min_width(column: Column, wants: Mapping[str, int] | None) -> int:
@@ -199,8 +213,13 @@ def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[t
             return False
         return widths["owner"] < min(wants.get("owner", 0), OWNER_WHOLE)
 
+    def name_cut() -> bool:
+        if wants is None:
+            return False
+        return widths["name"] < min(wants.get("name", 0), NAME_WHOLE)
+
     for key in GIVE_WAY_TO_OWNER:
-        if owner_cut() and key in widths:
+        if (owner_cut() or name_cut()) and key in widths:
             columns = [c for c in columns if c.key != key]
             widths = _widths(columns, width, wants)
     return [(c, widths[c.key]) for c in columns]
@@ -227,6 +246,8 @@ def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
         return format_countdown(token, now)
     if key == "state":
         return token_state(token, now)
+    if key == "findings":
+        return flags(ctx.findings(token, now))
     raise KeyError(key)
 
 
@@ -259,6 +280,7 @@ class TokenTable(ScrollView, can_focus=True):
         "token-table--state-active",
         "token-table--state-expired",
         "token-table--state-revoked",
+        "token-table--findings",
     }
 
     cursor = reactive(0, always_update=True, repaint=False)
@@ -533,6 +555,8 @@ class TokenTable(ScrollView, can_focus=True):
                 style += band_style
             elif column.key == "state":
                 style += self._style(f"state-{state}")
+            elif column.key == "findings":
+                style += self._style("findings")
             if cursor_style is not None:
                 style += cursor_style
                 if band_style is not None and band_style.bgcolor is not None:
