@@ -301,6 +301,39 @@ class ServiceAccountTokens(TokenSource):
         return CreateRoute(path=self.list_path(), scopes=sc.PERSONAL_SCOPES)
 
 
+@dataclass(frozen=True)
+class DeployTokens(TokenSource):
+    """A project's or group's deploy tokens, as the source of writes on deploy rows (a row of
+    the everything scan is revoked where it lives). ``resource_type`` is ``project`` or
+    ``group``; ``resource`` a numeric id or a full path. GitLab has no rotate for them
+    (gitlab-api.md §7.3): ``can_rotate`` is False; revoke is ``DELETE``, which deletes the row.
+    Listing goes through ``GitLabClient.list_deploy_tokens`` (another entity), not here."""
+
+    resource_type: Literal["project", "group"] = "project"
+    resource: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", TokenKind.DEPLOY)
+        object.__setattr__(self, "server_filters", frozenset())
+        object.__setattr__(self, "can_rotate", False)
+
+    @property
+    def label(self) -> str:
+        return f"deploy tokens of {self.resource_type} {self.resource}"
+
+    def list_path(self) -> str:
+        return f"/{self.resource_type}s/{_encode(self.resource)}/deploy_tokens"
+
+    def token_path(self, token_id: int | str) -> str:
+        return f"{self.list_path()}/{token_id}"
+
+    def rotate_path(self, token_id: int | str) -> str:
+        raise ValueError("GitLab cannot rotate deploy tokens: create a new one, then revoke this")
+
+    def create_route(self, *, viewer_is_admin: bool) -> CreateRoute | None:
+        return None  # created through GitLabClient.create_deploy_token (its own request)
+
+
 def self_rotate_path(source: TokenSource | None) -> str:
     """Path that rotates the token in use: the resource's for a project/group token."""
     if isinstance(source, _ResourceTokens):
