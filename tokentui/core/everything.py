@@ -226,7 +226,7 @@ class Scan:
 
     def _problem(self, resource: str, err: GitLabError | str) -> None:
         reason = err if isinstance(err, str) else _reason(err)
-        problem = Problem(resource, reason)
+        problem = Problem(escape(resource), reason)
         self.problems.append(problem)
         self.progress.problems = len(self.problems)
         log.info("everything scan: %s", problem)

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run against the bundled simulator as its admin (no network, no configuration)",
     )
     common.add_connection_flags(parser)
-    common.add_source_flags(parser)
+    common.add_source_flags(parser, everything=True)
 
 
 def check_source_syntax(source: tuple[str, str | None] | None) -> None:
