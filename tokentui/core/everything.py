@@ -46,6 +46,7 @@ from tokentui.gitlab.sources import (
     ProjectTokens,
     ServiceAccountTokens,
     TokenSource,
+    resolve_source,
 )
 from tokentui.gitlab.terminal_text import escape
 
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 
 #: What the source picker and the header call this source.
 LABEL = "everything I manage"
+#: Its name as a source choice (``--everything``, the picker's first entry).
+CHOICE = "everything"
 #: Projects and groups read at once (each is a few small requests).
 DEFAULT_CONCURRENCY = 8
 #: ``min_access_level`` of the projects and groups scanned (GitLab's Maintainer and Owner).
@@ -87,6 +90,17 @@ class Everything(PersonalTokens):
 
     def create_route(self, *, viewer_is_admin: bool) -> None:
         return None  # a new token goes to one project, group or user: pick that source
+
+
+def resolve_choice(
+    choice: str | None, value: str | None, *, viewer_id: int, viewer_is_admin: bool
+) -> TokenSource:
+    """:func:`~tokentui.gitlab.sources.resolve_source`, and ``everything`` (:data:`CHOICE`)
+    for :class:`Everything` (the scan is a core matter, so the API layer does not know it).
+    Raises ``ValueError`` with a user-ready message."""
+    if choice == CHOICE:
+        return Everything()
+    return resolve_source(choice, value, viewer_id=viewer_id, viewer_is_admin=viewer_is_admin)
 
 
 def apply_max_rate(client: GitLabClient, max_rate: float | None) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tokentui.core import source_names
+from tokentui.core.everything import resolve_choice
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
 from tokentui.core.operations import Operations, Outcome, Status
@@ -35,7 +36,6 @@ from tokentui.gitlab.sources import (
     PersonalTokens,
     ProjectTokens,
     TokenSource,
-    resolve_source,
 )
 from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.widgets.detail import TokenDetail
@@ -134,6 +134,11 @@ class TokenActions:
         """The source the list shows."""
         return self.app.store.source
 
+    def source_of(self, token: Token) -> TokenSource | None:
+        """The source whose endpoints act on ``token``: the list it was read from when the
+        list on screen mixes kinds (the everything scan places each row), else the list's."""
+        return self.app.row_context.ownership.row_source(token, self.source)
+
     @property
     def viewer(self) -> User:
         """Who is signed in (the actions run only once the app knows)."""
@@ -214,7 +219,12 @@ class TokenActions:
         """Why ``r`` cannot apply to ``token``, or None."""
         if token is None:
             return NO_SELECTION
-        source = self.source
+        source = self.source_of(token)
+        if token.is_deploy:
+            return (
+                f"{_quoted(token)} is a deploy token: GitLab cannot rotate deploy tokens. "
+                "Create a new one in its project or group, then revoke this one."
+            )
         if source is not None and not source.can_rotate:
             return f"Tokens in {clean(source.label)} cannot be rotated through the API."
         state = token_state(token, self.app.clock())
@@ -365,7 +375,7 @@ class TokenActions:
     async def _rotate(self, token: Token, expires_at: date) -> None:
         from tokentui.tui.screens.reveal import RevealScreen
 
-        source = self.source
+        source = self.source_of(token)
         assert source is not None
         warning: str | None = None
         advice: str | None = None
@@ -447,7 +457,7 @@ class TokenActions:
         )
 
     async def _revoke(self, token: Token) -> None:
-        source = self.source
+        source = self.source_of(token)
         assert source is not None
         # The dialog asked, saying so when it is the token in use: that is the explicit ask.
         [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
@@ -569,7 +579,7 @@ class TokenActions:
         except GitLabError as err:
             return None, err.message
         try:
-            source = resolve_source(
+            source = resolve_choice(
                 choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
             )
         except ValueError as err:

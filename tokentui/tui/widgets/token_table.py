@@ -43,6 +43,7 @@ KIND_SHORT: Mapping[TokenKind, str] = {
     TokenKind.PROJECT: "project",
     TokenKind.GROUP: "group",
     TokenKind.SERVICE_ACCOUNT: "svc acct",
+    TokenKind.DEPLOY: "deploy",
 }
 
 #: Marks the token tokentui itself is using.
