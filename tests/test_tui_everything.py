@@ -7,6 +7,9 @@ every kind going to each row's own endpoint.
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from test_everything import expected_for_bob
 from test_tui_actions import screen_text
 from textual.widgets import OptionList, Static
@@ -21,6 +24,26 @@ from tokentui.tui.screens.reveal import RevealScreen
 from tokentui.tui.screens.source_picker import SourcePicker
 
 SIZE = (140, 40)
+
+
+class HeldDeployLists(httpx.AsyncBaseTransport):
+    """Real HTTP, except that deploy-token lists wait for :meth:`release`: a scan that cannot
+    finish before the test has looked at it (and stopped it)."""
+
+    def __init__(self) -> None:
+        self._http = httpx.AsyncHTTPTransport()
+        self._go = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/deploy_tokens"):
+            await self._go.wait()
+        return await self._http.handle_async_request(request)
+
+    def release(self) -> None:
+        self._go.set()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 def header(app: TokenApp) -> str:
@@ -60,8 +83,8 @@ async def test_the_picker_offers_it_first_and_the_list_holds_every_kind(sim) -> 
 
 
 async def test_a_scan_shows_progress_stops_on_esc_and_rescans_on_ctrl_r(sim) -> None:
-    sim.faults.slow_down(r"/deploy_tokens$", 1500)  # keeps the scan running a while
-    app = sim_app(sim, as_user="maintainer", source_choice=("everything", None))
+    held = HeldDeployLists()  # the scan runs until the test lets it finish
+    app = sim_app(sim, as_user="maintainer", source_choice=("everything", None), transport=held)
     async with app.run_test(size=SIZE) as pilot:
         # The projects are listed at once; their deploy-token lists take a while.
         await wait_for(pilot, lambda: "scanning 0 of 2 projects" in header(app))
@@ -71,7 +94,7 @@ async def test_a_scan_shows_progress_stops_on_esc_and_rescans_on_ctrl_r(sim) -> 
         assert not app.store.loading and not app.store.complete
         assert "scan stopped: incomplete" in header(app)
         assert any("Scan stopped" in n.message for n in app._notifications)
-        sim.faults.reset()
+        held.release()
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.store.complete and not app.store.stopped, (app.store.error, app.store.stopped)
@@ -80,14 +103,13 @@ async def test_a_scan_shows_progress_stops_on_esc_and_rescans_on_ctrl_r(sim) -> 
 
 
 async def test_ctrl_c_stops_a_scan_and_otherwise_keeps_its_meaning(sim) -> None:
-    sim.faults.slow_down(r"/deploy_tokens$", 1500)
-    app = sim_app(sim, as_user="maintainer", source_choice=("everything", None))
+    held = HeldDeployLists()
+    app = sim_app(sim, as_user="maintainer", source_choice=("everything", None), transport=held)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.store.loading and app.store.scan_progress is not None)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: app.store.stopped)
         assert app.is_running
-        sim.faults.reset()
         await pilot.press("ctrl+c")  # no scan: as before, the app says how to quit
         await wait_for(pilot, lambda: any("to quit" in n.message for n in app._notifications))
         assert app.is_running and app.store.stopped
