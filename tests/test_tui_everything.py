@@ -163,6 +163,10 @@ async def test_writes_go_to_each_rows_own_endpoint(sim) -> None:
         await wait_for(
             pilot, lambda: any("cannot rotate deploy" in n.message for n in app._notifications)
         )
+        app.actions.new_token()  # a new token needs one place: the source says which
+        await wait_for(
+            pilot, lambda: any("belongs to one place" in n.message for n in app._notifications)
+        )
     writes = [(r.method, r.path) for r in sim.request_log if r.method in ("POST", "DELETE")]
     assert writes == [
         ("DELETE", f"/api/v4/projects/platform%2Fapi/deploy_tokens/{deploy.id}"),

@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tokentui.core import source_names
-from tokentui.core.everything import resolve_choice
+from tokentui.core.everything import Everything, resolve_choice
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
 from tokentui.core.operations import Operations, Outcome, Status
@@ -201,6 +201,11 @@ class TokenActions:
         source = self.source
         if source is None:
             return "No token source yet: pick one with t."
+        if isinstance(source, Everything):
+            return (
+                "A new token belongs to one place: pick your own tokens, a project, a group or "
+                "a service account with t, then press n."
+            )
         viewer = self.viewer
         if self._asks_for_user(source):
             return None
