@@ -11,6 +11,7 @@ it, which the tests use). It never holds a token: see :mod:`tokentui.core.creden
     client_cert = "/home/me/.ssl/me.crt"     # optional, with client_key
     client_key = "/home/me/.ssl/me.key"
     default_source = "mine"                  # optional
+    refresh_every = "15m"                    # optional: the TUI reloads the list this often
     storage = "keyring"                      # where the token is: keyring | file
     user = "alice"                           # who logged in (display only)
 
@@ -68,6 +69,25 @@ VERIFY_OFF_WARNING = (
     "TLS certificate verification is OFF: anyone on the network path can read and change "
     "this traffic, tokens included. Prefer 'ca_bundle'."
 )
+
+#: ``refresh_every``: ``90s``, ``15m``, ``1h`` or a number of minutes; at least this often.
+MIN_REFRESH_SECONDS = 30
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smh]?)\s*$", re.IGNORECASE)
+_INTERVAL_SECONDS = {"s": 1, "": 60, "m": 60, "h": 3600}
+
+
+def parse_interval(text: str, what: str = "refresh_every") -> int:
+    """Seconds of an auto-refresh interval written ``90s``, ``15m``, ``1h`` or ``15``
+    (minutes); at least :data:`MIN_REFRESH_SECONDS`. Raises :class:`ConfigError` naming
+    ``what``."""
+    match = _INTERVAL.match(text)
+    if not match:
+        raise ConfigError(f"{what}: {text!r} is not an interval; use e.g. 90s, 15m or 1h")
+    seconds = int(match.group(1)) * _INTERVAL_SECONDS[match.group(2).lower()]
+    if seconds < MIN_REFRESH_SECONDS:
+        raise ConfigError(f"{what}: {text!r} is too often; the minimum is {MIN_REFRESH_SECONDS}s")
+    return seconds
+
 
 Storage = Literal["keyring", "file"]
 STORAGES: tuple[Storage, ...] = ("keyring", "file")
@@ -155,6 +175,8 @@ class Profile:
     default_source: str | None = None
     storage: Storage = "keyring"
     user: str | None = None
+    #: The TUI's auto-refresh interval in seconds (``refresh_every``), None: off.
+    refresh_every: int | None = None
 
     @property
     def insecure(self) -> bool:
@@ -184,6 +206,8 @@ class Profile:
         table["storage"] = self.storage
         if self.user:
             table["user"] = self.user
+        if self.refresh_every:
+            table["refresh_every"] = f"{self.refresh_every}s"
         return table
 
     @classmethod
@@ -205,6 +229,7 @@ class Profile:
             "default_source",
             "storage",
             "user",
+            "refresh_every",
         }
         unknown = sorted(set(table) - known)
         if unknown:
@@ -236,7 +261,12 @@ class Profile:
         user = table.get("user")
         if user is not None and not isinstance(user, str):
             raise ConfigError(f"{label}: user must be a string")
+        refresh = table.get("refresh_every")
+        if refresh is not None and not isinstance(refresh, str | int):
+            raise ConfigError(f'{label}: refresh_every must be an interval such as "15m"')
+        refresh_every = parse_interval(str(refresh), f"{label}: refresh_every") if refresh else None
         return cls(
+            refresh_every=refresh_every,
             name=name,
             url=url,
             verify=verify,

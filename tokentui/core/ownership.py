@@ -120,6 +120,21 @@ class OwnerInfo:
     failed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a row of a mixed list (the everything scan, ``tokentui.core.everything``) lives,
+    known from the list it was read from: its kind and resource need no lookup, and its
+    writes go to ``source`` (the row decides, not the list on screen)."""
+
+    #: None: a bot tokentui cannot place (shown as unknown, as without a placement).
+    kind: TokenKind | None
+    #: The source whose endpoints act on this row (revoke, rotate, read back).
+    source: TokenSource
+    resource: Resource | None = None
+    #: The owner's username, when the row belongs to a user (personal, service account).
+    owner: str | None = None
+
+
 class Ownership:
     """Kind, owner and resource of tokens, resolved lazily and cached (see the module doc).
 
@@ -138,6 +153,8 @@ class Ownership:
         self._waiting = 0
         self.viewer_is_admin = False
         self._owners: dict[int, OwnerInfo] = {}
+        #: Rows placed by the list they came from, by :attr:`Token.key` (see :meth:`place`).
+        self._placed: dict[int, Placement] = {}
         self._paths: dict[tuple[str, int], str | None] = {}
         self._path_lookups: dict[tuple[str, int], asyncio.Future[None]] = {}
         self._user_lookups: dict[int, asyncio.Future[OwnerInfo]] = {}
@@ -162,7 +179,27 @@ class Ownership:
         self._path_lookups.clear()
         self._user_lookups.clear()
         self._sweeps.clear()
+        self._placed.clear()
         self.usernames.clear()
+
+    def place(self, token: Token, placement: Placement) -> None:
+        """Record where ``token`` lives (by :attr:`Token.key`): :meth:`kind`,
+        :meth:`resource` and :meth:`owner_text` answer from it, and no lookup is made."""
+        self._placed[token.key] = placement
+        if placement.owner and token.user_id is not None:
+            self.usernames[token.user_id] = placement.owner
+        found = placement.resource
+        if found is not None and found.id is not None and found.path:
+            self._paths.setdefault((found.type, found.id), found.path)
+
+    def placement(self, token: Token) -> Placement | None:
+        """Where ``token`` was placed by its list, or None."""
+        return self._placed.get(token.key)
+
+    def row_source(self, token: Token, source: TokenSource | None) -> TokenSource | None:
+        """The source whose endpoints act on ``token``: its placement's, else ``source``."""
+        placed = self._placed.get(token.key)
+        return placed.source if placed is not None else source
 
     def owner(self, user_id: int | None) -> OwnerInfo | None:
         """What is known about ``user_id`` (None: not looked up yet)."""
@@ -178,6 +215,9 @@ class Ownership:
 
     def kind(self, token: Token, source: TokenSource | None) -> TokenKind | None:
         """The token's kind, or None while its owner is not looked up (or cannot be placed)."""
+        placed = self._placed.get(token.key)
+        if placed is not None:
+            return placed.kind
         if token.is_deploy:
             return TokenKind.DEPLOY
         if token.resource_type == "project":
@@ -204,6 +244,9 @@ class Ownership:
 
     def resource(self, token: Token, source: TokenSource | None) -> Resource | None:
         """The project or group a project/group token belongs to (None for other kinds)."""
+        placed = self._placed.get(token.key)
+        if placed is not None:
+            return placed.resource
         named = _source_resource(source)
         if named is not None:
             rtype, given = named
@@ -258,10 +301,13 @@ class Ownership:
     def needs_lookup(self, tokens: Iterable[Token], source: TokenSource | None) -> list[int]:
         """Owners of ``tokens`` whose kind, name or resource is not known yet (user ids)."""
         wanted: set[int] = set()
+        placed = self._placed
         for token in tokens:
             uid = token.user_id
             if uid is None or uid in wanted:
                 continue
+            if token.key in placed and placed[token.key].kind is not None:
+                continue  # its list said where it lives
             info = self.owner(uid)
             if info is None:
                 wanted.add(uid)

@@ -9,6 +9,11 @@ arrives. A new query (another source or server filter) bumps a generation number
 load in flight; pages of an older generation are dropped even if they arrive late. How a load
 runs is injected (``runner``): the TUI runs it in a Textual worker, other callers in a task.
 Listeners (``subscribe``) hear what changed and re-render what is visible.
+
+The "everything I manage" source (:class:`~tokentui.core.everything.Everything`) is loaded the
+same way, by a scan instead of one list: its rows stream in as each project, group or list is
+read (``PAGE``), its progress and problems come as ``PROGRESS``, and :meth:`TokenStore.stop`
+ends it keeping what was read (``complete`` False, ``stopped`` True).
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, overload
 
+from tokentui.core.everything import Everything, Problem, Progress, Scan, apply_max_rate
 from tokentui.core.expiry import Clock, system_clock
 from tokentui.core.hygiene import Assessor
+from tokentui.core.ownership import Ownership
 from tokentui.core.query import ClientFilters, Facts, SortKey, TokenIndex
 from tokentui.gitlab.client import GitLabClient
 from tokentui.gitlab.models import Token
@@ -43,6 +51,8 @@ class Change(Enum):
     DONE = "done"
     #: Filters or sort changed, or a token was created, rotated or revoked.
     VIEW = "view"
+    #: A scan's progress or problems changed (no new rows): the header only.
+    PROGRESS = "progress"
 
 
 Listener = Callable[[Change], None]
@@ -59,8 +69,11 @@ class TokenStore:
         source: TokenSource | None = None,
         runner: Runner | None = None,
         per_page: int = 100,
+        ownership: Ownership | None = None,
     ) -> None:
         self.client = client
+        #: Where a scan places its rows (the app's, so the table shows their kinds).
+        self.ownership = ownership
         self.clock: Clock = clock or system_clock
         self.source: TokenSource | None = source
         self.server_filters = TokenFilters()
@@ -75,6 +88,13 @@ class TokenStore:
         self.error: BaseException | None = None
         #: Whether every page of the current query has arrived.
         self.complete = False
+        #: The load was stopped by the user (:meth:`stop`): the rows are what arrived so far.
+        self.stopped = False
+        #: The running or last scan's progress and problems (the everything source only).
+        self.scan_progress: Progress | None = None
+        self.problems: list[Problem] = []
+        #: When the last load completed (the clock's time), None before one has.
+        self.refreshed_at: datetime | None = None
         self.index = TokenIndex()
         self._runner: Runner = runner or self._task_runner
         self._handle: Any = None
@@ -164,10 +184,7 @@ class TokenStore:
         """Start the current query afresh: cancel the load in flight, clear the rows, load."""
         self.cancel()
         self._generation += 1
-        self.index.clear()
-        self.total = None
-        self.error = None
-        self.complete = False
+        self._fresh()
         self.loading = self.source is not None
         self._invalidate()
         self._emit(Change.RESET)
@@ -183,14 +200,32 @@ class TokenStore:
             self._generation += 1
             self.loading = False
 
-    async def load(self) -> None:
-        """Load the current query to the end in the caller's task (tests, scripts)."""
-        self.cancel()
-        self._generation += 1
+    def _fresh(self) -> None:
+        """Forget the rows and the state of the previous load."""
         self.index.clear()
         self.total = None
         self.error = None
         self.complete = False
+        self.stopped = False
+        self.scan_progress = None
+        self.problems = []
+
+    def stop(self) -> bool:
+        """Stop the load in flight and keep the rows that arrived (``esc``/``ctrl+c`` during
+        a scan): ``complete`` stays False, ``stopped`` is True. False when nothing was loading."""
+        if not self.loading:
+            return False
+        self.cancel()
+        self.stopped = True
+        self._invalidate()
+        self._emit(Change.DONE)
+        return True
+
+    async def load(self) -> None:
+        """Load the current query to the end in the caller's task (tests, scripts)."""
+        self.cancel()
+        self._generation += 1
+        self._fresh()
         self.loading = True
         self._invalidate()
         self._emit(Change.RESET)
@@ -200,19 +235,23 @@ class TokenStore:
         source = self.source
         assert source is not None
         try:
-            pages = self.client.iter_token_pages(
-                source, self.server_filters, per_page=self.per_page
-            )
-            async for page in pages:
-                if generation != self._generation:
-                    return
-                if page.total is not None:
-                    self.total = page.total
-                self.index.extend(page.items)
-                self._invalidate()
-                self._emit(Change.PAGE)
+            if isinstance(source, Everything):
+                await self._scan(generation, source)
+            else:
+                pages = self.client.iter_token_pages(
+                    source, self.server_filters, per_page=self.per_page
+                )
+                async for page in pages:
+                    if generation != self._generation:
+                        return
+                    if page.total is not None:
+                        self.total = page.total
+                    self.index.extend(page.items)
+                    self._invalidate()
+                    self._emit(Change.PAGE)
             if generation == self._generation:
                 self.complete = True
+                self.refreshed_at = self.clock()
         except asyncio.CancelledError:
             raise
         except Exception as err:
@@ -224,6 +263,48 @@ class TokenStore:
                 self.loading = False
                 self._handle = None
                 self._emit(Change.DONE)
+
+    async def _scan(self, generation: int, source: Everything) -> None:
+        """Load the everything source: a :class:`~tokentui.core.everything.Scan` whose rows,
+        progress and problems land here as they come (nothing of an older generation)."""
+        if self.ownership is None:
+            self.ownership = Ownership()
+        ownership = self.ownership
+
+        def current() -> bool:
+            return generation == self._generation
+
+        def rows(new: list[Token]) -> None:
+            if current():
+                self.index.extend(new)
+                self._invalidate()
+                self._emit(Change.PAGE)
+
+        def progress(state: Progress) -> None:
+            if current():
+                self.scan_progress = state
+                self._emit(Change.PROGRESS)
+
+        def problem(found: Problem) -> None:
+            if current():
+                self.problems.append(found)
+
+        def placed() -> None:
+            if current():
+                self._invalidate()
+                self._emit(Change.VIEW)
+
+        apply_max_rate(self.client, source.max_rate)
+        scan = Scan(
+            self.client,
+            ownership,
+            concurrency=source.concurrency,
+            on_rows=rows,
+            on_progress=progress,
+            on_problem=problem,
+            on_placed=placed,
+        )
+        await scan.run(ownership.viewer)
 
     @staticmethod
     def _task_runner(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -242,6 +323,8 @@ class TokenStore:
         """``1,200 of 10,000`` while loading with a known total, ``1,200 loaded`` without,
         ``10,000 tokens`` when complete."""
         if self.loading:
+            if self.scan_progress is not None:
+                return f"{self.loaded:,} loaded, {self.scan_progress.text()}"
             if self.total is not None:
                 return f"{self.loaded:,} of {self.total:,}"
             return f"{self.loaded:,} loaded"

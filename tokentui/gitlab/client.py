@@ -56,7 +56,7 @@ from tokentui.gitlab.models import (
     Variable,
     Version,
 )
-from tokentui.gitlab.pagination import ordered_pages, page_info
+from tokentui.gitlab.pagination import keyset_next, ordered_pages, page_info
 from tokentui.gitlab.rate_limit import RateGate
 from tokentui.gitlab.responses import (
     error_from_response,
@@ -530,6 +530,47 @@ class GitLabClient:
             sort=sort,
         )
         return await self._list("/projects", _PROJECTS, "a list of projects", params, limit=limit)
+
+    async def iter_project_pages(
+        self,
+        *,
+        min_access_level: int | None = None,
+        membership: bool | None = None,
+        simple: bool = True,
+        per_page: int = MAX_PER_PAGE,
+    ) -> AsyncGenerator[list[Project], None]:
+        """``GET /projects`` walked with keyset pagination (``order_by=id&sort=asc``), one page
+        at a time as each arrives: no offset limit and no totals (gitlab-api.md §7.1). The next
+        page is the ``id_after`` of ``Link: rel="next"``; a link that does not move forward
+        raises :class:`NotGitLab` before anything is listed twice. Without
+        ``min_access_level``/``membership`` an administrator walks every project."""
+        params: dict[str, Any] = {
+            **_flags(min_access_level=min_access_level, membership=membership, simple=simple),
+            "pagination": "keyset",
+            "order_by": "id",
+            "sort": "asc",
+            "per_page": per_page,
+        }
+        after: int | None = None
+        while True:
+            response = await self._request("GET", "/projects", params=params)
+            items = parse_body(
+                _PROJECTS, response, what="a list of projects", base_url=self._base_url
+            )
+            if items:
+                yield items
+            following = keyset_next(response.headers)
+            if following is None or not items:
+                return
+            if after is not None and following <= after:
+                raise NotGitLab(
+                    f"{self._base_url} answered GET /projects with a next page that does not move "
+                    f"forward (id_after={following} after {after}): is the URL right?",
+                    method="GET",
+                    url=str(response.request.url),
+                )
+            after = following
+            params = {**params, "id_after": following}
 
     async def list_groups(
         self,

@@ -58,6 +58,15 @@ def _link_next(headers: httpx.Headers) -> int | None:
     return None
 
 
+def keyset_next(headers: httpx.Headers, bound: str = "id_after") -> int | None:
+    """The ``id_after`` (or ``bound``) of a keyset list's ``Link: <...>; rel="next"``, or None
+    at the end of the walk (GitLab's keyset pagination gives no page numbers)."""
+    for url, rel in _LINK.findall(headers.get("link", "")):
+        if rel.lower() == "next":
+            return _int((parse_qs(urlsplit(url).query).get(bound) or [None])[0])
+    return None
+
+
 def page_info(headers: httpx.Headers, *, requested_page: int, requested_per_page: int) -> PageInfo:
     """Read the pagination headers of one response (``X-Next-Page``, else ``Link``)."""
     page = _int(headers.get("x-page")) or requested_page

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from tokentui.core import source_names
 from tokentui.core.delivery import deliver_rotated
+from tokentui.core.everything import Everything, resolve_choice
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
 from tokentui.core.identify import Identity
@@ -51,7 +52,6 @@ from tokentui.gitlab.sources import (
     ProjectTokens,
     ServiceAccountTokens,
     TokenSource,
-    resolve_source,
 )
 from tokentui.gitlab.terminal_text import clean
 from tokentui.tui.widgets.detail import TokenDetail
@@ -152,6 +152,11 @@ class TokenActions:
         """The source the list shows."""
         return self.app.store.source
 
+    def source_of(self, token: Token) -> TokenSource | None:
+        """The source whose endpoints act on ``token``: the list it was read from when the
+        list on screen mixes kinds (the everything scan places each row), else the list's."""
+        return self.app.row_context.ownership.row_source(token, self.source)
+
     @property
     def viewer(self) -> User:
         """Who is signed in (the actions run only once the app knows)."""
@@ -214,6 +219,11 @@ class TokenActions:
         source = self.source
         if source is None:
             return "No token source yet: pick one with t."
+        if isinstance(source, Everything):
+            return (
+                "A new token belongs to one place: pick your own tokens, a project, a group or "
+                "a service account with t, then press n."
+            )
         viewer = self.viewer
         if self._asks_for_user(source):
             return None
@@ -232,7 +242,12 @@ class TokenActions:
         """Why ``r`` cannot apply to ``token``, or None."""
         if token is None:
             return NO_SELECTION
-        source = self.source
+        source = self.source_of(token)
+        if token.is_deploy:
+            return (
+                f"{_quoted(token)} is a deploy token: GitLab cannot rotate deploy tokens. "
+                "Create a new one in its project or group, then revoke this one."
+            )
         if source is not None and not source.can_rotate:
             return f"Tokens in {clean(source.label)} cannot be rotated through the API."
         state = token_state(token, self.app.clock())
@@ -501,7 +516,7 @@ class TokenActions:
     async def _rotate(self, token: Token, expires_at: date) -> None:
         from tokentui.tui.screens.reveal import RevealScreen
 
-        source = self.source
+        source = self.source_of(token)
         assert source is not None
         warning: str | None = None
         advice: str | None = None
@@ -639,7 +654,7 @@ class TokenActions:
         )
 
     async def _revoke(self, token: Token) -> None:
-        source = self.source
+        source = self.source_of(token)
         assert source is not None
         if token.is_deploy:
             deploy = self._deploy_source(token)
@@ -768,7 +783,7 @@ class TokenActions:
         except GitLabError as err:
             return None, err.message
         try:
-            source = resolve_source(
+            source = resolve_choice(
                 choice, value, viewer_id=viewer.id, viewer_is_admin=viewer.is_admin
             )
         except ValueError as err:

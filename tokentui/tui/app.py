@@ -30,6 +30,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tokentui.core.config import ConfigError, load_settings
+from tokentui.core.everything import resolve_choice
 from tokentui.core.expiry import Clock, system_clock
 from tokentui.core.hygiene import HygieneConfig, owner_state_of
 from tokentui.core.ownership import Ownership
@@ -124,7 +125,7 @@ class TokenCommands(Provider):
         ("Revoke token", "Revoke the selected token (d)", "revoke"),
         (
             "Switch token source",
-            "Mine, all, a user, project, group, service account (t)",
+            "Everything I manage, mine, all, a user, project, group, service account (t)",
             "pick_source",
         ),
         ("Filter tokens", "Focus the name filter (/); tab reaches the others", "focus_filter"),
@@ -149,6 +150,16 @@ class TokenCommands(Provider):
         ),
         ("Recreate token", "A new token like the expired or revoked one selected (c)", "recreate"),
         ("Show key bindings", "Every binding of this screen (?)", "help"),
+        (
+            "Stop the scan",
+            "Stop the everything scan, keeping what was read (esc, ctrl+c)",
+            "stop_scan",
+        ),
+        (
+            "Show scan problems",
+            "What the everything scan could not read, and why (P)",
+            "show_problems",
+        ),
     )
 
     def _available(self) -> Iterable[tuple[str, str, str]]:
@@ -215,8 +226,11 @@ class TokenApp(App[int]):
         start: StartRequests | None = None,
         credential_origin: str | None = None,
         hygiene: HygieneConfig | None = None,
+        refresh_every: float | None = None,
     ) -> None:
         super().__init__()
+        #: Seconds between automatic reloads of the list (None: off; ``--refresh-every``).
+        self.refresh_every = refresh_every
         #: None only until the login screen (nothing configured) gives a connection.
         self.client: GitLabClient = client  # type: ignore[assignment]
         self.login_url = login_url
@@ -254,6 +268,8 @@ class TokenApp(App[int]):
             self.clock, ownership=self.ownership, hygiene=self.store.hygiene
         )
         self.row_context.web_base = lambda: self.client.base_url if self.client else ""
+        # The everything scan places its rows (kind, resource, write source) here.
+        self.store.ownership = self.ownership
         self.actions = TokenActions(self)
         self._unauthorized_shown = False
         self._started_once = False
@@ -423,7 +439,7 @@ class TokenApp(App[int]):
         assert self.viewer is not None
         choice, value = self.source_choice or (None, None)
         try:
-            source = resolve_source(
+            source = resolve_choice(
                 choice, value, viewer_id=self.viewer.id, viewer_is_admin=self.viewer.is_admin
             )
         except ValueError as err:
@@ -460,6 +476,13 @@ class TokenApp(App[int]):
         self.associations = None
         self.associations_error = None
         self.store.reload()
+
+    def action_help_quit(self) -> None:
+        """``ctrl+c`` (when no text is selected to copy): stop the everything scan while it
+        runs, keeping what was read; otherwise Textual's own answer, which says how to quit."""
+        if self._main is not None and self.screen is self._main and self._main.action_stop_scan():
+            return
+        super().action_help_quit()
 
     def selected_token(self) -> Token | None:
         """The token under the cursor of the main screen."""
@@ -659,6 +682,7 @@ def make_app(
     start: StartRequests | None = None,
     credential_origin: str | None = None,
     hygiene: HygieneConfig | None = None,
+    refresh_every: float | None = None,
 ) -> TokenApp:
     """Build the app (CLI, tests and screenshots all go through here). ``client`` None opens
     the login screen first (nothing configured). ``start``: the first requests, already sent
@@ -676,4 +700,5 @@ def make_app(
         insecure=insecure,
         credential_origin=credential_origin,
         hygiene=hygiene,
+        refresh_every=refresh_every,
     )

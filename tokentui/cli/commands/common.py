@@ -83,10 +83,12 @@ def add_source_flags(
     *,
     default: str = "--all for an admin, else --mine",
     by_name: bool = True,
+    everything: bool = False,
 ) -> None:
     """The token-source flags: ``--mine | --all | --user ID | ...`` (mutually exclusive);
     ``default`` says in the help which source applies without a flag; ``by_name``: users are
-    also taken by username (looked up with :func:`ids_for_names`)."""
+    also taken by username (looked up with :func:`ids_for_names`); ``everything``: also
+    ``--everything`` (the everything-I-manage scan, docs/everything.md)."""
     user = "ID_OR_USERNAME" if by_name else "USER_ID"
     group = parser.add_argument_group(f"token source (default: {default})")
     exclusive = group.add_mutually_exclusive_group()
@@ -100,6 +102,15 @@ def add_source_flags(
         const=("all", None),
         help="every user's personal tokens (admin)",
     )
+    if everything:
+        exclusive.add_argument(
+            "--everything",
+            dest="source",
+            action="store_const",
+            const=("everything", None),
+            help="everything you manage: your tokens, and those of the projects and groups you "
+            "maintain or own, of every kind (an administrator: every token of the instance)",
+        )
     for choice, metavar, text in (
         ("user", user, "one user's personal tokens (admin)"),
         ("impersonation", user, "a user's impersonation tokens (admin)"),

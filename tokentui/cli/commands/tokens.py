@@ -24,6 +24,7 @@ from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
 from tokentui.cli.commands import common, rotate_delivery
 from tokentui.cli.commands import deploy as deploy_tokens
+from tokentui.cli.commands import everything as everything_cli
 from tokentui.core import self_rotation, session, source_names
 from tokentui.core.delivery import deliver_rotated
 from tokentui.core.expiry import (
@@ -161,8 +162,12 @@ def _register_list(sub: argparse._SubParsersAction) -> None:
         "list tokens (table, --json or --csv)",
         "List the tokens of a source, filtered and sorted like the TUI. A readable table on a "
         "terminal (plain when piped or NO_COLOR), or --json / --csv for scripts.",
+        f"{_EXIT_CODES}; with --everything, {everything_cli.EXIT_INCOMPLETE} when a project, "
+        "group or list could not be read (what could be read is listed, the problems are on "
+        "stderr)",
     )
-    common.add_source_flags(parser)
+    common.add_source_flags(parser, everything=True)
+    everything_cli.add_flags(parser)
     filters = parser.add_argument_group("filters (checked before any request)")
     filters.add_argument("--state", choices=("active", "inactive"), help="active or inactive")
     filters.add_argument(
@@ -300,12 +305,15 @@ def _register_expiring(sub: argparse._SubParsersAction) -> None:
         "monitoring: exit 1 when a token expires within the window",
         "List the active tokens that expire within the window. Exit 0 when none does, 1 when "
         "some do (they are listed on stdout), 2 on an error.",
-        "0 nothing expires in the window, 1 something does (listed), 2 error",
+        "0 nothing expires in the window, 1 something does (listed), 2 error, "
+        f"{everything_cli.EXIT_INCOMPLETE} (--everything) nothing expires in what could be "
+        "read, but a project, group or list could not be read (problems on stderr)",
     )
     parser.add_argument(
         "--within", metavar="DAYS", default="14d", help="the window, e.g. 14d or 2w (default 14d)"
     )
-    common.add_source_flags(parser)
+    common.add_source_flags(parser, everything=True)
+    everything_cli.add_flags(parser)
     _add_output_flags(parser)
     inherit_from_top_level(parser)
     parser.set_defaults(handler=run_expiring)
@@ -352,6 +360,10 @@ def _with_expiring(server: TokenFilters, days: int) -> TokenFilters:
 
 async def _list(args: argparse.Namespace) -> int:
     server, client_filters = _list_filters(args)
+    kinds = everything_cli.kinds(args)
+    everything = everything_cli.source(args)
+    if everything_cli.is_everything(args):
+        return await _list_everything(args, everything, server, client_filters, kinds)
     check_source(args)
     sort = _list_sort(args)
     connection = common.connect(args)
@@ -363,12 +375,40 @@ async def _list(args: argparse.Namespace) -> int:
         # Every owner at once, after the pages: an administrator's GET /users lists then
         # place them 100 at a time (tokentui/core/ownership.py), not one lookup per owner.
         owners = await resolve_owners(client, Ownership(bulk=True), viewer, rows, source)
+    if kinds:
+        rows = [token for token in rows if owners.kind(token) in kinds]
     if sort is not None:
         rows = sort_tokens(rows, sort, args.reverse, now=now, facts=owners.facts)
     elif args.reverse:
         rows.reverse()
     _print_tokens(args, rows, now, source.kind, owners)
     return common.EXIT_OK
+
+
+async def _list_everything(
+    args: argparse.Namespace,
+    everything: everything_cli.Everything,
+    server: TokenFilters,
+    client_filters: ClientFilters,
+    kinds: frozenset[TokenKind],
+) -> int:
+    """``list --everything``: the scan's rows, filtered and printed like any list (JSON and
+    CSV in a stable order: kind, then where the token lives, then id); problems on stderr."""
+    sort = _list_sort(args)
+    connection = common.connect(args)
+    async with command_client(connection) as client:
+        scanned = await everything_cli.run_scan(client, everything)
+    now = _now()
+    owners = scanned.owners
+    rows = filter_tokens(scanned.rows, server, client_filters, now)
+    if kinds:
+        rows = [token for token in rows if owners.kind(token) in kinds]
+    if sort is not None:
+        rows = sort_tokens(rows, sort, args.reverse, now=now)
+    elif args.reverse:
+        rows.reverse()
+    _print_tokens(args, rows, now, TokenKind.PERSONAL, owners)
+    return everything_cli.report_problems(scanned.scan)
 
 
 def _list_sort(args: argparse.Namespace) -> SortKey | None:
@@ -1062,18 +1102,34 @@ async def _expiring(args: argparse.Namespace) -> int:
     days = av.duration_days(args.within, "--within")
     server = _with_expiring(TokenFilters(state="active", revoked=False), days)
     client_filters = ClientFilters(expiring_within_days=days)
-    check_source(args)
-    connection = common.connect(args)
-    async with command_client(connection) as client:
-        await with_ids(client, args, connection)
-        tokens, source, viewer = await fetch_with_viewer(client, args, connection, server)
+    kinds = everything_cli.kinds(args)
+    everything = everything_cli.source(args)
+    scanned = None
+    connection = common.connect(args) if everything_cli.is_everything(args) else None
+    if connection is not None:
+        async with command_client(connection) as client:
+            scanned = await everything_cli.run_scan(client, everything)
         now = _now()
-        tokens = sort_tokens(filter_tokens(tokens, server, client_filters, now), SortKey.EXPIRY)
-        owners = await resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
+        owners = scanned.owners
+        source: TokenSource = everything
+        tokens = filter_tokens(scanned.rows, server, client_filters, now)
+    else:
+        check_source(args)
+        connection = common.connect(args)
+        async with command_client(connection) as client:
+            await with_ids(client, args, connection)
+            tokens, source, viewer = await fetch_with_viewer(client, args, connection, server)
+            now = _now()
+            tokens = filter_tokens(tokens, server, client_filters, now)
+            owners = await resolve_owners(client, Ownership(bulk=True), viewer, tokens, source)
+    if kinds:
+        tokens = [token for token in tokens if owners.kind(token) in kinds]
+    tokens = sort_tokens(tokens, SortKey.EXPIRY)
     _print_tokens(args, tokens, now, source.kind, owners)
     if not args.json:
         print(
             f"tokentui: {len(tokens)} token(s) of {source.label} expire within {days} days",
             file=sys.stderr,
         )
-    return common.EXIT_FOUND if tokens else common.EXIT_OK
+    incomplete = everything_cli.report_problems(scanned.scan) if scanned else common.EXIT_OK
+    return common.EXIT_FOUND if tokens else incomplete

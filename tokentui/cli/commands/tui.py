@@ -17,9 +17,9 @@ from typing import Any
 from tokentui.cli import gc_tuning
 from tokentui.cli.commands import common
 from tokentui.core import session, source_names
+from tokentui.core.everything import resolve_choice
 from tokentui.core.startup import StartRequests
 from tokentui.gitlab.client import GitLabClient
-from tokentui.gitlab.sources import resolve_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run against the bundled simulator as its admin (no network, no configuration)",
     )
     common.add_connection_flags(parser)
-    common.add_source_flags(parser)
+    common.add_source_flags(parser, everything=True)
+    parser.add_argument(
+        "--refresh-every",
+        metavar="INTERVAL",
+        help="reload the list this often, e.g. 15m or 1h (default: the profile's "
+        "refresh_every, else never); the header says when it was last refreshed",
+    )
 
 
 def check_source_syntax(source: tuple[str, str | None] | None) -> None:
@@ -45,15 +51,35 @@ def check_source_syntax(source: tuple[str, str | None] | None) -> None:
         return
     choice, value = source
     try:
-        resolve_source(choice, value, viewer_id=0, viewer_is_admin=True)
+        resolve_choice(choice, value, viewer_id=0, viewer_is_admin=True)
     except ValueError as err:
         raise session.UsageError(str(err)) from None
+
+
+def refresh_interval(args: argparse.Namespace, conn: session.Connection | None) -> int | None:
+    """Seconds between automatic reloads: ``--refresh-every``, else the profile's
+    ``refresh_every``, else None (off). A bad interval is a usage error."""
+    from tokentui.core import config
+
+    text = getattr(args, "refresh_every", None)
+    if text is not None:
+        try:
+            return config.parse_interval(text, "--refresh-every")
+        except config.ConfigError as err:
+            raise session.UsageError(str(err)) from None
+    if conn is None or not conn.profile:
+        return None
+    try:
+        return config.load_settings().get(conn.profile).refresh_every
+    except config.ConfigError:
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the TUI; returns the exit code."""
     source = getattr(args, "source", None)
     check_source_syntax(source)
+    interval = refresh_interval(args, None)
     if getattr(args, "demo", False):
         if args.url or args.profile:
             raise session.UsageError("--demo runs the bundled simulator: drop --url/--profile")
@@ -64,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         if source_names.check_syntax(source) != source:
             source = asyncio.run(_ids_for_names(demo_client(sim), source, DEMO_URL))
         app = make_demo_app(source_choice=source, simulator=sim)
+        app.refresh_every = interval
         gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
 
@@ -74,10 +101,14 @@ def run(args: argparse.Namespace) -> int:
         app = load_app_module().make_app(None, source_choice=source, login_url=args.url)
         gc_tuning.freeze_tokens_as_they_load(app.store)
         return _finish(app, app.run())
-    return asyncio.run(_run_connected(conn, source))
+    return asyncio.run(_run_connected(conn, source, interval or refresh_interval(args, conn)))
 
 
-async def _run_connected(conn: session.Connection, source: tuple[str, str | None] | None) -> int:
+async def _run_connected(
+    conn: session.Connection,
+    source: tuple[str, str | None] | None,
+    refresh_every: int | None = None,
+) -> int:
     """Send the first requests, import Textual (in a thread, while they travel), then run
     the app on this loop: its first page is on its way before the app exists."""
     client = conn.client()
@@ -90,7 +121,13 @@ async def _run_connected(conn: session.Connection, source: tuple[str, str | None
     start = StartRequests.send(client, source)
     try:
         app_module = await asyncio.to_thread(load_app_module)
-        app = app_module.make_app(client, source_choice=source, start=start, **app_options(conn))
+        app = app_module.make_app(
+            client,
+            source_choice=source,
+            start=start,
+            refresh_every=refresh_every,
+            **app_options(conn),
+        )
         gc_tuning.freeze_tokens_as_they_load(app.store)
         result = await app.run_async()
     finally:

@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tokentui.core import everything
 from tokentui.core.source_search import Suggestion, account_label, wants_completion
 from tokentui.gitlab.models import ServiceAccount
 from tokentui.gitlab.sources import (
@@ -41,6 +42,13 @@ from tokentui.gitlab.terminal_text import clean
 
 #: (choice, label, needs a value, admin only, prompt for the value)
 CHOICES: tuple[tuple[str, str, bool, bool, str], ...] = (
+    (
+        everything.CHOICE,
+        "Everything I manage (every kind, every project and group)",
+        False,
+        False,
+        "",
+    ),
     ("mine", "My personal tokens", False, False, ""),
     ("all", "All users' personal tokens (admin)", False, True, ""),
     ("user", "One user's personal tokens (admin)", True, True, "Username (or id), e.g. alice"),
@@ -82,6 +90,8 @@ COMPLETE_DELAY = 0.25
 
 def choice_of(source: TokenSource | None) -> tuple[str | None, str]:
     """The picker choice and value that describe ``source``."""
+    if isinstance(source, everything.Everything):
+        return everything.CHOICE, ""
     if isinstance(source, PersonalTokens):
         if source.mine:
             return "mine", ""

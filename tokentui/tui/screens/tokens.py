@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import ClassVar, Protocol
 
 from rich.text import Text
@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tokentui.core.browser import Opener, browser_opener
+from tokentui.core.everything import Everything
 from tokentui.core.expiry import Band, Clock, band, today
 from tokentui.core.horizon import Horizon, horizon
 from tokentui.core.hygiene import FINDINGS, Finding
@@ -44,6 +45,13 @@ from tokentui.tui.widgets.token_table import TokenTable
 
 #: Coalesce repaints while pages stream in (seconds; more when a repaint is costly).
 PAGE_REPAINT_INTERVAL = 0.1
+
+
+def _clock_time(moment: datetime) -> str:
+    """``14:05``: a time of day in the local time zone, for "refreshed 14:05"."""
+    return moment.astimezone().strftime("%H:%M")
+
+
 MAX_REPAINT_INTERVAL = 1.0
 #: Countdown tick: every second while a visible countdown shows seconds, else every SLOW_TICKS.
 SLOW_TICKS = 30
@@ -105,6 +113,10 @@ class MainHost(DetailHost, Protocol):
         """What the client is retrying, for the header."""
 
     @property
+    def refresh_every(self) -> float | None:
+        """Seconds between automatic reloads (None: off); the header then says when."""
+
+    @property
     def viewer(self) -> User | None:
         """Who is logged in, once known."""
 
@@ -156,6 +168,9 @@ class TokensScreen(Screen[None]):
         Binding("slash", "focus_filter", "Filter", id="tokens.filter"),
         # Not in the footer (no room at 80 columns): the header says "esc clears" instead.
         Binding("escape", "clear_filters", "Clear filters", show=False, id="tokens.clear_filters"),
+        # While the everything scan runs, esc (and ctrl+c: TokenApp.action_help_quit) stop it.
+        # Not in help (no room at 120x40): the header says "3 problems (P)", the palette has it.
+        Binding("P", "show_problems", "", show=False, id="tokens.problems"),
         Binding("s", "cycle_sort", "Sort", id="tokens.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
@@ -178,7 +193,11 @@ class TokensScreen(Screen[None]):
     HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("tab, shift+tab", "Next / previous: the list, then each filter"),
         ("enter, space, →, ←", "On a filter choice: next / previous value"),
-        ("esc", "On the list: clear every filter (and the week); in a filter: clear it, back"),
+        (
+            "esc",
+            "On the list: stop a running scan, else clear every filter (and the week); in a "
+            "filter: clear it, back",
+        ),
         ("[, ]", "With the horizon shown (H): list the tokens of the previous / next week"),
         ("^p", "Command palette: every action, sorts, profiles"),
     )
@@ -229,6 +248,8 @@ class TokensScreen(Screen[None]):
         ownership = host.row_context.ownership
         host.store.set_facts(lambda token: ownership.facts(token, host.store.source))
         self.set_interval(1.0, self.tick, name="countdown")
+        if host.refresh_every:
+            self.set_interval(host.refresh_every, self._auto_reload, name="auto-refresh")
         self.table.focus()
         self.refresh_rows()
 
@@ -308,6 +329,10 @@ class TokensScreen(Screen[None]):
             # Another source: start from its top (a reload keeps the cursor's token).
             self._shown_source = self.host.store.source
             self.table.reset_cursor()
+        if change is Change.PROGRESS:
+            if self.query("#header"):  # (not while the screen is taken down)
+                self.refresh_header()  # a scan's count or problems: the rows are the same
+            return
         if change is Change.PAGE and self.table.rows:
             # More rows streaming in: repaint the rows at most every _repaint_interval (which
             # grows with the cost of a repaint, so keys stay answered during a long load).
@@ -315,6 +340,13 @@ class TokensScreen(Screen[None]):
                 self._repaint_timer = self.set_timer(self._repaint_interval, self._timed_repaint)
             return
         self.refresh_rows()
+
+    def _auto_reload(self) -> None:
+        """The auto-refresh interval: load the list again (a scan scans again), unless a load
+        is still running or the start has not succeeded."""
+        host = self.host
+        if host.viewer is not None and not host.store.loading:
+            host.reload()
 
     def _timed_repaint(self) -> None:
         self._repaint_timer = None
@@ -415,6 +447,10 @@ class TokensScreen(Screen[None]):
             header.append(" (esc clears)", style="dim")
         else:
             header.append(f" │ {self.count_text()}")
+        if store.scan_progress is not None or store.stopped:
+            self._scan_header(header)
+        elif store.refreshed_at is not None and host.refresh_every:
+            header.append(f" │ refreshed {_clock_time(store.refreshed_at)}", style="dim")
         if host.retry_status:
             header.append(f" │ {host.retry_status}", style="bold yellow")
         arrow = "↓" if store.descending else "↑"
@@ -434,6 +470,23 @@ class TokensScreen(Screen[None]):
             # A fixed one-line header: no layout pass (it changes with every page of a load).
             self._header_text = header
             self.query_one("#header", Static).update(header, layout=False)
+
+    def _scan_header(self, header: Text) -> None:
+        """The everything scan's part of the header: its progress while it runs, "stopped"
+        after esc, the refresh time once done, and the problems (``P`` lists them)."""
+        store = self.host.store
+        progress = store.scan_progress
+        if store.loading and progress is not None:
+            header.append(f" │ scanning {progress.text()}", style="bold")
+            header.append(" (esc stops)", style="dim")
+        elif store.stopped:
+            header.append(" │ scan stopped: incomplete", style="bold yellow")
+        elif store.refreshed_at is not None:
+            header.append(f" │ refreshed {_clock_time(store.refreshed_at)}", style="dim")
+        if store.problems:
+            count = len(store.problems)
+            header.append(f" │ {count} problem{'s' if count != 1 else ''}", style="bold red")
+            header.append(" (P)", style="dim")
 
     def _filtered(self) -> bool:
         store = self.host.store
@@ -588,20 +641,53 @@ class TokensScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filters":
-            # esc means something only when a filter is set (the header says so then).
+            # esc means something only when a filter is set (the header says so then), or
+            # while a scan runs (it stops it).
             if not self.is_alive():
                 return False
-            return self.filter_bar.is_set or self._week is not None
+            return self.filter_bar.is_set or self._week is not None or self._scanning()
         if action == "week":
             return self.is_alive() and self.horizon_chart.has_class("-shown")
         return True
 
+    def _scanning(self) -> bool:
+        store = self.host.store
+        return store.loading and isinstance(store.source, Everything)
+
     def action_clear_filters(self) -> None:
-        """``esc`` on the list: clear every filter; the cursor stays in the list."""
+        """``esc`` on the list: stop a running scan; else clear every filter (the cursor
+        stays in the list)."""
+        if self._scanning():
+            self.action_stop_scan()
+            return
         self.filter_bar.clear_all()
         if self._week is not None:
             self.set_week(None)
         self.set_focus(self.table)
+
+    def action_stop_scan(self) -> bool:
+        """``esc``, ``ctrl+c`` (and the palette): stop the everything scan, keeping what was
+        read. False when no scan was running."""
+        store = self.host.store
+        if not (self._scanning() and store.stop()):
+            return False
+        self.notify(
+            f"Scan stopped: {store.loaded:,} tokens read, the list is incomplete "
+            "(ctrl+r scans again).",
+            title="Everything I manage",
+            markup=False,
+        )
+        return True
+
+    def action_show_problems(self) -> None:
+        """``P``: what the everything scan could not read, and why."""
+        from tokentui.tui.screens.problems import ProblemsScreen
+
+        problems = self.host.store.problems
+        if not problems:
+            self.notify("No problems: everything scanned could be read.", markup=False)
+            return
+        self.app.push_screen(ProblemsScreen(problems))
 
     def action_cycle_sort(self) -> None:
         # The header says the sort; no notification to stack up while cycling.
