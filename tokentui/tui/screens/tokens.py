@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tokentui.core.expiry import Band, Clock, band
+from tokentui.core.marks import Marks
 from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
@@ -61,6 +62,12 @@ class MainActions(ActionsOnToken, Protocol):
 
     def show_help(self) -> None:
         """``?``: every key of the screen."""
+
+    def rotate_marked(self) -> None:
+        """``r`` with marks: preview, confirm and rotate the marked tokens."""
+
+    def revoke_marked(self) -> None:
+        """``d`` with marks: preview, confirm and revoke the marked tokens."""
 
 
 class MainHost(DetailHost, Protocol):
@@ -147,6 +154,11 @@ class TokensScreen(Screen[None]):
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="tokens.reverse_sort"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
         Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
+        # Marks (bulk rotate and revoke act on them): docs/tui.md, "Marks and bulk actions".
+        Binding("space", "toggle_mark", "Mark", id="tokens.mark"),
+        Binding("a", "mark_shown", "Mark all shown", show=False, id="tokens.mark_shown"),
+        Binding("v", "invert_marks", "Invert marks", show=False, id="tokens.invert_marks"),
+        Binding("u", "clear_marks", "Unmark all", show=False, id="tokens.clear_marks"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
@@ -259,10 +271,17 @@ class TokensScreen(Screen[None]):
     def _store_changed(self, change: Change) -> None:
         if not self.is_alive():
             return
-        if change is Change.RESET and self.host.store.source != self._shown_source:
-            # Another source: start from its top (a reload keeps the cursor's token).
-            self._shown_source = self.host.store.source
+        store = self.host.store
+        if change is Change.RESET and store.source != self._shown_source:
+            # Another source: start from its top (a reload keeps the cursor's token), with
+            # no marks (a bulk action acts on the source shown).
+            self._shown_source = store.source
             self.table.reset_cursor()
+            self.marks.clear()
+        if change is Change.DONE and store.complete and store.server_filters == TokenFilters():
+            # A whole load: marks of tokens gone from the server go too (a filtered load
+            # leaves tokens out, so it cannot tell).
+            self.marks.retain(lambda key: store.get(key) is not None)
         if change is Change.PAGE and self.table.rows:
             # More rows streaming in: repaint the rows at most every _repaint_interval (which
             # grows with the cost of a repaint, so keys stay answered during a long load).
@@ -313,6 +332,8 @@ class TokensScreen(Screen[None]):
             header.append(" (esc clears)", style="dim")
         else:
             header.append(f" │ {self.count_text()}")
+        if marked := len(self.marks):
+            header.append(f" │ {marked:,} marked", style="bold yellow")
         if host.retry_status:
             header.append(f" │ {host.retry_status}", style="bold yellow")
         arrow = "↓" if store.descending else "↑"
@@ -445,12 +466,54 @@ class TokensScreen(Screen[None]):
         self.host.actions.new_token()
 
     def action_rotate(self) -> None:
-        if (token := self._selected()) is not None:
+        if self.marks:
+            self.host.actions.rotate_marked()
+        elif (token := self._selected()) is not None:
             self.host.actions.rotate(token)
 
     def action_revoke(self) -> None:
-        if (token := self._selected()) is not None:
+        if self.marks:
+            self.host.actions.revoke_marked()
+        elif (token := self._selected()) is not None:
             self.host.actions.revoke(token)
+
+    # -- marks ---------------------------------------------------------------------------------
+    @property
+    def marks(self) -> Marks:
+        """The marked tokens (kept by the row context, so the table paints them)."""
+        return self.host.row_context.marks
+
+    def _marks_changed(self) -> None:
+        self.table.refresh_visible()
+        self.refresh_header()
+
+    def action_toggle_mark(self) -> None:
+        """``space``: mark or unmark the token under the cursor, then go to the next one."""
+        if (token := self._selected()) is None:
+            return
+        self.marks.toggle(token.key)
+        self.table.action_cursor_down()
+        self._marks_changed()
+
+    def _shown_keys(self) -> list[int]:
+        rows = self.table.rows
+        return [rows[i].key for i in range(len(rows))]
+
+    def action_mark_shown(self) -> None:
+        """``a``: mark every token shown (after the filters)."""
+        self.marks.mark(self._shown_keys())
+        self._marks_changed()
+
+    def action_invert_marks(self) -> None:
+        """``v``: flip the mark of every token shown (hidden tokens keep theirs)."""
+        self.marks.invert(self._shown_keys())
+        self._marks_changed()
+
+    def action_clear_marks(self) -> None:
+        """``u``: unmark every token (shown or not)."""
+        if self.marks.clear():
+            self.notify("Marks cleared.", timeout=3)
+        self._marks_changed()
 
     def action_pick_source(self) -> None:
         self.host.actions.pick_source()
