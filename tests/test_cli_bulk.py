@@ -108,7 +108,9 @@ def test_rotate_many_reports_skips_with_exit_2(sim, cli: Run) -> None:
     for line in lines:
         assert sim.state.token_by_secret(line.split()[1]) is not None
     assert f"skipped token {gone} “mixed-gone”: revoked" in result.err
-    assert sorted(rotates(sim)) == sorted(f"/api/v4/personal_access_tokens/{i}/rotate" for i in live)
+    assert sorted(rotates(sim)) == sorted(
+        f"/api/v4/personal_access_tokens/{i}/rotate" for i in live
+    )
 
 
 @pytest.mark.parametrize(
