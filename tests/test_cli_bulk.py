@@ -30,7 +30,7 @@ def rotates(sim) -> list[str]:
     return [r.path for r in sim.request_log if r.method == "POST" and r.path.endswith("/rotate")]
 
 
-def test_revoke_many_with_yes_revokes_each_once_and_skips_the_revoked(sim, cli: Run) -> None:
+def test_revoke_many_with_yes_revokes_each_once_and_skips_the_revoked(sim, cli: Run) -> None:  # noqa: F811
     ids = [issue(sim, f"many-{n}") for n in range(3)]
     gone = issue(sim, "many-gone", revoked=True)
     result = cli("revoke", *map(str, ids), str(gone), "--yes")
@@ -43,14 +43,14 @@ def test_revoke_many_with_yes_revokes_each_once_and_skips_the_revoked(sim, cli: 
     assert result.out == ""
 
 
-def test_revoke_many_refuses_without_a_terminal_or_yes(sim, cli: Run) -> None:
+def test_revoke_many_refuses_without_a_terminal_or_yes(sim, cli: Run) -> None:  # noqa: F811
     ids = [issue(sim, f"ask-{n}") for n in range(2)]
     result = cli("revoke", *map(str, ids))
     assert result.code == 2 and "refusing to revoke 2 tokens" in result.err
     assert "--yes" in result.err and deletes(sim) == []
 
 
-def test_revoke_many_on_a_terminal_needs_the_typed_count(sim, cli: Run, monkeypatch) -> None:
+def test_revoke_many_on_a_terminal_needs_the_typed_count(sim, cli: Run, monkeypatch) -> None:  # noqa: F811
     ids = [issue(sim, f"typed-{n}") for n in range(3)]
     monkeypatch.setattr(token_commands, "_on_terminal", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
@@ -64,7 +64,7 @@ def test_revoke_many_on_a_terminal_needs_the_typed_count(sim, cli: Run, monkeypa
     assert all(sim.state.tokens[i].revoked for i in ids)
 
 
-def test_a_fault_in_the_middle_of_a_revoke_batch_is_reported_exactly(sim, cli: Run) -> None:
+def test_a_fault_in_the_middle_of_a_revoke_batch_is_reported_exactly(sim, cli: Run) -> None:  # noqa: F811
     ids = [issue(sim, f"fault-{n}") for n in range(4)]
     lost = ids[2]
     sim.faults.proxy_error("DELETE", rf"/personal_access_tokens/{lost}$", 502)
@@ -80,7 +80,7 @@ def test_a_fault_in_the_middle_of_a_revoke_batch_is_reported_exactly(sim, cli: R
     assert sorted(deletes(sim)) == sorted(f"/api/v4/personal_access_tokens/{i}" for i in ids)
 
 
-def test_rotate_many_spreads_and_prints_json_lines(sim, cli: Run) -> None:
+def test_rotate_many_spreads_and_prints_json_lines(sim, cli: Run) -> None:  # noqa: F811
     cliff = sim.now().date() + timedelta(days=3)
     ids = [issue(sim, f"spread-{n}", expires_at=cliff) for n in range(3)]
     result = cli("rotate", *map(str, ids), "--duration", "30d", "--spread", "6d", "--json")
@@ -98,7 +98,7 @@ def test_rotate_many_spreads_and_prints_json_lines(sim, cli: Run) -> None:
     assert sorted(rotates(sim)) == sorted(f"/api/v4/personal_access_tokens/{i}/rotate" for i in ids)
 
 
-def test_rotate_many_reports_skips_with_exit_2(sim, cli: Run) -> None:
+def test_rotate_many_reports_skips_with_exit_2(sim, cli: Run) -> None:  # noqa: F811
     live = [issue(sim, f"mixed-{n}") for n in range(2)]
     gone = issue(sim, "mixed-gone", revoked=True)
     result = cli("rotate", str(live[0]), str(gone), str(live[1]), "--duration", "7d")
@@ -123,7 +123,10 @@ def test_rotate_many_reports_skips_with_exit_2(sim, cli: Run) -> None:
     ],
 )
 def test_bad_many_token_arguments_are_refused_before_any_request(
-    sim, cli: Run, argv: list[str], message: str
+    sim,
+    cli: Run,  # noqa: F811
+    argv: list[str],
+    message: str,
 ) -> None:
     before = len(sim.request_log)
     result: Result = cli(*argv)
@@ -132,7 +135,7 @@ def test_bad_many_token_arguments_are_refused_before_any_request(
     assert len(sim.request_log) == before
 
 
-def test_rotate_many_of_an_unknown_id_sends_nothing(sim, cli: Run) -> None:
+def test_rotate_many_of_an_unknown_id_sends_nothing(sim, cli: Run) -> None:  # noqa: F811
     live = issue(sim, "real")
     result = cli("rotate", str(live), "987654")
     assert result.code == 2 and "there is no token 987654" in result.err

@@ -45,10 +45,10 @@ MakeApp = Callable[..., TokenApp]
 async def app_factory(frozen_sim) -> AsyncIterator[MakeApp]:
     clients: list[GitLabClient] = []
 
-    def make(token: str, source: tuple[str, str | None] | None = None) -> TokenApp:
+    def make(token: str, source: tuple[str, str | None] | None = None, **kwargs) -> TokenApp:
         client = GitLabClient(frozen_sim.url, token)
         clients.append(client)
-        return make_app(client, source_choice=source, clock=FrozenClock(FROZEN_NOW))
+        return make_app(client, source_choice=source, clock=FrozenClock(FROZEN_NOW), **kwargs)
 
     yield make
     for client in clients:
@@ -141,6 +141,12 @@ async def test_marks_are_kept_by_key_across_filters_sorts_and_reloads(
         assert len(marks) == shown - 3 and not set(ids) & set(marks)
         await pilot.press("u")
         assert not marks and "marked" not in header(app)
+        # Help lists every marks key (the footer has no room for them at 80 columns).
+        from tokentui.tui.screens.help import help_sections
+
+        own = dict((desc, keys) for keys, desc in help_sections(screen)[0])
+        assert own["Mark"] == "space" and own["Mark every token shown"] == "a"
+        assert own["Invert marks"] == "v" and own["Unmark all"] == "u"
         # Another source starts with no marks.
         await pilot.press("a")
         assert len(marks) == shown
@@ -291,3 +297,49 @@ async def test_bulk_rotate_spreads_copies_and_writes_the_values(
         assert isinstance(app.screen, TokensScreen) and screen.lines == []
         assert not app.row_context.marks
         assert all(app.store.get(t.id) is not None for t in news)
+
+
+async def test_bulk_rotate_with_the_credential_in_use_rotates_it_last_and_stores_it(
+    frozen_sim, app_factory
+) -> None:
+    saved: list = []
+    app = app_factory(frozen_sim.admin_token, source=("mine", None), save_credential=saved.append)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        self_id = app.self_token.id
+        others = [
+            t.id
+            for t in main(app).table.rows
+            if t.id != self_id and not t.revoked and t.expires_at and t.expires_at > TODAY
+        ][:2]
+        assert len(others) == 2
+        table = main(app).table
+        for token_id in [self_id, *others]:
+            assert table.select_token(token_id)
+            await pilot.press("space")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkRotateDialog))
+        await pilot.press("down", "enter")  # 7 days
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkTypedDialog))
+        assert "own credential is among them: it is rotated last" in texts(app)
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkResultsScreen))
+        assert all(line.startswith("✓ rotated") for line in result_lines(app))
+        assert "tokentui's own credential: stored where the old one was" in "\n".join(
+            result_lines(app)
+        )
+        # Rotated last (after every other token of the batch), its new value stored and used.
+        paths = [r.path for r in frozen_sim.request_log if r.path.endswith("/rotate")]
+        assert len(paths) == 3 and paths[-1].endswith("/personal_access_tokens/self/rotate")
+        [value] = saved
+        new = frozen_sim.state.token_by_secret(value.get_secret_value())
+        assert new.previous_id == self_id and app.self_token.id == new.id
+        assert all(frozen_sim.state.tokens[i].revoked for i in [self_id, *others])
+        for _ in range(3):  # copy each value: leaving then needs no question
+            await pilot.press("y", "down")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TokensScreen)
+        app.reload()
+        await settle(pilot, app)
+        assert app.store.error is None and app.store.view

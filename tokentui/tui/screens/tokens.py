@@ -155,8 +155,10 @@ class TokensScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="tokens.reload"),
         Binding("y", "copy_name", "Copy name", show=False, id="tokens.copy_name"),
         # Marks (bulk rotate and revoke act on them): docs/tui.md, "Marks and bulk actions".
-        Binding("space", "toggle_mark", "Mark", id="tokens.mark"),
-        Binding("a", "mark_shown", "Mark all shown", show=False, id="tokens.mark_shown"),
+        # Help lists them; not in the footer (at 80 columns it would push out ? and q), the
+        # header counts the marks and says how to clear them.
+        Binding("space", "toggle_mark", "Mark", show=False, id="tokens.mark"),
+        Binding("a", "mark_shown", "Mark every token shown", show=False, id="tokens.mark_shown"),
         Binding("v", "invert_marks", "Invert marks", show=False, id="tokens.invert_marks"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="tokens.clear_marks"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
@@ -169,6 +171,7 @@ class TokensScreen(Screen[None]):
         ("enter, space, →, ←", "On a filter choice: next / previous value"),
         ("esc", "On the list: clear every filter; in a filter: clear it, back"),
         ("^p", "Command palette: every action, sorts, profiles"),
+        ("r, d with marks", "Rotate / revoke the marked tokens: a preview, then type their number"),
     )
 
     def __init__(self, host: MainHost) -> None:
@@ -334,6 +337,7 @@ class TokensScreen(Screen[None]):
             header.append(f" │ {self.count_text()}")
         if marked := len(self.marks):
             header.append(f" │ {marked:,} marked", style="bold yellow")
+            header.append(" (u clears)", style="dim")
         if host.retry_status:
             header.append(f" │ {host.retry_status}", style="bold yellow")
         arrow = "↓" if store.descending else "↑"
