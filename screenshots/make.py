@@ -143,6 +143,26 @@ SCENES: tuple[Scene, ...] = (
     Scene("rotate", "Rotate: last use, the warning, the new expiry", [keys("r")]),
     Scene("revoke", "Revoke: what goes away, confirm or cancel", [keys("d")]),
     Scene("help", "Help: every binding of the screen", [keys("question_mark")]),
+    Scene(
+        "marks",
+        "Marks: space marks a token (✓), the header counts them",
+        [keys("space", "down", "space", "space", "down", "space")],
+    ),
+    Scene(
+        "bulk-revoke",
+        "Bulk revoke of the marked tokens: the preview, skips and why, type their number",
+        [keys("slash"), type_text("deploy"), keys("enter", "a", "d")],
+    ),
+    Scene(
+        "bulk-rotate",
+        "Bulk rotate: new expiries spread over 14 days, shown in the preview",
+        [
+            keys("space", "space", "space", "space", "r"),
+            keys("down", "down", "tab"),
+            type_text("14"),
+            keys("enter"),
+        ],
+    ),
 )
 
 

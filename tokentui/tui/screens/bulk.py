@@ -163,7 +163,9 @@ class _BulkPreview(ModalScreen[bool | None]):
         with Vertical(id="bulk-preview-box", classes="dialog"):
             yield Static(Text(self._title()), classes="dialog-title")
             with VerticalScroll(id="bulk-preview-about"):
-                yield Static(Text("\n".join(self.plan.summary())), id="bulk-summary")
+                # The title says the count: the summary goes on from its second line.
+                summary = self.plan.summary()[1:]
+                yield Static(Text("\n".join(summary)), id="bulk-summary")
                 if self.lines:
                     yield Static(Text("\n".join(self.lines)), id="bulk-targets")
             if self.plan.count:
@@ -223,9 +225,8 @@ class BulkTypedDialog(_BulkPreview):
             Text(f"Type {count} (the number of tokens) and press enter to {verb} them:"),
             classes="dialog-text",
         )
-        yield Input(
-            placeholder=str(count), id="bulk-count", max_length=9, restrict=r"[0-9]*", compact=True
-        )
+        # No placeholder: a greyed number in the box reads as already typed.
+        yield Input(id="bulk-count", max_length=9, restrict=r"[0-9]*", compact=True)
         yield Static("", id="bulk-count-error", classes="step-error")
         yield Static(f"type {count}, enter {verb} · esc cancel", classes="dialog-keys")
 
