@@ -140,3 +140,17 @@ def test_rotate_many_of_an_unknown_id_sends_nothing(sim, cli: Run) -> None:  # n
     result = cli("rotate", str(live), "987654")
     assert result.code == 2 and "there is no token 987654" in result.err
     assert rotates(sim) == [] and not sim.state.tokens[live].revoked
+
+
+def test_a_lost_rotate_answer_mid_batch_is_read_back_not_resent(sim, cli: Run) -> None:  # noqa: F811
+    ids = [issue(sim, f"rot-fault-{n}") for n in range(3)]
+    lost = ids[1]
+    sim.faults.proxy_error("POST", rf"/personal_access_tokens/{lost}/rotate$", 502)
+    result = cli("rotate", *map(str, ids), "--duration", "14d", "--json")
+    assert result.code == 2
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert [row["rotated_from_id"] for row in rows] == [ids[0], ids[2]]
+    [successor] = [t for t in sim.state.tokens.values() if t.previous_id == lost]
+    assert f"outcome unknown for token {lost} 'rot-fault-1'" in result.err
+    assert f"Rotate token {successor.id} to get a value you can use" in result.err
+    assert sorted(rotates(sim)) == sorted(f"/api/v4/personal_access_tokens/{i}/rotate" for i in ids)
