@@ -500,8 +500,9 @@ class TokensScreen(Screen[None]):
         self._marks_changed()
 
     def _shown_keys(self) -> list[int]:
-        rows = self.table.rows
-        return [rows[i].key for i in range(len(rows))]
+        # One slice of the lazy view (a list comprehension over its positions), not 100,000
+        # indexing calls.
+        return [token.key for token in self.table.rows[:]]
 
     def action_mark_shown(self) -> None:
         """``a``: mark every token shown (after the filters)."""
