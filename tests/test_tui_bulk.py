@@ -144,9 +144,8 @@ async def test_marks_are_kept_by_key_across_filters_sorts_and_reloads(
         # Help lists every marks key (the footer has no room for them at 80 columns).
         from tokentui.tui.screens.help import help_sections
 
-        own = dict((desc, keys) for keys, desc in help_sections(screen)[0])
-        assert own["Mark"] == "space" and own["Mark every token shown"] == "a"
-        assert own["Invert marks"] == "v" and own["Unmark all"] == "u"
+        own = dict(help_sections(screen)[0])
+        assert "mark all shown, invert, unmark all" in own["space, a, v, u"]
         # Another source starts with no marks.
         await pilot.press("a")
         assert len(marks) == shown

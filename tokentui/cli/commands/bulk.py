@@ -71,7 +71,8 @@ def token_ids(texts: Sequence[str]) -> list[int]:
         value = av.token_id(text)
         if value == av.SELF:
             raise UsageError(
-                "'self' cannot be combined with other ids: rotate or revoke it on its own"
+                "'self' cannot be combined with other ids or --spread: rotate or revoke it on "
+                "its own"
             )
         assert isinstance(value, int)
         if value not in ids:

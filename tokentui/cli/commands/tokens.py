@@ -243,7 +243,8 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
         "rotate a token; the new value alone goes to stdout",
         "Rotate a token: GitLab revokes it and returns a new one with the same name and "
         "scopes. The new value is printed alone on stdout (or inside --json). 'self' rotates "
-        "the token tokentui uses and stores the new value where the old one was.",
+        "the token tokentui uses and stores the new value where the old one was. Several ids: "
+        "each is rotated, one 'OLD_ID VALUE' line each on stdout (JSON lines with --json).",
     )
     parser.add_argument(
         "token_id", nargs="+", metavar="ID|self", help="token id(s), or 'self' (on its own)"
@@ -266,8 +267,8 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
         sub,
         "revoke",
         "revoke a token (asks first)",
-        "Revoke a token. Asks for confirmation on a terminal; without a terminal it refuses "
-        "unless --yes is given.",
+        "Revoke a token (or several: a preview, then type their number). Asks for "
+        "confirmation on a terminal; without a terminal it refuses unless --yes is given.",
         "0 revoked (or already revoked: said on stderr), 1 you answered no, 2 error or refused "
         "(message on stderr), 130 interrupted",
     )

@@ -78,7 +78,7 @@ class RowContext:
     source: TokenSource | None = None
     self_token_id: int | None = None
     ownership: Ownership = field(default_factory=Ownership)
-    #: The marked tokens (by :attr:`Token.key`), shown in the mark column.
+    #: The marked tokens (by :attr:`Token.key`): a check before the name, a marked row style.
     marks: Marks = field(default_factory=Marks)
     user_names: InitVar[Mapping[int, str] | None] = None
 
