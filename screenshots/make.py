@@ -158,6 +158,26 @@ SCENES: tuple[Scene, ...] = (
         "Filtered by a finding (broad scopes): the Flags column, the detail pane says what to do",
         [keys("f", "down", "down", "down", "down", "enter")],
     ),
+    Scene(
+        "marks",
+        "Marks: space marks a token (✓), the header counts them",
+        [keys("space", "down", "space", "space", "down", "space")],
+    ),
+    Scene(
+        "bulk-revoke",
+        "Bulk revoke of the marked tokens: the preview, skips and why, type their number",
+        [keys("slash"), type_text("deploy"), keys("enter", "a", "d")],
+    ),
+    Scene(
+        "bulk-rotate",
+        "Bulk rotate: new expiries spread over 14 days, shown in the preview",
+        [
+            keys("space", "space", "space", "space", "r"),
+            keys("down", "down", "tab"),
+            type_text("14"),
+            keys("enter"),
+        ],
+    ),
 )
 
 

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tokentui.gitlab.client import GitLabClient
+from tokentui.gitlab.deploy_tokens import DeployTokenOwner
 from tokentui.gitlab.errors import (
     Forbidden,
     GitLabError,
@@ -367,6 +368,52 @@ async def after_revoke(
         Finding.NOT_DONE,
         f"{what} was not revoked.",
         f"GitLab shows it still active: it is safe to try again.{_still_working(error)}",
+        token_id=token_id,
+    )
+
+
+async def after_revoke_deploy(
+    client: GitLabClient,
+    owner: DeployTokenOwner,
+    token_id: int,
+    *,
+    name: str | None,
+    error: OutcomeUnknown,
+) -> Verdict:
+    """Read back after a deploy token's revoke whose answer was lost. GitLab's REST ``DELETE``
+    removes a deploy token: gone (404) means done, still there means not done."""
+    what = f"Deploy token {token_id}" + (f" {_quoted(name)}" if name else "")
+    try:
+        token = await client.get_deploy_token(owner, token_id)
+    except NotFound:
+        return Verdict(
+            Action.REVOKE,
+            Finding.DONE,
+            f"{what} was revoked.",
+            f"{owner.label} no longer has it: nothing more to do.",
+            token_id=token_id,
+        )
+    except GitLabError as err:
+        return Verdict(
+            Action.REVOKE,
+            Finding.UNKNOWN,
+            f"tokentui cannot tell whether {what[0].lower()}{what[1:]} was revoked:",
+            f"reading it back failed too ({err}). Look at the list before trying again.",
+            token_id=token_id,
+        )
+    if token.revoked:
+        return Verdict(
+            Action.REVOKE,
+            Finding.DONE,
+            f"{what} was revoked.",
+            "GitLab shows it revoked: nothing more to do.",
+            token_id=token_id,
+        )
+    return Verdict(
+        Action.REVOKE,
+        Finding.NOT_DONE,
+        f"{what} was not revoked.",
+        f"{owner.label} still has it: it is safe to try again.{_still_working(error)}",
         token_id=token_id,
     )
 

@@ -54,6 +54,7 @@ from tokentui.gitlab.sources import (
     TokenSource,
 )
 from tokentui.gitlab.terminal_text import clean
+from tokentui.tui.bulk import BulkActions
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.token_table import RowContext, TokenTable
 
@@ -683,6 +684,33 @@ class TokenActions:
         else:
             self._refuse(outcome.reason or "Not done.")
         return False
+
+    # -- many: the marked tokens (tokentui/tui/bulk.py) --------------------------------------
+    def rotate_marked(self) -> None:
+        """``r`` with marks: the expiry choice, the preview, then the batch and its results."""
+        BulkActions(self).rotate_marked()
+
+    def revoke_marked(self) -> None:
+        """``d`` with marks: the preview, then the batch and its results."""
+        BulkActions(self).revoke_marked()
+
+    # What BulkActions uses (its ``BulkHost``).
+    def operations(self) -> Operations:
+        """The operations layer for this session's client and credential."""
+        return self._operations()
+
+    def run(self, work: Coroutine[Any, Any, None], *, group: str, name: str) -> None:
+        """Run ``work`` in an App-level worker."""
+        self._run(work, group=group, name=name)
+
+    def refuse(self, reason: str) -> None:
+        """Say why something cannot be done."""
+        self._refuse(reason)
+
+    def rotation_warning(self, result: SelfRotation) -> str | None:
+        """The loud warning of a self-rotation whose value was not stored or checked."""
+        saving = self.app.save_credential is not None
+        return _self_rotation_warning(result, saving=saving, demo=self.app.demo)
 
     # -- a write whose answer was lost ----------------------------------------------------
     def _show_verdict(self, outcome: Outcome, *, expires_at: date | None) -> None:

@@ -160,6 +160,11 @@ class TokenCommands(Provider):
             "What the everything scan could not read, and why (P)",
             "show_problems",
         ),
+        # Marks: r and d act on the marked tokens when there are any (tokentui/tui/bulk.py).
+        ("Mark token", "Mark or unmark the selected token (space)", "toggle_mark"),
+        ("Mark all shown", "Mark every token the filters show (a)", "mark_shown"),
+        ("Invert marks", "Flip the mark of every token shown (v)", "invert_marks"),
+        ("Unmark all", "Clear every mark (u)", "clear_marks"),
     )
 
     def _available(self) -> Iterable[tuple[str, str, str]]:

@@ -22,7 +22,7 @@ from functools import partial
 
 from tokentui.cli import output
 from tokentui.cli.commands import arguments as av
-from tokentui.cli.commands import common, rotate_delivery
+from tokentui.cli.commands import bulk, common, rotate_delivery
 from tokentui.cli.commands import deploy as deploy_tokens
 from tokentui.cli.commands import everything as everything_cli
 from tokentui.core import self_rotation, session, source_names
@@ -265,9 +265,12 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
         "the token tokentui uses and stores the new value where the old one was. A token "
         "with a delivery target (tokentui deliver set) gets its new value written to that "
         "CI/CD variable, read back and checked, and not printed; if delivery fails, the value "
-        "is printed as usual and the exit status is 3.",
+        "is printed as usual and the exit status is 3. Several ids: each is rotated, one "
+        "'OLD_ID VALUE' line each on stdout (JSON lines with --json).",
     )
-    parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    parser.add_argument(
+        "token_id", nargs="+", metavar="ID|self", help="token id(s), or 'self' (on its own)"
+    )
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -275,6 +278,12 @@ def _register_rotate(sub: argparse._SubParsersAction) -> None:
         "no write",
     )
     _add_expiry_flags(parser, "GitLab's, 7 days from today")
+    parser.add_argument(
+        "--spread",
+        metavar="DAYS",
+        help="several ids: spread the new expiries evenly over DAYS (e.g. 14d) from "
+        "--expires-at/--duration (default 30 days from today), to break an expiry cliff",
+    )
     common.add_source_flags(parser, default="a personal token, by id")
     _add_output_flags(parser)
     inherit_from_top_level(parser)
@@ -286,12 +295,14 @@ def _register_revoke(sub: argparse._SubParsersAction) -> None:
         sub,
         "revoke",
         "revoke a token (asks first)",
-        "Revoke a token. Asks for confirmation on a terminal; without a terminal it refuses "
-        "unless --yes is given.",
+        "Revoke a token (or several: a preview, then type their number). Asks for "
+        "confirmation on a terminal; without a terminal it refuses unless --yes is given.",
         "0 revoked (or already revoked: said on stderr), 1 you answered no, 2 error or refused "
         "(message on stderr), 130 interrupted",
     )
-    parser.add_argument("token_id", metavar="ID|self", help="token id, or 'self'")
+    parser.add_argument(
+        "token_id", nargs="+", metavar="ID|self", help="token id(s), or 'self' (on its own)"
+    )
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     common.add_source_flags(parser, default="a personal token, by id")
     inherit_from_top_level(parser)
@@ -831,8 +842,28 @@ def _check_create_route(source: TokenSource, request: CreateTokenRequest, viewer
 
 
 def run_rotate(args: argparse.Namespace) -> int:
-    """``tokentui rotate ID|self``."""
+    """``tokentui rotate ID|self``; several ids (or ``--spread``): ``cli/commands/bulk.py``."""
+    if len(args.token_id) > 1 or args.spread:
+        if args.dry_run:
+            return common.report_error(
+                UsageError("--dry-run shows one token's rotation: give one id, without --spread")
+            )
+        return bulk.run_rotate_many(args, _bulk_kit())
+    args.token_id = args.token_id[0]
     return common.run_async(_naming_a_missing_source(args, _rotate(args)))
+
+
+def _bulk_kit() -> bulk.Kit:
+    """What the many-token commands share with these (so neither module imports the other)."""
+    return bulk.Kit(
+        open_client=command_client,
+        with_ids=with_ids,
+        check_source=check_source,
+        item_source=_item_source,
+        get_token=_get_token,
+        on_terminal=_on_terminal,
+        now=_now,
+    )
 
 
 async def _rotate(args: argparse.Namespace) -> int:
@@ -978,7 +1009,10 @@ def _print_new(
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    """``tokentui revoke ID|self``."""
+    """``tokentui revoke ID|self``; several ids: ``cli/commands/bulk.py``."""
+    if len(args.token_id) > 1:
+        return bulk.run_revoke_many(args, _bulk_kit())
+    args.token_id = args.token_id[0]
     return common.run_async(_naming_a_missing_source(args, _revoke(args)))
 
 

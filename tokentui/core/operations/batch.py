@@ -16,7 +16,7 @@ No Textual, no printing: the fronts render the :class:`~.results.Outcome` object
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -26,12 +26,14 @@ from tokentui.core.operations.targets import (
     BatchState,
     Target,
     collect,
+    is_deploy,
     listed,
     not_sent,
     refused,
     stop_if_dead,
     stopped,
     target_id,
+    target_key,
     target_token,
     unknown,
 )
@@ -41,10 +43,12 @@ from tokentui.core.write_outcome import (
     LostAnswer,
     after_create,
     after_revoke,
+    after_revoke_deploy,
     after_rotate,
 )
 from tokentui.gitlab.client import CreateTokenRequest, GitLabClient
 from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
+from tokentui.gitlab.deploy_tokens import DeployTokenOwner
 from tokentui.gitlab.errors import GitLabError, OutcomeUnknown, Unauthorized
 from tokentui.gitlab.models import Token
 from tokentui.gitlab.sources import GroupTokens, ProjectTokens, TokenSource
@@ -106,20 +110,34 @@ class Operations:
         targets: Target | Sequence[Target],
         *,
         expires_at: date | None = None,
+        expiries: Mapping[int, date | None] | None = None,
     ) -> BatchResult:
         """Rotate each of ``targets`` (tokens of ``source``) to ``expires_at`` (None: GitLab's
-        default). The credential in use, when among them, is rotated last, through
-        self-rotation."""
+        default), or each to its own date in ``expiries`` (by :attr:`Token.key`; a spread,
+        :mod:`tokentui.core.rotate_expiry`). The credential in use, when among them, is rotated
+        last, through self-rotation. A deploy token is refused: GitLab cannot rotate one."""
         items = listed(targets)
         results: list[Outcome | None] = [None] * len(items)
         batch = BatchState()
         now: list[int] = []
         last: list[int] = []
         seen: set[int] = set()
+
+        def expiry_of(index: int) -> date | None:
+            key = target_key(items[index])
+            return expiries.get(key, expires_at) if expiries is not None else expires_at
+
         for index, target in enumerate(items):
-            token, token_id = target_token(target), target_id(target)
-            if token_id in seen:
+            token, key = target_token(target), target_key(target)
+            if key in seen:
                 results[index] = not_sent(Action.ROTATE, target, "it is listed twice")
+            elif is_deploy(target):
+                results[index] = not_sent(
+                    Action.ROTATE,
+                    target,
+                    "GitLab has no rotate endpoint for deploy tokens (create a new one, then "
+                    "revoke this one)",
+                )
             elif token is not None and token.revoked:
                 results[index] = not_sent(
                     Action.ROTATE, target, "it is revoked, and a revoked token cannot be rotated"
@@ -129,13 +147,13 @@ class Operations:
                     Action.ROTATE, target, f"tokens of {source.label} cannot be rotated"
                 )
             else:
-                (last if token_id == self.in_use_id else now).append(index)
-            seen.add(token_id)
+                (last if key == self.in_use_id else now).append(index)
+            seen.add(key)
 
         found: set[int] = set()  # found in use by their own pre-flight
 
         async def by_id(index: int) -> None:
-            outcome = await self._rotate_by_id(batch, source, items[index], expires_at)
+            outcome = await self._rotate_by_id(batch, source, items[index], expiry_of(index))
             if outcome is None:  # GitLab says it is the credential in use: last
                 last.append(index)
                 found.add(index)
@@ -147,7 +165,12 @@ class Operations:
             # Its pre-flight stands when no write was sent since (a single rotate).
             checked = index in found and batch.sent == 0
             results[index] = await self._rotate_in_use(
-                batch, source, expires_at, target_token(target), target_id(target), checked=checked
+                batch,
+                source,
+                expiry_of(index),
+                target_token(target),
+                target_id(target),
+                checked=checked,
             )
         return collect(Action.ROTATE, results)
 
@@ -281,12 +304,17 @@ class Operations:
         last: list[int] = []
         seen: set[int] = set()
         for index, target in enumerate(items):
-            token, token_id = target_token(target), target_id(target)
-            in_use = token_id == self.in_use_id
-            if token_id in seen:
+            token, key = target_token(target), target_key(target)
+            # Deploy tokens have ids of their own: never the credential in use.
+            in_use = key == self.in_use_id
+            if key in seen:
                 results[index] = not_sent(Action.REVOKE, target, "it is listed twice")
             elif token is not None and token.revoked:
                 results[index] = not_sent(Action.REVOKE, target, "it is already revoked")
+            elif token is not None and token.is_deploy and _deploy_owner(token) is None:
+                results[index] = not_sent(
+                    Action.REVOKE, target, "the row does not say which project or group holds it"
+                )
             elif in_use and not allow_in_use:
                 results[index] = not_sent(
                     Action.REVOKE,
@@ -297,12 +325,12 @@ class Operations:
                 )
             else:
                 (last if in_use else now).append(index)
-            seen.add(token_id)
+            seen.add(key)
 
         async def one(index: int) -> None:
             target = items[index]
             results[index] = await self._revoke_one(
-                batch, source, target, in_use=target_id(target) == self.in_use_id
+                batch, source, target, in_use=target_key(target) == self.in_use_id
             )
 
         await self._bounded(one, now)
@@ -348,18 +376,23 @@ class Operations:
         token, token_id = target_token(target), target_id(target)
         if batch.stopped is not None:
             return stopped(Action.REVOKE, target, batch.stopped, in_use=in_use)
+        owner = _deploy_owner(token) if token is not None and token.is_deploy else None
         batch.sent += 1
         try:
-            await self.client.revoke_token(source, token_id)
+            if owner is not None:
+                await self.client.revoke_deploy_token(owner, token_id)
+            else:
+                await self.client.revoke_token(source, token_id)
         except OutcomeUnknown as err:
-            verdict = await after_revoke(
-                self.client,
-                source,
-                token_id,
-                name=token.name if token is not None else None,
-                in_use=in_use,
-                error=err,
-            )
+            name = token.name if token is not None else None
+            if owner is not None:
+                verdict = await after_revoke_deploy(
+                    self.client, owner, token_id, name=name, error=err
+                )
+            else:
+                verdict = await after_revoke(
+                    self.client, source, token_id, name=name, in_use=in_use, error=err
+                )
             return unknown(Action.REVOKE, target, err, verdict, in_use=in_use)
         except GitLabError as err:
             stop_if_dead(batch, err)
@@ -367,6 +400,7 @@ class Operations:
         return Outcome(Action.REVOKE, Status.DONE, token=token, token_id=token_id, in_use=in_use)
 
     # -- shared -------------------------------------------------------------------------------
+
     async def _bounded(self, work: Callable[[int], Awaitable[None]], indexes: list[int]) -> None:
         """Run ``work`` for each index, at most ``concurrency`` at a time. Each runs once."""
         gate = asyncio.Semaphore(self.concurrency)
@@ -376,3 +410,15 @@ class Operations:
                 await work(index)
 
         await asyncio.gather(*(gated(index) for index in indexes))
+
+
+def _deploy_owner(token: Token) -> DeployTokenOwner | None:
+    """The project or group holding a deploy-token row (its endpoints are under it); None
+    when the row does not say."""
+    if token.resource_id is None:
+        return None
+    if token.resource_type == "project":
+        return DeployTokenOwner("project", token.resource_id)
+    if token.resource_type == "group":
+        return DeployTokenOwner("group", token.resource_id)
+    return None

@@ -31,6 +31,16 @@ def target_id(target: Target) -> int:
     return target.id if isinstance(target, Token) else int(target)
 
 
+def target_key(target: Target) -> int:
+    """The :attr:`Token.key` of ``target`` (an id alone is an access token's)."""
+    return target.key if isinstance(target, Token) else int(target)
+
+
+def is_deploy(target: Target) -> bool:
+    """Whether ``target`` is a deploy token row (its own id space and endpoints)."""
+    return isinstance(target, Token) and target.is_deploy
+
+
 def target_token(target: Target) -> Token | None:
     """``target`` when it is a token as listed (None: an id alone)."""
     return target if isinstance(target, Token) else None
@@ -42,9 +52,12 @@ def listed(targets: Target | Sequence[Target]) -> list[Target]:
 
 
 def described(target: Target) -> str:
-    """``token 12 “ci”`` (or ``token 12``), for a reason in words."""
+    """``token 12 “ci”`` (or ``token 12``; ``deploy token 3 “ci”``), for a reason in words."""
     token = target_token(target)
-    return f"token {target_id(target)} “{token.name}”" if token else f"token {target_id(target)}"
+    what = "deploy token" if is_deploy(target) else "token"
+    if token is None:
+        return f"{what} {target_id(target)}"
+    return f"{what} {target_id(target)} “{token.name}”"
 
 
 def collect(action: Action, results: list[Outcome | None]) -> BatchResult:

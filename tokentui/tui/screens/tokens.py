@@ -31,6 +31,7 @@ from tokentui.core.everything import Everything
 from tokentui.core.expiry import Band, Clock, band, today
 from tokentui.core.horizon import Horizon, horizon
 from tokentui.core.hygiene import FINDINGS, Finding
+from tokentui.core.marks import Marks
 from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
@@ -82,6 +83,12 @@ class MainActions(ActionsOnToken, Protocol):
 
     def recreate(self, token: Token | None) -> None:
         """``c``: the create wizard filled in like an expired or revoked ``token``."""
+
+    def rotate_marked(self) -> None:
+        """``r`` with marks: preview, confirm and rotate the marked tokens."""
+
+    def revoke_marked(self) -> None:
+        """``d`` with marks: preview, confirm and revoke the marked tokens."""
 
 
 class MainHost(DetailHost, Protocol):
@@ -185,6 +192,14 @@ class TokensScreen(Screen[None]):
         # Not in the footer (no room at 80 columns): help and the palette list them.
         Binding("f", "pick_finding", "Filter by finding", show=False, id="tokens.finding"),
         Binding("c", "recreate", "Recreate", show=False, id="tokens.recreate"),
+        # Marks (bulk rotate and revoke act on them): docs/tui.md, "Marks and bulk actions".
+        # No description: help explains the four in one row (HELP_KEYS), so the help screen
+        # still fits 120x40; not in the footer (at 80 columns it would push out ? and q); the
+        # header counts the marks and says how to clear them; the palette has each.
+        Binding("space", "toggle_mark", "", show=False, id="tokens.mark"),
+        Binding("a", "mark_shown", "", show=False, id="tokens.mark_shown"),
+        Binding("v", "invert_marks", "", show=False, id="tokens.invert_marks"),
+        Binding("u", "clear_marks", "", show=False, id="tokens.clear_marks"),
         Binding("question_mark", "help", "Help", id="tokens.help"),
         Binding("q", "quit", "Quit", id="tokens.quit"),
     ]
@@ -200,6 +215,10 @@ class TokensScreen(Screen[None]):
         ),
         ("[, ]", "With the horizon shown (H): list the tokens of the previous / next week"),
         ("^p", "Command palette: every action, sorts, profiles"),
+        (
+            "space, a, v, u",
+            "Mark (and go down), mark all shown, invert, unmark all; r/d act on marks",
+        ),
     )
 
     def __init__(self, host: MainHost) -> None:
@@ -325,10 +344,17 @@ class TokensScreen(Screen[None]):
     def _store_changed(self, change: Change) -> None:
         if not self.is_alive():
             return
-        if change is Change.RESET and self.host.store.source != self._shown_source:
-            # Another source: start from its top (a reload keeps the cursor's token).
-            self._shown_source = self.host.store.source
+        store = self.host.store
+        if change is Change.RESET and store.source != self._shown_source:
+            # Another source: start from its top (a reload keeps the cursor's token), with
+            # no marks (a bulk action acts on the source shown).
+            self._shown_source = store.source
             self.table.reset_cursor()
+            self.marks.clear()
+        if change is Change.DONE and store.complete and store.server_filters == TokenFilters():
+            # A whole load: marks of tokens gone from the server go too (a filtered load
+            # leaves tokens out, so it cannot tell).
+            self.marks.retain(lambda key: store.get(key) is not None)
         if change is Change.PROGRESS:
             if self.query("#header"):  # (not while the screen is taken down)
                 self.refresh_header()  # a scan's count or problems: the rows are the same
@@ -447,6 +473,9 @@ class TokensScreen(Screen[None]):
             header.append(" (esc clears)", style="dim")
         else:
             header.append(f" │ {self.count_text()}")
+        if marked := len(self.marks):
+            header.append(f" │ {marked:,} marked", style="bold yellow")
+            header.append(" (u clears)", style="dim")
         if store.scan_progress is not None or store.stopped:
             self._scan_header(header)
         elif store.refreshed_at is not None and host.refresh_every:
@@ -602,15 +631,58 @@ class TokensScreen(Screen[None]):
         self.host.actions.new_token()
 
     def action_rotate(self) -> None:
-        if (token := self._selected()) is not None:
+        if self.marks:
+            self.host.actions.rotate_marked()
+        elif (token := self._selected()) is not None:
             self.host.actions.rotate(token)
 
     def action_revoke(self) -> None:
-        if (token := self._selected()) is not None:
+        if self.marks:
+            self.host.actions.revoke_marked()
+        elif (token := self._selected()) is not None:
             self.host.actions.revoke(token)
 
     def action_identify(self) -> None:
         self.host.actions.identify()
+
+    # -- marks ---------------------------------------------------------------------------------
+    @property
+    def marks(self) -> Marks:
+        """The marked tokens (kept by the row context, so the table paints them)."""
+        return self.host.row_context.marks
+
+    def _marks_changed(self) -> None:
+        self.table.refresh_visible()
+        self.refresh_header()
+
+    def action_toggle_mark(self) -> None:
+        """``space``: mark or unmark the token under the cursor, then go to the next one."""
+        if (token := self._selected()) is None:
+            return
+        self.marks.toggle(token.key)
+        self.table.action_cursor_down()
+        self._marks_changed()
+
+    def _shown_keys(self) -> list[int]:
+        # One slice of the lazy view (a list comprehension over its positions), not 100,000
+        # indexing calls.
+        return [token.key for token in self.table.rows[:]]
+
+    def action_mark_shown(self) -> None:
+        """``a``: mark every token shown (after the filters)."""
+        self.marks.mark(self._shown_keys())
+        self._marks_changed()
+
+    def action_invert_marks(self) -> None:
+        """``v``: flip the mark of every token shown (hidden tokens keep theirs)."""
+        self.marks.invert(self._shown_keys())
+        self._marks_changed()
+
+    def action_clear_marks(self) -> None:
+        """``u``: unmark every token (shown or not)."""
+        if self.marks.clear():
+            self.notify("Marks cleared.", timeout=3)
+        self._marks_changed()
 
     def action_pick_source(self) -> None:
         self.host.actions.pick_source()

@@ -49,6 +49,7 @@ class ExpiryPicker(Vertical):
         same_lifetime: int | None = None,
         lifetime_capped: bool = False,
         allow_never: bool = False,
+        same_text: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="expiry-picker")
@@ -60,12 +61,15 @@ class ExpiryPicker(Vertical):
         self.lifetime_capped = lifetime_capped
         #: Offer "never" (deploy tokens may have no expiry): :meth:`chosen` gives no date.
         self.allow_never = allow_never
+        #: Many tokens: "same lifetime as now" is each token's own (this label, no date;
+        #: :attr:`same_selected` tells the dialog, which computes the dates in core).
+        self.same_text = same_text
         self._presets = tuple(EXPIRY_PRESET_DAYS)
         if default_days not in self._presets:
             self._presets = tuple(sorted({*self._presets, default_days}))
 
     def _option_ids(self) -> list[str]:
-        ids = [SAME] if self.same_lifetime is not None else []
+        ids = [SAME] if self.same_lifetime is not None or self.same_text else []
         ids += [f"days-{d}" for d in self._presets]
         if self.allow_never:
             ids.append(NEVER)
@@ -76,7 +80,9 @@ class ExpiryPicker(Vertical):
     def compose(self) -> ComposeResult:
         options = []
         width = 10
-        if self.same_lifetime is not None:
+        if self.same_text:
+            options.append(Option(Text(self.same_text), id=SAME))
+        elif self.same_lifetime is not None:
             same = same_lifetime_text(self.same_lifetime, self.lifetime_capped)
             width = len(same) + 2
             when = preset_date(self.same_lifetime, self.today).isoformat()
@@ -101,7 +107,7 @@ class ExpiryPicker(Vertical):
             )
 
     def on_mount(self) -> None:
-        default = SAME if self.same_lifetime is not None else f"days-{self.default_days}"
+        default = SAME if SAME in self._option_ids() else f"days-{self.default_days}"
         self.options.highlighted = self._option_ids().index(default)
 
     @property
@@ -119,6 +125,11 @@ class ExpiryPicker(Vertical):
         if option_list.highlighted is None:
             return None
         return option_list.get_option_at_index(option_list.highlighted).id
+
+    @property
+    def same_selected(self) -> bool:
+        """True when the highlighted option is "same lifetime as now"."""
+        return self._highlighted_id() == SAME
 
     @property
     def custom_selected(self) -> bool:
@@ -154,7 +165,8 @@ class ExpiryPicker(Vertical):
             except ValueError as err:
                 return None, str(err)
         elif option_id == SAME:
-            assert self.same_lifetime is not None
+            if self.same_lifetime is None:
+                return None, None  # each token's own lifetime (``same_text``)
             value = preset_date(self.same_lifetime, self.today)
         else:
             value = preset_date(int(option_id.removeprefix("days-")), self.today)

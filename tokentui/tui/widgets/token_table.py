@@ -32,6 +32,7 @@ from textual.strip import Strip
 from tokentui.core.expiry import Band, Clock, band, format_ago, format_countdown, token_state
 from tokentui.core.hygiene import Assessor, Finding, flags
 from tokentui.core.locations import Location, token_location
+from tokentui.core.marks import Marks
 from tokentui.core.ownership import Ownership
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.scopes import abbreviate_scopes
@@ -50,6 +51,9 @@ KIND_SHORT: Mapping[TokenKind, str] = {
 
 #: Marks the token tokentui itself is using.
 IN_USE_MARK = "●"
+#: Before the name of a marked token (``space``; bulk actions act on the marks), whose row
+#: is also styled ``token-table--marked``.
+MARKED = "✓"
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
@@ -77,6 +81,8 @@ class RowContext:
     source: TokenSource | None = None
     self_token_id: int | None = None
     ownership: Ownership = field(default_factory=Ownership)
+    #: The marked tokens (by :attr:`Token.key`): a check before the name, a marked row style.
+    marks: Marks = field(default_factory=Marks)
     user_names: InitVar[Mapping[int, str] | None] = None
     #: The hygiene findings of the list (the store's); None: no findings shown.
     hygiene: Assessor | None = None
@@ -229,6 +235,8 @@ def cell_text(token: Token, key: str, ctx: RowContext, now: datetime) -> str:
     """The plain text of one cell."""
     if key == "name":
         mark = f"{IN_USE_MARK} " if token.key == ctx.self_token_id else ""
+        if token.key in ctx.marks:  # an int in a set: nothing allocated per paint
+            mark = f"{MARKED} {mark}"
         return mark + clean(token.name)
     if key == "owner":
         return ctx.owner(token)
@@ -269,6 +277,7 @@ class TokenTable(ScrollView, can_focus=True):
         "token-table--cursor",
         "token-table--dim",
         "token-table--in-use",
+        "token-table--marked",
         "token-table--band-revoked",
         "token-table--band-expired",
         "token-table--band-under-1-day",
@@ -544,6 +553,8 @@ class TokenTable(ScrollView, can_focus=True):
             row_style += self._style("dim")
         if token.key == ctx.self_token_id:
             row_style += self._style("in-use")
+        if token.key in ctx.marks:  # an int in a set: nothing allocated per paint
+            row_style += self._style("marked")
         cursor = index == self.cursor
         cursor_style = self._style("cursor") if cursor else None
         segments = []
