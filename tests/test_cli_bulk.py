@@ -120,6 +120,7 @@ def test_rotate_many_reports_skips_with_exit_2(sim, cli: Run) -> None:  # noqa: 
         (["revoke", "self", "4", "--yes"], "'self' cannot be combined"),
         (["rotate", "3", "4", "--spread", "0d"], "--spread"),
         (["rotate", "3", "4", "--duration", "360d", "--spread", "14d"], "365-day maximum"),
+        (["rotate", "3", "4", "--dry-run"], "--dry-run shows one token's rotation"),
     ],
 )
 def test_bad_many_token_arguments_are_refused_before_any_request(
