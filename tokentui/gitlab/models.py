@@ -10,7 +10,17 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class TokenKind(StrEnum):
@@ -61,8 +71,13 @@ class Token(GitLabModel):
     id: int
     name: str
     revoked: bool = False
-    #: None only for a deploy token (GitLab's ``DeployToken`` entity has no creation time).
-    created_at: AwareDatetime | None = None
+    #: ``deploy`` for a deploy token shown as a row (:meth:`DeployToken.as_row`); its
+    #: ``resource_type``/``resource_id`` say which project or group holds it. (Declared before
+    #: ``created_at``, whose check reads it.)
+    family: TokenFamily = "access"
+    #: None only for a deploy token (GitLab's ``DeployToken`` entity has no creation time): an
+    #: access token without one is not GitLab's answer, and is refused as a missing field.
+    created_at: AwareDatetime | None = Field(default=None, validate_default=True)
     description: str | None = None
     scopes: tuple[str, ...] = ()
     user_id: int | None = None
@@ -75,11 +90,17 @@ class Token(GitLabModel):
     resource_type: str | None = None
     resource_id: int | None = None
     granular: bool | None = None
-    #: ``deploy`` for a deploy token shown as a row (:func:`deploy_token_row`); its
-    #: ``resource_type``/``resource_id`` say which project or group holds it.
-    family: TokenFamily = "access"
     #: A deploy token's username (what ``git clone`` takes with its value); None otherwise.
     username: str | None = None
+
+    @field_validator("created_at", mode="after")
+    @classmethod
+    def _created_at_for_access_tokens(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        if value is None and info.data.get("family", "access") == "access":
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
     @property
     def key(self) -> int:
