@@ -136,6 +136,14 @@ class TokenCommands(Provider):
         ("Reload tokens", "Load the list again from GitLab (ctrl+r)", "reload"),
         ("Copy token name", "Copy the selected token's name (y)", "copy_name"),
         ("Show key bindings", "Every binding of this screen (?)", "help"),
+        ("Open settings page", "The selected token's GitLab page, or its URL (o)", "open_settings"),
+        (
+            "Toggle horizon",
+            "Tokens expiring per week, 13 weeks, cliffs marked (H)",
+            "toggle_horizon",
+        ),
+        ("Next week", "List the tokens expiring in the next horizon week (])", "week(1)"),
+        ("Previous week", "List the tokens expiring in the previous horizon week ([)", "week(-1)"),
     )
 
     def _available(self) -> Iterable[tuple[str, str, str]]:
