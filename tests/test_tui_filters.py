@@ -18,6 +18,7 @@ FIELDS = (
     "#filter-text",
     "#filter-state",
     "#filter-revoked",
+    "#filter-kind",
     "#filter-expiring",
     "#filter-scope",
     "#created-from",
@@ -180,9 +181,9 @@ async def test_help_lists_the_apps_keys_first_with_the_filters_and_esc(frozen_si
     from tokentui.tui.screens.help import HelpScreen
 
     app = sim_app(frozen_sim, clock=clock)
-    # 50 rows: the help's scroll (70% of the height) shows its "General" heading with the keys
-    # issue 14 added (marks); at 40 rows it scrolls into view.
-    async with app.run_test(size=(120, 50)) as pilot:
+    # Tall enough for every key of the main screen to paint before "General" (the help's
+    # scroll is 70% of the height).
+    async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()

@@ -165,6 +165,14 @@ class TokenCommands(Provider):
         ("Mark all shown", "Mark every token the filters show (a)", "mark_shown"),
         ("Invert marks", "Flip the mark of every token shown (v)", "invert_marks"),
         ("Unmark all", "Clear every mark (u)", "clear_marks"),
+        ("Open settings page", "The selected token's GitLab page, or its URL (o)", "open_settings"),
+        (
+            "Toggle horizon",
+            "Tokens expiring per week, 13 weeks, cliffs marked (H)",
+            "toggle_horizon",
+        ),
+        ("Next week", "List the tokens expiring in the next horizon week (])", "week(1)"),
+        ("Previous week", "List the tokens expiring in the previous horizon week ([)", "week(-1)"),
     )
 
     def _available(self) -> Iterable[tuple[str, str, str]]:
