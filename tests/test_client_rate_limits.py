@@ -122,6 +122,20 @@ async def test_max_rate_spaces_requests(sim_factory) -> None:
     assert fake.now - FROZEN_NOW >= timedelta(seconds=4)
 
 
+async def test_the_scans_max_rate_reaches_the_clients_gate(sim_factory) -> None:
+    """``--max-rate`` of the everything scan (``core.everything.apply_max_rate``) spaces the
+    requests of a client made without one."""
+    from tokentui.core.everything import apply_max_rate
+
+    fake = FakeTime(FROZEN_NOW)
+    sim = sim_factory(clock=fake, tokens=30)
+    async with client(sim, fake, sim.admin_token) as gl:
+        apply_max_rate(gl, 5)
+        await asyncio.gather(*(gl.get_project(1) for _ in range(21)))
+    assert len(sim.requests("GET")) == 21
+    assert fake.now - FROZEN_NOW >= timedelta(seconds=4)
+
+
 async def test_a_request_cancelled_while_spaced_out_is_not_left_in_flight() -> None:
     sleeping = asyncio.Event()
 

@@ -106,15 +106,13 @@ def resolve_choice(
 def apply_max_rate(client: GitLabClient, max_rate: float | None) -> None:
     """Hand ``max_rate`` (requests per second) to the client's rate limiter.
 
-    The limiter itself is the client's (``GitLabClient.max_rate``, with GitLab's
-    ``RateLimit-*`` headers and ``429 Retry-After``); a client without one logs that the cap
-    cannot be applied rather than pretend."""
+    The limiter itself is the client's (``GitLabClient.rate_gate``, which also follows GitLab's
+    ``RateLimit-*`` headers and ``429 Retry-After``)."""
     if max_rate is None:
         return
-    if hasattr(client, "max_rate"):
-        client.max_rate = max_rate
-    else:
-        log.warning("this client has no rate limiter: --max-rate %s is not applied", max_rate)
+    if not max_rate > 0:
+        raise ValueError("max_rate must be a positive number of requests per second")
+    client.rate_gate.max_rate = max_rate
 
 
 @dataclass(frozen=True, slots=True)
