@@ -208,17 +208,10 @@ class TokensScreen(Screen[None]):
     HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("tab, shift+tab", "Next / previous: the list, then each filter"),
         ("enter, space, →, ←", "On a filter choice: next / previous value"),
-        (
-            "esc",
-            "On the list: stop a running scan, else clear every filter (and the week); in a "
-            "filter: clear it, back",
-        ),
-        ("[, ]", "With the horizon shown (H): list the tokens of the previous / next week"),
+        ("esc", "List: stop a scan, else clear the filters; a filter: clear it, back"),
+        ("[, ]", "Horizon shown (H): the tokens of the previous / next week"),
         ("^p", "Command palette: every action, sorts, profiles"),
-        (
-            "space, a, v, u",
-            "Mark (and go down), mark all shown, invert, unmark all; r/d act on marks",
-        ),
+        ("space, a, v, u", "Mark and go down, mark shown, invert, unmark; r/d act on marks"),
     )
 
     def __init__(self, host: MainHost) -> None:
