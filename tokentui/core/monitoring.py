@@ -356,16 +356,17 @@ def _render(token_samples: Iterable[str], scanned_at: int, errors: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def prometheus_text(tokens: Iterable[TokenFacts], now: datetime) -> str:
-    """The exposition of a complete scan at ``now``: one ``gitlab_token_days_remaining``
-    sample per token (by id), the scan's time, no scan error. Never holds a token value."""
+def prometheus_text(tokens: Iterable[TokenFacts], now: datetime, *, errors: int = 0) -> str:
+    """The exposition of a scan at ``now``: one ``gitlab_token_days_remaining`` sample per
+    token (by id), the scan's time, and ``errors``: the places an ``--everything`` scan could
+    not read (0 for a complete scan). Never holds a token value."""
     today = now.date()
     ordered = sorted(tokens, key=lambda f: f.token.id)
     samples = [
         _sample(DAYS_REMAINING, token_labels(f, now), days_remaining(f.token, today))
         for f in ordered
     ]
-    return _render(samples, int(now.timestamp()), 0)
+    return _render(samples, int(now.timestamp()), errors)
 
 
 def after_failed_scan(previous: str | None) -> str:

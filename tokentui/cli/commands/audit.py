@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--json", action="store_true", help="print a JSON array of findings")
     group.add_argument("--csv", action="store_true", help="print CSV with a header row")
-    common.add_source_flags(parser)
+    token_loading.add_flags(parser)
     token_loading.inherit_from_top_level(parser)
     parser.set_defaults(handler=run_audit)
 

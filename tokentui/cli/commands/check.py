@@ -87,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="CRITICAL for a token that expired less than this ago and was neither revoked nor "
         "replaced by an active token of the same name (default 7d; 0 ignores expired tokens)",
     )
-    common.add_source_flags(parser)
+    token_loading.add_flags(parser)
     token_loading.inherit_from_top_level(parser)
     parser.set_defaults(handler=run_check)
 
@@ -127,4 +127,12 @@ async def _check(args: argparse.Namespace, thresholds: Thresholds) -> tuple[list
     result = classify(facts, thresholds, now)
     lines = [status_line(result, thresholds, loaded.source.label)]
     lines += [alert_line(alert, now) for alert in result.alerts]
+    if loaded.problems and result.level is Level.OK:
+        # What was read is fine, but an incomplete scan cannot say everything is.
+        noun = "place" if loaded.problems == 1 else "places"
+        lines[0] = unknown_line(
+            f"the scan could not read {loaded.problems} {noun} (stderr says which); "
+            "what it read is OK"
+        )
+        return lines, Level.UNKNOWN
     return lines, result.level

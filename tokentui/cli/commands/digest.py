@@ -11,8 +11,10 @@ from datetime import timedelta
 
 from tokentui.cli.commands import arguments as av
 from tokentui.cli.commands import common, token_loading
-from tokentui.core.digest import Format, GroupBy, build, render
+from tokentui.core import config
+from tokentui.core.digest import DigestFinding, Format, GroupBy, build, render
 from tokentui.core.expiry import system_clock
+from tokentui.core.hygiene import Assessor, owner_state_of
 from tokentui.core.session import UsageError
 from tokentui.gitlab.errors import GitLabError
 from tokentui.gitlab.sources import TokenFilters
@@ -52,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=Format.TEXT.value,
         help="text (default), markdown or html",
     )
-    common.add_source_flags(parser)
+    token_loading.add_flags(parser)
     token_loading.inherit_from_top_level(parser)
     parser.set_defaults(handler=run_digest)
 
@@ -73,12 +75,31 @@ def run_digest(args: argparse.Namespace) -> int:
 
 
 async def _digest(args: argparse.Namespace, within: timedelta) -> str:
+    try:
+        thresholds = config.load_settings().hygiene
+    except config.ConfigError as err:
+        raise UsageError(str(err)) from None
     loaded = await token_loading.load(args, TokenFilters(revoked=False))
+    now = clock()
+    group_by = GroupBy(args.group_by)
+    owners = loaded.owners
+    assessor = Assessor(thresholds, owner_state_of(owners.ownership))
+    findings = [
+        DigestFinding(
+            subject=f"{hit.token.name} (token {hit.token.id})",
+            problem=hit.text,
+            holder=owners.owner_text(hit.token)
+            if group_by is GroupBy.RESOURCE
+            else owners.owner(hit.token),
+        )
+        for hit in assessor.hits(loaded.tokens, now)
+    ]
     digest = build(
         loaded.facts(),
-        now=clock(),
+        now=now,
         within=within,
-        group_by=GroupBy(args.group_by),
+        group_by=group_by,
         source=loaded.source.label,
+        findings=findings,
     )
     return render(digest, Format(args.format))

@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave revoked tokens out (fewer series; by default every token is exported, "
         "with its revoked label)",
     )
-    common.add_source_flags(parser)
+    token_loading.add_flags(parser)
     token_loading.inherit_from_top_level(parser)
     parser.set_defaults(handler=run_export)
 
@@ -95,7 +95,7 @@ async def _scan(args: argparse.Namespace) -> str:
     server = TokenFilters() if args.revoked else TokenFilters(revoked=False)
     loaded = await token_loading.load(args, server)
     facts = [f for f in loaded.facts() if args.revoked or not f.token.revoked]
-    return prometheus_text(facts, clock())
+    return prometheus_text(facts, clock(), errors=loaded.problems)
 
 
 def _record_failure(target: Path) -> None:

@@ -1,6 +1,7 @@
 """Loading a source's tokens and their owners for the monitoring commands (``check``,
-``export``): the very loading of ``list`` and ``expiring`` (``tokentui.cli.commands.tokens``),
-behind one function, so the source flags (and any source added to them) work the same here.
+``export``, ``digest``, ``audit``): the very loading of ``list`` and ``expiring``
+(``tokentui.cli.commands.tokens``), behind one function, so the source flags (and any source
+added to them, ``--everything`` included) work the same here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from dataclasses import dataclass
 
 from tokentui.cli import output
 from tokentui.cli.commands import common
+from tokentui.cli.commands import everything as everything_cli
 from tokentui.cli.commands import tokens as token_commands
+from tokentui.core.expiry import system_clock
 from tokentui.core.monitoring import TokenFacts
 from tokentui.core.ownership import Ownership
+from tokentui.core.query import filter_tokens
 from tokentui.gitlab.models import Token, TokenKind
 from tokentui.gitlab.sources import TokenFilters, TokenSource
 
@@ -30,6 +34,8 @@ class Loaded:
     source: TokenSource
     owners: output.Owners
     url: str
+    #: What the ``--everything`` scan could not read (each already said on stderr).
+    problems: int = 0
 
     def facts(self) -> list[TokenFacts]:
         """Each token with its kind, owner and resource (for ``tokentui.core.monitoring``)."""
@@ -51,10 +57,44 @@ class Loaded:
         )
 
 
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    """The source flags of a monitoring command: those of ``list``, ``--everything`` and
+    ``--kind`` included, and the scan's ``--concurrency`` and ``--max-rate``."""
+    common.add_source_flags(parser, everything=True)
+    everything_cli.add_flags(parser)
+
+
 async def load(args: argparse.Namespace, server: TokenFilters) -> Loaded:
-    """Every token of the source the flags name (``--mine``, ``--all``, ``--project P``, ...;
-    the profile's default without one), with ``server`` sent to GitLab, and every owner
-    resolved. Errors are raised (``GitLabError``, ``UsageError``) for the command to report."""
+    """Every token of the source the flags name (``--mine``, ``--all``, ``--project P``,
+    ``--everything``, ...; the profile's default without one) and of the ``--kind`` kinds,
+    with ``server`` sent to GitLab (applied locally to the everything scan), and every owner
+    resolved. A scan's problems are said on stderr and counted. Errors are raised
+    (``GitLabError``, ``UsageError``) for the command to report."""
+    kinds = everything_cli.kinds(args)
+    everything = everything_cli.source(args)
+    if everything_cli.is_everything(args):
+        loaded = await _scan(args, everything, server)
+    else:
+        loaded = await _load_source(args, server)
+    if kinds:
+        owners = loaded.owners
+        loaded.tokens[:] = [t for t in loaded.tokens if owners.kind(t) in kinds]
+    return loaded
+
+
+async def _scan(
+    args: argparse.Namespace, everything: everything_cli.Everything, server: TokenFilters
+) -> Loaded:
+    connection = common.connect(args)
+    async with token_commands.command_client(connection) as client:
+        scanned = await everything_cli.run_scan(client, everything)
+    rows = filter_tokens(scanned.rows, server, None, system_clock())
+    everything_cli.report_problems(scanned.scan)
+    problems = len(scanned.scan.problems)
+    return Loaded(rows, everything, scanned.owners, connection.url, problems)
+
+
+async def _load_source(args: argparse.Namespace, server: TokenFilters) -> Loaded:
     token_commands.check_source(args)
     connection = common.connect(args)
     async with token_commands.command_client(connection) as client:
