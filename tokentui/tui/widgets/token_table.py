@@ -175,6 +175,10 @@ GIVE_WAY_TO_OWNER: tuple[str, ...] = ("created",)
 #: A name up to this wide is worth more than the Created date too: with the Flags column, the
 #: name kept its 24 cells at 120 columns only without Created.
 NAME_WHOLE = 24
+#: Given up, after Created, for an owner that would be cut (up to OWNER_WHOLE cells): with the
+#: Flags column (whose ``B`` says "broad scopes") the Scopes column is what makes room for
+#: ``platform/api-gateway (project)`` at 120 columns; the detail pane lists every scope.
+GIVE_WAY_TO_A_CUT_OWNER: tuple[str, ...] = ("scopes",)
 
 
 def _min_width(column: Column, wants: Mapping[str, int] | None) -> int:
@@ -226,6 +230,10 @@ def layout_columns(width: int, wants: Mapping[str, int] | None = None) -> list[t
 
     for key in GIVE_WAY_TO_OWNER:
         if (owner_cut() or name_cut()) and key in widths:
+            columns = [c for c in columns if c.key != key]
+            widths = _widths(columns, width, wants)
+    for key in GIVE_WAY_TO_A_CUT_OWNER:
+        if owner_cut() and key in widths:
             columns = [c for c in columns if c.key != key]
             widths = _widths(columns, width, wants)
     return [(c, widths[c.key]) for c in columns]
