@@ -112,7 +112,7 @@ async def test_a_revoke_batch_reports_each_token_and_a_lost_delete(sim: Simulato
     ]
     assert result.outcomes[1].verdict is not None
     assert result.outcomes[1].verdict.finding is Finding.DONE
-    assert "no longer shows" in result.outcomes[1].verdict.text
+    assert "was revoked" in result.outcomes[1].verdict.text  # read back: the token is gone
     assert rows[0].id not in sim.state.deploy_tokens and rows[1].id not in sim.state.deploy_tokens
     deletes = [p for m, p in writes(sim) if m == "DELETE"]
     assert len(deletes) == 3

@@ -145,7 +145,7 @@ async def test_marks_are_kept_by_key_across_filters_sorts_and_reloads(
         from tokentui.tui.screens.help import help_sections
 
         own = dict(help_sections(screen)[0])
-        assert "mark all shown, invert, unmark all" in own["space, a, v, u"]
+        assert "mark shown, invert, unmark" in own["space, a, v, u"]
         # Another source starts with no marks.
         await pilot.press("a")
         assert len(marks) == shown

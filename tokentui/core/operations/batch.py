@@ -51,7 +51,7 @@ from tokentui.gitlab.credential_check import check_before_rotate, token_in_use
 from tokentui.gitlab.deploy_tokens import DeployTokenOwner
 from tokentui.gitlab.errors import GitLabError, OutcomeUnknown, Unauthorized
 from tokentui.gitlab.models import Token
-from tokentui.gitlab.sources import GroupTokens, ProjectTokens, TokenSource
+from tokentui.gitlab.sources import DeployTokens, GroupTokens, ProjectTokens, TokenSource
 
 #: Writes in flight at once in a batch, unless the caller says otherwise.
 DEFAULT_CONCURRENCY = 4
@@ -289,11 +289,16 @@ class Operations:
         allow_in_use: bool = False,
     ) -> BatchResult:
         """Revoke each of ``targets`` (tokens of ``source``). The credential in use is refused
-        unless ``allow_in_use`` (the user confirmed it); then it is revoked last."""
+        unless ``allow_in_use`` (the user confirmed it); then it is revoked last.
+
+        Deploy tokens (GitLab deletes them) go to their own endpoints: every target of a
+        :class:`DeployTokens` source (bare ids too), and a deploy row of any list (its row
+        names its project or group). A deploy token is never the credential in use."""
         items = listed(targets)
         results: list[Outcome | None] = [None] * len(items)
         batch = BatchState()
-        if not allow_in_use and self.in_use_id is None and items:
+        deploy_source = isinstance(source, DeployTokens)
+        if not allow_in_use and not deploy_source and self.in_use_id is None and items:
             try:
                 current = await token_in_use(self.client)
             except Unauthorized as err:
@@ -306,12 +311,17 @@ class Operations:
         for index, target in enumerate(items):
             token, key = target_token(target), target_key(target)
             # Deploy tokens have ids of their own: never the credential in use.
-            in_use = key == self.in_use_id
+            in_use = not deploy_source and key == self.in_use_id
             if key in seen:
                 results[index] = not_sent(Action.REVOKE, target, "it is listed twice")
             elif token is not None and token.revoked:
                 results[index] = not_sent(Action.REVOKE, target, "it is already revoked")
-            elif token is not None and token.is_deploy and _deploy_owner(token) is None:
+            elif (
+                not deploy_source
+                and token is not None
+                and token.is_deploy
+                and _deploy_owner(token) is None
+            ):
                 results[index] = not_sent(
                     Action.REVOKE, target, "the row does not say which project or group holds it"
                 )
@@ -377,6 +387,8 @@ class Operations:
         if batch.stopped is not None:
             return stopped(Action.REVOKE, target, batch.stopped, in_use=in_use)
         owner = _deploy_owner(token) if token is not None and token.is_deploy else None
+        if isinstance(source, DeployTokens):
+            owner = source.owner
         batch.sent += 1
         try:
             if owner is not None:

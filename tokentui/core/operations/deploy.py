@@ -20,26 +20,16 @@ none of the in-use rules apply, and ids are compared within the deploy-token tab
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import date
 
 from tokentui.core.operations.batch import Operations
 from tokentui.core.operations.results import BatchResult, Outcome, Status
 from tokentui.core.operations.targets import (
-    BatchState,
     Target,
-    collect,
-    listed,
-    not_sent,
     refused,
-    stop_if_dead,
-    stopped,
-    target_id,
-    target_token,
-    unknown,
 )
-from tokentui.core.write_outcome import Action, Finding, Verdict, after_revoke
+from tokentui.core.write_outcome import Action, Finding, Verdict
 from tokentui.gitlab.deploy_tokens import CreateDeployTokenRequest, create_body
 from tokentui.gitlab.errors import GitLabError, OutcomeUnknown
 from tokentui.gitlab.models import NewToken, Token
@@ -120,50 +110,9 @@ async def after_create_deploy(
 async def revoke_deploy_tokens(
     ops: Operations, source: DeployTokens, targets: Target | Sequence[Target]
 ) -> BatchResult:
-    """Revoke (GitLab: delete) each of ``targets``, deploy tokens of ``source``."""
-    items = listed(targets)
-    results: list[Outcome | None] = [None] * len(items)
-    batch = BatchState()
-    todo: list[int] = []
-    seen: set[int] = set()
-    for index, target in enumerate(items):
-        token, token_id = target_token(target), target_id(target)
-        if token_id in seen:
-            results[index] = not_sent(Action.REVOKE, target, "it is listed twice")
-        elif token is not None and token.revoked:
-            results[index] = not_sent(Action.REVOKE, target, "it is already revoked")
-        else:
-            todo.append(index)
-        seen.add(token_id)
-    gate = asyncio.Semaphore(ops.concurrency)
-
-    async def one(index: int) -> None:
-        async with gate:
-            results[index] = await _revoke_one(ops, batch, source, items[index])
-
-    await asyncio.gather(*(one(index) for index in todo))
-    return collect(Action.REVOKE, results)
-
-
-async def _revoke_one(
-    ops: Operations, batch: BatchState, source: DeployTokens, target: Target
-) -> Outcome:
-    token, token_id = target_token(target), target_id(target)
-    if batch.stopped is not None:
-        return stopped(Action.REVOKE, target, batch.stopped)
-    batch.sent += 1
-    try:
-        await ops.client.revoke_deploy_token(source.owner, token_id)
-    except OutcomeUnknown as err:
-        name = token.name if token is not None else None
-        verdict = await after_revoke(
-            ops.client, source, token_id, name=name, in_use=False, error=err
-        )
-        return unknown(Action.REVOKE, target, err, verdict)
-    except GitLabError as err:
-        stop_if_dead(batch, err)
-        return refused(Action.REVOKE, target, err)
-    return Outcome(Action.REVOKE, Status.DONE, token=token, token_id=token_id)
+    """Revoke (GitLab: delete) each of ``targets``, deploy tokens of ``source``: the layer's
+    one revoke (:meth:`Operations.revoke`), which sends deploy tokens to their endpoints."""
+    return await ops.revoke(source, targets)
 
 
 def successor_request(old: Token, expires_at: date | None) -> CreateDeployTokenRequest:
