@@ -301,3 +301,42 @@ async def test_many_projects_are_walked_by_keyset_pages_and_counted(sim) -> None
     assert len(pages) == 3 and sum("id_after=" in r.query for r in pages) == 2
     new_rows = {t.name for t in job.rows.values() if ownership.kind(t, None) is TokenKind.PROJECT}
     assert {f"ci-{pid}" for pid in added[::50]} <= new_rows
+
+
+async def test_under_a_rate_limit_the_scan_is_exact_and_never_exceeds_it(sim_factory) -> None:
+    """The simulator limits the credential to 12 requests a minute: the whole scan still
+    finishes with every row, and no window of the simulator's count holds more than 12 (the
+    client holds requests back instead of knocking). A fake clock moves on instead of
+    sleeping."""
+    from conftest import FROZEN_NOW
+    from test_client_rate_limits import FakeTime
+
+    clean = sim_factory(clock=FakeTime(FROZEN_NOW))  # the same data: made at the same time
+    async with client(clean, clean.maintainer_token) as api:
+        reference = await scan(api)
+    fake = FakeTime(FROZEN_NOW)
+    limited = sim_factory(clock=fake, rate_limit=12)
+    api = GitLabClient(limited.url, limited.maintainer_token, sleep=fake.sleep, clock=fake.epoch)
+    async with api:
+        job = await scan(api, Ownership(), concurrency=8)
+    assert job.problems == []
+    assert set(job.rows) == set(reference.rows)
+    assert limited.rate_limits.most_in_a_window() <= 12
+    assert limited.rate_limits.throttled() == 0
+    assert len(limited.rate_limits.windows(limited.maintainer_token)) >= 2  # it did bite
+
+
+async def test_the_result_is_exact_under_429_answers(sim_factory) -> None:
+    """Rack::Attack's 429s (``Retry-After``) and an application limit's (none) on the
+    project list: the reads wait and are retried; the rows are exactly those of a clean run."""
+    clean = sim_factory()
+    async with client(clean, clean.maintainer_token) as api:
+        reference = await scan(api)
+    throttled = sim_factory()
+    throttled.faults.burst_429(2, retry_after=1)
+    throttled.faults.app_limit(r"^/api/v4/projects$", times=2)
+    async with client(throttled, throttled.maintainer_token) as api:
+        job = await scan(api, Ownership(), concurrency=4)
+    assert [r.status for r in throttled.request_log].count(429) == 4
+    assert job.problems == []
+    assert set(job.rows) == set(reference.rows)
