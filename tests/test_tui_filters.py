@@ -196,7 +196,7 @@ async def test_help_lists_the_apps_keys_first_with_the_filters_and_esc(frozen_si
         assert own[0] == "New"
         for wanted in ("Rotate", "Revoke", "Source", "Filter", "Sort", "Detail", "Down"):
             assert wanted in own
-        assert "esc" in keys and "clear every filter" in dict(help_screen.rows)["esc"]
+        assert "esc" in keys and "clear the filters" in dict(help_screen.rows)["esc"]
         assert any(k.startswith("tab") and "filter" in d for k, d in help_screen.rows)
         # Textual's generic keys come after, apart.
         for generic in ("Copy selected text", "Scroll Left", "Scroll Right", "Focus Next"):

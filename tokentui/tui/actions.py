@@ -29,7 +29,6 @@ from tokentui.core.operations import (
     Outcome,
     Status,
     create_deploy_token,
-    revoke_deploy_tokens,
     successor_request,
 )
 from tokentui.core.query import token_kind
@@ -657,12 +656,10 @@ class TokenActions:
     async def _revoke(self, token: Token) -> None:
         source = self.source_of(token)
         assert source is not None
-        if token.is_deploy:
-            deploy = self._deploy_source(token)
-            [outcome] = await revoke_deploy_tokens(self._operations(), deploy, token)
-        else:
-            # The dialog asked, saying so when it is the token in use: the explicit ask.
-            [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
+        if token.is_deploy and not isinstance(source, DeployTokens):
+            source = self._deploy_source(token)
+        # The dialog asked, saying so when it is the token in use: the explicit ask.
+        [outcome] = await self._operations().revoke(source, token, allow_in_use=True)
         if not self._settled(outcome, expires_at=None):
             return
         self.app.store.apply_revoked(token.key)
