@@ -5,6 +5,8 @@ against the served simulator (bob: Maintainer of platform/api, Owner of group pl
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Input, Static
 from tui_helpers import TerminalClipboard, sim_app, wait_for, wait_loaded
 
@@ -152,3 +154,37 @@ async def test_r_offers_a_successor_and_keeps_the_old_token(sim) -> None:
         warning = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert f"Deploy token {old.id} still works" in warning
     assert [m for m, _ in writes(sim)] == ["POST"]  # no DELETE, no rotate
+
+
+async def test_c_recreates_an_expired_deploy_token_with_its_settings(sim) -> None:
+    """GitLab cannot rotate an expired deploy token: ``c`` makes a new one with the same
+    name, username and scopes and a new expiry; the dialog and the reveal say it replaces a
+    token that no longer works."""
+    gone = sim.now() - timedelta(days=3)
+    sim.issue_deploy_token(
+        "project", 1, name="old-pull", username="puller", scopes=("read_registry",), expires_at=gone
+    )
+    before = deploy_ids(sim)
+    app = sim_app(sim, as_user="maintainer", source_choice=PROJECT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot)
+        old = next(t for t in app.store.view if t.name == "old-pull")
+        assert not old.active
+        assert app.screen.table.select_token(old.key)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, SuccessorDialog))
+        said = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert f"Recreate deploy token {old.id}" in said and "no longer works" in said
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, RevealScreen))
+        [made] = deploy_ids(sim) - before
+        new = sim.state.deploy_tokens[made]
+        assert (new.name, new.username, tuple(new.scopes)) == (
+            "old-pull",
+            "puller",
+            ("read_registry",),
+        )
+        assert new.expires_at is not None and new.expires_at > sim.now()
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert f"recreating deploy token {old.id}" in shown and "still works" not in shown
+    assert [m for m, _ in writes(sim)] == ["POST"]

@@ -278,14 +278,14 @@ class TokenActions:
         wizard makes access tokens only."""
         if token is None:
             return None, NO_SELECTION
-        scopes = clean(", ".join(token.scopes)) or "none"
-        if token.is_deploy:
-            return None, (
-                f"{_quoted(token)} is a deploy token: the create wizard makes access tokens "
-                "only. Create its replacement in GitLab (Settings > Repository > Deploy "
-                f"tokens) with username {clean(token.username or '-')!r} and scopes {scopes}."
-            )
         state = token_state(token, self.app.clock())
+        if token.is_deploy:
+            if state == "active":
+                return None, (
+                    f"{_quoted(token)} is active: r creates a successor with its settings "
+                    "(GitLab cannot rotate deploy tokens). c recreates expired ones."
+                )
+            return self._deploy_source(token), None
         if state == "active":
             return None, (
                 f"{_quoted(token)} is active: rotate it with r instead (same settings, a new "
@@ -394,6 +394,9 @@ class TokenActions:
         source, reason = self.recreate_target(token)
         if reason or source is None or token is None:
             self._refuse(reason or NO_SELECTION)
+            return
+        if token.is_deploy:  # its name, username and scopes, a new expiry
+            self._offer_successor(token, recreate=True)
             return
         viewer = self.viewer
         route = source.create_route(viewer_is_admin=viewer.is_admin)
@@ -561,7 +564,7 @@ class TokenActions:
             )
         )
 
-    def _offer_successor(self, token: Token) -> None:
+    def _offer_successor(self, token: Token, *, recreate: bool = False) -> None:
         """``r`` on a deploy token: say GitLab cannot rotate it and offer a successor (same
         name, username and scopes, a new expiry); the old one stays until revoked."""
         from tokentui.tui.screens.successor import SuccessorDialog
@@ -570,7 +573,8 @@ class TokenActions:
             if answer is not None:
                 self._run(self._successor(token, answer[1]), group=GROUP_CREATE, name="Successor")
 
-        self.app.push_screen(SuccessorDialog(token, today=today_of(self.app.clock)), chosen)
+        dialog = SuccessorDialog(token, today=today_of(self.app.clock), recreate=recreate)
+        self.app.push_screen(dialog, chosen)
 
     async def _successor(self, old: Token, expires_at: date | None) -> None:
         from tokentui.tui.screens.reveal import RevealScreen
@@ -584,13 +588,16 @@ class TokenActions:
         assert new is not None
         self.app.store.apply_created(new.public())
         self._select(new.key)
-        self.app.push_screen(
-            RevealScreen(
-                new,
-                heading=f"Created “{clean(new.name)}”, successor of deploy token {old.id}",
-                details=_new_token_details(new),
-                warning=(f"Deploy token {old.id} still works: revoke it (d) once nothing uses it."),
+        if token_state(old, self.app.clock()) == "active":
+            heading = f"Created “{clean(new.name)}”, successor of deploy token {old.id}"
+            warning: str | None = (
+                f"Deploy token {old.id} still works: revoke it (d) once nothing uses it."
             )
+        else:  # recreated (c): the old one no longer works
+            heading = f"Created “{clean(new.name)}”, recreating deploy token {old.id}"
+            warning = None
+        self.app.push_screen(
+            RevealScreen(new, heading=heading, details=_new_token_details(new), warning=warning)
         )
 
     def _deploy_source(self, token: Token) -> DeployTokens:

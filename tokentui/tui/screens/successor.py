@@ -1,4 +1,5 @@
-"""``r`` on a deploy token: GitLab cannot rotate deploy tokens, so offer a successor.
+"""``r`` on a deploy token: GitLab cannot rotate deploy tokens, so offer a successor; ``c`` on
+an expired one: recreate it (the same dialog, worded for a token that no longer works).
 
 The dialog says so, shows what the successor keeps (name, username, scopes) and asks for its
 expiry (or never); ``y``/``enter`` creates it (nothing is lost: the old token stays until it is
@@ -25,24 +26,33 @@ class SuccessorDialog(_Dialog):
 
     confirm_label = "Create successor"
 
-    def __init__(self, token: Token, *, today: date) -> None:
+    def __init__(self, token: Token, *, today: date, recreate: bool = False) -> None:
         super().__init__(id="successor-dialog")
         self.token = token
         self.today = today
+        #: ``c`` on an expired (or revoked) deploy token: nothing keeps working meanwhile.
+        self.recreate = recreate
 
     def compose(self) -> ComposeResult:
         token = self.token
         with Vertical(classes="dialog dialog-small"):
-            yield Static(Text("GitLab cannot rotate deploy tokens"), classes="dialog-title")
-            yield Static(
-                Text(
+            if self.recreate:
+                title = f"Recreate deploy token {token.id}"
+                text = (
+                    f"Deploy token {token.id} “{clean(token.name)}” no longer works. Create a "
+                    "new token with the same name, username and scopes, and the expiry below. "
+                    "Its value is shown once."
+                )
+            else:
+                title = "GitLab cannot rotate deploy tokens"
+                text = (
                     f"Create a successor of deploy token {token.id} “{clean(token.name)}” "
                     "instead: a new token with the same name, username and scopes, and the "
                     "expiry below. Its value is shown once. The old token keeps working until "
                     "you revoke it (d); switch what uses it to the new value first."
-                ),
-                classes="dialog-text",
-            )
+                )
+            yield Static(Text(title), classes="dialog-title")
+            yield Static(Text(text), classes="dialog-text")
             yield Static(
                 facts_table(
                     [
