@@ -86,7 +86,7 @@ def tokens(sim: Simulator) -> dict[str, int]:
 
 
 def test_text(run, tokens) -> None:
-    result = run("digest", "--all", "--within", "30d")
+    result = run("digest", "--all", "--within", "30d", "--no-findings")
     assert result.code == 0, result.err
     c1, c2, d1 = tokens["carol-soon"], tokens["carol-later"], tokens["dave-mid"]
     assert result.out == (
@@ -106,7 +106,7 @@ def test_text(run, tokens) -> None:
 
 
 def test_markdown(run, tokens) -> None:
-    result = run("digest", "--all", "--within", "9d", "--format", "markdown")
+    result = run("digest", "--all", "--within", "9d", "--format", "markdown", "--no-findings")
     assert result.code == 0
     c1, d1 = tokens["carol-soon"], tokens["dave-mid"]
     assert result.out == (
@@ -130,7 +130,7 @@ def test_markdown(run, tokens) -> None:
 
 def test_markdown_escapes_names(sim: Simulator, run) -> None:
     issue(sim, CAROL, "*bold* [link](http://x) <b> `code` a|b", days(5))
-    result = run("digest", "--all", "--format", "markdown")
+    result = run("digest", "--all", "--format", "markdown", "--no-findings")
     assert "- **\\*bold\\* \\[link\\](http://x) \\<b\\> \\`code\\` a\\|b**:" in result.out
 
 
@@ -150,7 +150,7 @@ class _Collect(HTMLParser):
 def test_html_is_escaped(sim: Simulator, run) -> None:
     hostile = '<script>alert("x")</script> & <b>'
     issue(sim, CAROL, hostile, days(5))
-    result = run("digest", "--all", "--format", "html")
+    result = run("digest", "--all", "--format", "html", "--no-findings")
     assert result.code == 0
     assert "<script>" not in result.out
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in result.out
@@ -165,11 +165,13 @@ def test_html_is_escaped(sim: Simulator, run) -> None:
 
 def test_group_by_resource_and_nothing_to_say(sim: Simulator, run) -> None:
     sim.issue_resource_token("project", 1, name="ci-bot", scopes=["api"], expires_at=days(4))
-    by_resource = run("digest", "--project", "platform/api", "--group-by", "resource")
+    by_resource = run(
+        "digest", "--project", "platform/api", "--group-by", "resource", "--no-findings"
+    )
     assert by_resource.code == 0
     assert "platform/api (1)\n" in by_resource.out
     assert "    - ci-bot: expires 2026-11-27 (3d left); project token" in by_resource.out
-    empty = run("digest", "--mine", "--within", "1d")
+    empty = run("digest", "--mine", "--within", "1d", "--no-findings")
     assert empty.code == 0
     assert empty.out.splitlines()[-1] == "Nothing expires within 1d."
 

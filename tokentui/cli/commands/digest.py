@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "one report of the tokens that expire soon, for cron to mail",
         "Every active token of a source expiring within --within, grouped by owner (or by "
         "project/group with --group-by resource) and by week, soonest first; as plain text, "
-        "Markdown or a self-contained HTML page. Revoked and expired tokens are left out.",
+        "Markdown or a self-contained HTML page. Revoked and expired tokens are left out. "
+        "Then the hygiene findings of the source's tokens (docs/hygiene.md; thresholds from "
+        "the config file's [hygiene]), unless --no-findings.",
         "0 report printed (also when nothing expires), 2 error (message on stderr), "
         "130 interrupted",
     )
@@ -53,6 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=[f.value for f in Format],
         default=Format.TEXT.value,
         help="text (default), markdown or html",
+    )
+    parser.add_argument(
+        "--no-findings",
+        dest="findings",
+        action="store_false",
+        help="leave out the hygiene findings section (what expires only)",
     )
     token_loading.add_flags(parser)
     token_loading.inherit_from_top_level(parser)
@@ -83,17 +91,19 @@ async def _digest(args: argparse.Namespace, within: timedelta) -> str:
     now = clock()
     group_by = GroupBy(args.group_by)
     owners = loaded.owners
-    assessor = Assessor(thresholds, owner_state_of(owners.ownership))
-    findings = [
-        DigestFinding(
-            subject=f"{hit.token.name} (token {hit.token.id})",
-            problem=hit.text,
-            holder=owners.owner_text(hit.token)
-            if group_by is GroupBy.RESOURCE
-            else owners.owner(hit.token),
-        )
-        for hit in assessor.hits(loaded.tokens, now)
-    ]
+    findings: list[DigestFinding] | None = None
+    if args.findings:
+        assessor = Assessor(thresholds, owner_state_of(owners.ownership))
+        findings = [
+            DigestFinding(
+                subject=f"{hit.token.name} (token {hit.token.id})",
+                problem=hit.text,
+                holder=owners.owner_text(hit.token)
+                if group_by is GroupBy.RESOURCE
+                else owners.owner(hit.token),
+            )
+            for hit in assessor.hits(loaded.tokens, now)
+        ]
     digest = build(
         loaded.facts(),
         now=now,
