@@ -7,7 +7,7 @@ added to them, ``--everything`` included) work the same here.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tokentui.cli import output
 from tokentui.cli.commands import common
@@ -76,10 +76,10 @@ async def load(args: argparse.Namespace, server: TokenFilters) -> Loaded:
         loaded = await _scan(args, everything, server)
     else:
         loaded = await _load_source(args, server)
-    if kinds:
-        owners = loaded.owners
-        loaded.tokens[:] = [t for t in loaded.tokens if owners.kind(t) in kinds]
-    return loaded
+    if not kinds:
+        return loaded
+    owners = loaded.owners
+    return replace(loaded, tokens=[t for t in loaded.tokens if owners.kind(t) in kinds])
 
 
 async def _scan(
