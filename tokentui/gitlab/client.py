@@ -74,6 +74,7 @@ from tokentui.gitlab.sources import (
     _encode,
     self_rotate_path,
 )
+from tokentui.gitlab.transport import SpreadTransport
 from tokentui.gitlab.variables import VariableOwner, scope_params
 
 log = logging.getLogger("tokentui.gitlab")
@@ -248,6 +249,10 @@ class GitLabClient:
         #: request it answers: the next :meth:`iter_token_pages` takes it or cancels it.
         self._prefetched: list[tuple[_ListRequest, asyncio.Task[Page]]] = []
         verify = _verify_for(self._base_url, tls) if transport is None else True
+        connections = max(concurrency * 2, 10)
+        if transport is None and not getproxies():
+            # httpx honours proxies from the environment only with its own transport.
+            transport = SpreadTransport(connections, verify=verify)
         self._http = httpx.AsyncClient(
             base_url=self._base_url + API_SUFFIX,
             auth=self._auth,
@@ -257,9 +262,9 @@ class GitLabClient:
             transport=transport,
             trust_env=True,
             follow_redirects=False,
+            # Only for httpx's own transport (behind a proxy), as before SpreadTransport.
             limits=httpx.Limits(
-                max_connections=max(concurrency * 2, 10),
-                max_keepalive_connections=max(concurrency, 5),
+                max_connections=connections, max_keepalive_connections=max(concurrency, 5)
             ),
         )
 

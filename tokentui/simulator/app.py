@@ -94,6 +94,12 @@ async def drop_connection(send: Send) -> None:
     raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
 
+def _connection(scope: Scope) -> str:
+    """The client's ``host:port`` of the request's connection (empty if unknown)."""
+    peer = scope.get("client")
+    return f"{peer[0]}:{peer[1]}" if peer else ""
+
+
 class SimulatorApp(Starlette):
     """GitLab's REST API v4 for one simulator."""
 
@@ -110,11 +116,14 @@ class SimulatorApp(Starlette):
         path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         path = path.split("?", 1)[0]
         query = scope.get("query_string", b"").decode("latin-1")
+        connection = _connection(scope)
         decision = self.sim.faults.decide(method, path)
         if decision.latency_s:
             await asyncio.sleep(decision.latency_s)
         if decision.drop_before:
-            self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
+            self.sim.log_request(
+                LoggedRequest(method, path, query, 0, dropped=True, connection=connection)
+            )
             await drop_connection(send)
             return
         throttle = None
@@ -122,7 +131,7 @@ class SimulatorApp(Starlette):
             credential = credential_of(scope.get("headers", []), query)
             throttle = self.sim.rate_limits.check(credential, self.sim.now())
         if throttle is not None and throttle.throttled:
-            self.sim.log_request(LoggedRequest(method, path, query, 429))
+            self.sim.log_request(LoggedRequest(method, path, query, 429, connection=connection))
             answer = Response("Retry later\n", 429, throttle.headers, media_type="text/plain")
             await answer(scope, receive, send)
             return
@@ -131,7 +140,9 @@ class SimulatorApp(Starlette):
             for k, v in (throttle.headers if throttle else {}).items()
         ]
         if decision.status is not None:
-            self.sim.log_request(LoggedRequest(method, path, query, decision.status))
+            self.sim.log_request(
+                LoggedRequest(method, path, query, decision.status, connection=connection)
+            )
             fault = self._fault_response(decision.status, decision.retry_after, decision.app_limit)
             fault.raw_headers.extend(extra)
             await fault(scope, receive, send)
@@ -149,14 +160,23 @@ class SimulatorApp(Starlette):
                 # Logged before the answer leaves, so a client never sees an unlogged reply.
                 logged = True
                 self.sim.log_request(
-                    LoggedRequest(method, path, query, message["status"], decision.drop_after)
+                    LoggedRequest(
+                        method,
+                        path,
+                        query,
+                        message["status"],
+                        decision.drop_after,
+                        connection=connection,
+                    )
                 )
             if not decision.drop_after:
                 await send(message)
 
         await super().__call__(scope, receive, capture)
         if not logged:
-            self.sim.log_request(LoggedRequest(method, path, query, 0, dropped=True))
+            self.sim.log_request(
+                LoggedRequest(method, path, query, 0, dropped=True, connection=connection)
+            )
         if decision.drop_after:
             await drop_connection(send)
 
@@ -181,7 +201,9 @@ class SimulatorApp(Starlette):
 
             await super().__call__(scope, receive, discard)
         # Logged before the answer leaves, so a client never sees an unlogged reply.
-        self.sim.log_request(LoggedRequest(method, path, query, status))
+        self.sim.log_request(
+            LoggedRequest(method, path, query, status, connection=_connection(scope))
+        )
         await proxy_error_page(status)(scope, receive, send)
 
     def _fault_response(self, status: int, retry_after: int | None, app_limit: bool) -> Response:

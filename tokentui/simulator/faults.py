@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,10 @@ class LoggedRequest:
     query: str
     status: int
     dropped: bool = False
+    #: The client's end of the TCP connection (``host:port``; empty without one, e.g. ASGI
+    #: in process): requests with the same value came over one kept-alive connection. Not
+    #: compared: a request is the same request over any connection.
+    connection: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
