@@ -56,8 +56,10 @@ log = logging.getLogger(__name__)
 LABEL = "everything I manage"
 #: Its name as a source choice (``--everything``, the picker's first entry).
 CHOICE = "everything"
-#: Projects and groups read at once (each is a few small requests).
-DEFAULT_CONCURRENCY = 8
+#: Projects and groups read at once (each is a few small requests, two for a project: its
+#: access tokens and its deploy tokens). 16 keeps ~32 requests in flight: over a 30 ms link
+#: 2,000 projects take ~4 s of round trips, 8 took ~8 s (docs/performance.md, P7).
+DEFAULT_CONCURRENCY = 16
 #: ``min_access_level`` of the projects and groups scanned (GitLab's Maintainer and Owner).
 MAINTAINER = 40
 OWNER = 50
