@@ -49,8 +49,8 @@ def main() -> int:
 
         load_app_module = tui_command.load_app_module
 
-        def instrumented_app_module():  # type: ignore[no-untyped-def]
-            module = load_app_module()
+        def instrumented_app_module(**options):  # type: ignore[no-untyped-def]
+            module = load_app_module(**options)
             instrument(module.TokenApp, result, timeout)
             return module
 

@@ -34,10 +34,10 @@ def main() -> int:
 
         load_app_module = tui_command.load_app_module
 
-        def instrumented_app_module():  # type: ignore[no-untyped-def]
+        def instrumented_app_module(**options):  # type: ignore[no-untyped-def]
             """The CLI imports Textual in a thread while its first requests travel: hook the
             app as soon as it is imported, as the CLI would see it."""
-            module = load_app_module()
+            module = load_app_module(**options)
             result["textual"] = time.time()
             instrument(module.TokenApp, apps, result)
             return module

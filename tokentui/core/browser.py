@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import webbrowser
 from collections.abc import Callable, Mapping
 
 #: Opens a URL; True when a browser took it.
@@ -30,6 +29,8 @@ def browser_opener(
         env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
     ):
         return None
+    import webbrowser  # (~5 ms, only when a browser may exist)
+
     try:
         browser = webbrowser.get()
     except webbrowser.Error:

@@ -17,13 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import SecretStr
 
 from tokentui.core import source_names
-from tokentui.core.delivery import deliver_rotated
 from tokentui.core.everything import Everything, resolve_choice
 from tokentui.core.expiry import Clock, token_state
 from tokentui.core.expiry import today as today_of
-from tokentui.core.identify import Identity
-from tokentui.core.identify import identify as identify_value
-from tokentui.core.identify import revoke as revoke_value
 from tokentui.core.operations import (
     Operations,
     Outcome,
@@ -53,13 +49,13 @@ from tokentui.gitlab.sources import (
     TokenSource,
 )
 from tokentui.gitlab.terminal_text import clean
-from tokentui.tui.bulk import BulkActions
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.token_table import RowContext, TokenTable
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from tokentui.core.identify import Identity
     from tokentui.core.store import TokenStore
     from tokentui.tui.screens.create import CreateWizard
     from tokentui.tui.screens.identify import IdentifyRequest
@@ -541,6 +537,8 @@ class TokenActions:
         self.app.store.apply_rotated(token.key, new.public())
         self._select(new.key)
         if outcome.self_rotation is None:
+            from tokentui.core.delivery import deliver_rotated
+
             report = await deliver_rotated(self.app.client, token.id, new)
             if report is not None and report.landed:
                 self.app.notify(
@@ -692,10 +690,14 @@ class TokenActions:
     # -- many: the marked tokens (tokentui/tui/bulk.py) --------------------------------------
     def rotate_marked(self) -> None:
         """``r`` with marks: the expiry choice, the preview, then the batch and its results."""
+        from tokentui.tui.bulk import BulkActions
+
         BulkActions(self).rotate_marked()
 
     def revoke_marked(self) -> None:
         """``d`` with marks: the preview, then the batch and its results."""
+        from tokentui.tui.bulk import BulkActions
+
         BulkActions(self).revoke_marked()
 
     # What BulkActions uses (its ``BulkHost``).
@@ -898,8 +900,10 @@ class TokenActions:
         self.app.push_screen(IdentifyScreen(self._look_up_value), chosen)
 
     async def _look_up_value(self, value: SecretStr) -> Identity:
+        from tokentui.core.identify import identify
+
         client = self.app.client
-        return await identify_value(value, client_for=client.with_credential, configured=client)
+        return await identify(value, client_for=client.with_credential, configured=client)
 
     async def _revoke_identified(self, request: IdentifyRequest) -> None:
         token = request.identity.token
@@ -909,6 +913,8 @@ class TokenActions:
                 "out. Revoke it from the list (d), whose dialog says so."
             )
             return
+        from tokentui.core.identify import revoke as revoke_value
+
         client = self.app.client
         result = await revoke_value(
             request.identity, request.value, client_for=client.with_credential, configured=client

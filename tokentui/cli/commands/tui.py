@@ -120,7 +120,7 @@ async def _run_connected(
             raise
     start = StartRequests.send(client, source)
     try:
-        app_module = await asyncio.to_thread(load_app_module)
+        app_module = await asyncio.to_thread(load_app_module, main_screen=True)
         app = app_module.make_app(
             client,
             source_choice=source,
@@ -154,10 +154,16 @@ def app_options(conn: session.Connection) -> dict[str, Any]:
     }
 
 
-def load_app_module() -> ModuleType:
-    """Import the TUI (Textual and the app): the one import tokentui's start-up waits on."""
+def load_app_module(*, main_screen: bool = False) -> ModuleType:
+    """Import the TUI (Textual and the app): the one import tokentui's start-up waits on.
+    ``main_screen``: also the token list's screen, which the app opens first when it is
+    connected (otherwise it imports it on the loop once mounted, with the collector running,
+    while the first page waits to be painted)."""
     with gc_tuning.paused_for_imports():
         from tokentui.tui import app
+
+        if main_screen:
+            from tokentui.tui.screens import tokens  # noqa: F401
 
     return app
 

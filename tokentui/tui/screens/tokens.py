@@ -36,7 +36,6 @@ from tokentui.core.store import Change, TokenStore
 from tokentui.gitlab.models import Token, User
 from tokentui.gitlab.sources import TokenFilters, TokenSource
 from tokentui.gitlab.terminal_text import clean
-from tokentui.tui.screens.finding_picker import ALL, FindingPicker, PickedFinding
 from tokentui.tui.screens.token_detail import ActionsOnToken, DetailHost, TokenDetailScreen
 from tokentui.tui.widgets.detail import TokenDetail
 from tokentui.tui.widgets.filter_bar import FilterBar
@@ -700,6 +699,9 @@ class TokensScreen(Screen[None]):
         store.hygiene.refresh(tokens, now, version=store.index.version)
         everything = range(len(tokens))
         counts = {f: len(store.hygiene.keep(tokens, everything, f, now)) for f in FINDINGS}
+
+        # Imported when first used: the first paint waits for what this module imports.
+        from tokentui.tui.screens.finding_picker import ALL, FindingPicker, PickedFinding
 
         def picked(choice: PickedFinding) -> None:
             if choice is not None and self.is_alive():

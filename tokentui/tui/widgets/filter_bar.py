@@ -242,9 +242,14 @@ class FilterBar(Vertical):
         line.display = self._finding is not None and not fits
         name = NAME_MIN_WIDTH + _row_width(self.query_one("#filter-name-row"), skip="filter-text")
         choices = choices_a + choices_b
-        self.set_class(name + choices > width, "-stacked")
-        self.set_class(choices > width, "-split-choices")
-        self.set_class(created + used > width, "-split-dates")
+        # One restyle of the bar for the three (each class change restyles all its fields).
+        self.update_classes(
+            {
+                "-stacked": name + choices > width,
+                "-split-choices": choices > width,
+                "-split-dates": created + used > width,
+            }
+        )
 
     # -- reading the fields --------------------------------------------------------------------
     @property
