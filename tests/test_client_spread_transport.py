@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -78,3 +79,22 @@ async def test_the_client_spreads_its_connections_unless_a_proxy_is_configured(
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     async with GitLabClient(sim.url, sim.admin_token) as client:
         assert isinstance(client._http._transport, httpx.AsyncHTTPTransport)
+
+
+@pytest.mark.parametrize("cancel_after", [0.0, 0.05])
+async def test_a_cancelled_request_does_not_hold_its_pool(
+    sim_factory: Callable[..., Simulator], cancel_after: float
+) -> None:
+    # httpcore can leave a connection taken when a request is cancelled (a page fetched ahead
+    # and no longer wanted): with one connection per pool that pool would wait forever.
+    sim = sim_factory(latency_ms=200)
+    transport = SpreadTransport(1, verify=False)
+    async with GitLabClient(sim.url, sim.admin_token, transport=transport, timeout=3) as client:
+        for _ in range(3):
+            doomed = asyncio.create_task(client.current_user())
+            await asyncio.sleep(cancel_after)
+            doomed.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await doomed
+        assert transport.in_flight == (0,)
+        assert (await client.current_user()).username == "root"

@@ -15,6 +15,7 @@ connection. Everything else is httpx's own transport: TLS, timeouts, errors, kee
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import AsyncIterator, Callable
 
@@ -38,6 +39,9 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         self._pools: list[httpx.AsyncHTTPTransport | None] = [None] * connections
         #: Requests sent on each pool whose response is not closed yet.
         self._in_flight = [0] * connections
+        #: Pools replaced while others still used them (:meth:`_retire`), closed with this.
+        self._retired: list[httpx.AsyncHTTPTransport] = []
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def in_flight(self) -> tuple[int, ...]:
@@ -54,19 +58,40 @@ class SpreadTransport(httpx.AsyncBaseTransport):
             response = await pool.handle_async_request(request)
         except BaseException:
             self._in_flight[index] -= 1
+            self._retire(index, pool)
             raise
         body = response.stream
         assert isinstance(body, httpx.AsyncByteStream)  # an async transport's answer
 
-        def release() -> None:
+        def closed(clean: bool) -> None:
             self._in_flight[index] -= 1
+            if not clean:
+                self._retire(index, pool)
 
         return httpx.Response(
             status_code=response.status_code,
             headers=response.headers,
-            stream=_Released(body, release),
+            stream=_Released(body, closed),
             extensions=response.extensions,
         )
+
+    def _retire(self, index: int, pool: httpx.AsyncHTTPTransport) -> None:
+        """A request on ``pool`` failed, or its answer was closed by a task being cancelled:
+        the next request gets a new pool.
+
+        httpcore can leave the connection taken in either case (an answer closed while its
+        task is cancelled, e.g. a page fetched ahead and no longer wanted, stays ``ACTIVE``);
+        in a pool of one connection every later request would wait for it until its timeout.
+        The old pool is closed once nothing else uses it (at once if nothing does)."""
+        if self._pools[index] is not pool:
+            return
+        self._pools[index] = None
+        if self._in_flight[index] == 0:
+            closing = asyncio.get_running_loop().create_task(pool.aclose())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+        else:
+            self._retired.append(pool)
 
     @property
     def pools_made(self) -> int:
@@ -74,26 +99,32 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         return sum(pool is not None for pool in self._pools)
 
     async def aclose(self) -> None:
-        for pool in self._pools:
+        for pool in [*self._pools, *self._retired]:
             if pool is not None:
                 await pool.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
 
 class _Released(httpx.AsyncByteStream):
-    """A response body that tells its pool, once, when it is closed."""
+    """A response body that tells its pool, once, when it is closed, and whether cleanly
+    (not by a task being cancelled: see :meth:`SpreadTransport._retire`)."""
 
-    def __init__(self, stream: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+    def __init__(self, stream: httpx.AsyncByteStream, closed: Callable[[bool], None]) -> None:
         self._stream = stream
-        self._release: Callable[[], None] | None = release
+        self._closed: Callable[[bool], None] | None = closed
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._stream:
             yield chunk
 
     async def aclose(self) -> None:
-        release, self._release = self._release, None
+        closed, self._closed = self._closed, None
+        clean = False
         try:
             await self._stream.aclose()
+            task = asyncio.current_task()
+            clean = task is None or not task.cancelling()
         finally:
-            if release is not None:
-                release()
+            if closed is not None:
+                closed(clean)
