@@ -43,8 +43,8 @@ def main() -> int:
     cli.tune_start()
     build_parser = cli.build_parser
 
-    def build_and_hook():  # type: ignore[no-untyped-def]
-        parser = build_parser()
+    def build_and_hook(*argv):  # type: ignore[no-untyped-def]
+        parser = build_parser(*argv)
         from tokentui.cli.commands import tui as tui_command
 
         load_app_module = tui_command.load_app_module

@@ -27,8 +27,8 @@ def main() -> int:
     cli.tune_start()
     build_parser = cli.build_parser
 
-    def build_and_hook():  # type: ignore[no-untyped-def]
-        parser = build_parser()
+    def build_and_hook(*argv):  # type: ignore[no-untyped-def]
+        parser = build_parser(*argv)
         result["imported"] = time.time()
         from tokentui.cli.commands import tui as tui_command
 

@@ -1,18 +1,21 @@
 """Command-line entry point: ``tokentui`` opens the TUI; subcommands script it.
 
 Each subcommand lives in ``tokentui/cli/commands/<name>.py`` with ``register(subparsers)``; this
-module only assembles them, so the scripting commands never import Textual. The modules are
-imported when the parser is built (not when this module is: importing this module imports
-neither httpx nor pydantic), so that the ``tokentui`` command (:func:`entry`) applies its
-start-up policy (:func:`tune_start`) before anything heavy is imported.
+module only assembles them, so the scripting commands never import Textual. A run imports
+the module of the command it runs only (:data:`COMMANDS`, :func:`build_parser`), when the
+parser is built (not when this module is: importing this module imports neither httpx nor
+pydantic), so that the ``tokentui`` command (:func:`entry`) applies its start-up policy
+(:func:`tune_start`) before anything heavy is imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tokentui import __version__
 from tokentui.cli import gc_tuning
@@ -23,22 +26,52 @@ from tokentui.cli import gc_tuning
 SCREEN_FPS = 120
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (top level runs the TUI)."""
-    from tokentui.cli.commands import (
-        audit,
-        auth,
-        check,
-        deliver,
-        digest,
-        export,
-        identify,
-        simulate,
-        tokens,
-        tui,
-    )
+#: Every subcommand and the module of ``tokentui.cli.commands`` that registers it, in the
+#: order ``--help`` lists them (``tests/test_cli_parser.py`` holds this table to the modules).
+COMMANDS: dict[str, str] = {
+    "list": "tokens",
+    "show": "tokens",
+    "create": "tokens",
+    "rotate": "tokens",
+    "revoke": "tokens",
+    "expiring": "tokens",
+    "check": "check",
+    "export": "export",
+    "audit": "audit",
+    "digest": "digest",
+    "identify": "identify",
+    "deliver": "deliver",
+    "auth": "auth",
+    "simulate": "simulate",
+}
 
-    parser = argparse.ArgumentParser(
+
+class _NotNarrow(Exception):
+    """The narrowed parser could not parse the arguments: the full one will, or will say why."""
+
+
+class _NarrowParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotNarrow(message)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (top level runs the TUI). Without ``argv``, every command's;
+    with it, narrowed to what ``argv`` can need: the one command named in it (its module
+    only), or none (the TUI), unless it asks for help. Each command module imports what its
+    command runs, ~100 ms at every start; :func:`parse` falls back to the full parser when
+    the narrowed one cannot parse ``argv``, so errors and help read the same."""
+    from tokentui.cli.commands import tui
+
+    modules = list(dict.fromkeys(COMMANDS.values()))
+    parser_class = argparse.ArgumentParser
+    if argv is not None:
+        # Up to the command's name: a help asked for there is the full help.
+        named = next((arg for arg in argv if arg in COMMANDS or arg in ("-h", "--help")), None)
+        if named not in ("-h", "--help"):
+            modules = [COMMANDS[named]] if named is not None else []
+            parser_class = _NarrowParser
+    parser = parser_class(
         prog="tokentui",
         description="Keyboard-first terminal inventory of GitLab access tokens.",
         epilog="Run 'tokentui COMMAND --help' for a command's options. "
@@ -53,18 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tui.add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (tokens, check, export, audit, digest, identify, deliver, auth, simulate):
-        module.register(sub)
+    for name in modules:
+        importlib.import_module(f"tokentui.cli.commands.{name}").register(sub)
     return parser
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` parsed by the narrowed parser, or by the full one where it cannot."""
+    try:
+        return build_parser(argv).parse_args(argv)
+    except _NotNarrow:
+        return build_parser().parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run tokentui; returns the process exit code."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
     with gc_tuning.paused_for_imports():
-        parser = build_parser()
+        args = parse(arguments)
         from tokentui.cli.commands import common, tui
         from tokentui.core import logging_setup, session
-    args = parser.parse_args(argv)
     handler = getattr(args, "handler", None) or tui.run
     if logging_setup.debug_requested(getattr(args, "debug", False)):
         try:
