@@ -188,3 +188,27 @@ async def test_a_filter_the_endpoint_ignores_is_applied_locally(frozen_sim, admi
     assert "revoked=" not in frozen_sim.requests("GET", "impersonation_tokens")[-1].query
     assert store.loaded > len(store.view) > 0
     assert all(t.revoked for t in store.view)
+
+
+async def test_the_next_pages_are_indexed_once_the_first_is_shown(frozen_sim, admin_client) -> None:
+    # A UI paints the first page before the next ones cost it any time (P1): the store
+    # awaits ``first_page_shown`` after the first page, before indexing the next ones.
+    store = TokenStore(admin_client, FrozenClock(frozen_sim.now()), source=ALL, per_page=40)
+    shown = asyncio.Event()
+    held_at: list[int] = []
+
+    async def first_page_shown() -> None:
+        held_at.append(store.loaded)
+        await shown.wait()
+
+    store.first_page_shown = first_page_shown
+    loading = asyncio.create_task(store.load())
+    async with asyncio.timeout(10):
+        while not held_at:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # nothing more is indexed while the first page is not shown
+    assert held_at == [40] and store.loaded == 40 and store.loading
+    shown.set()
+    await loading
+    assert store.complete and store.loaded == store.total > 80
+    assert held_at == [40]  # once per load

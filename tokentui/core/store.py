@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, overload
@@ -105,6 +105,10 @@ class TokenStore:
         #: The hygiene findings of the loaded tokens (thresholds and owners' states are the
         #: app's to set: ``hygiene.set_config``, ``hygiene.owner_state``).
         self.hygiene = Assessor(position_of=self.index.position)
+        #: Awaited after a load's first page, before the next ones are indexed: a UI returns
+        #: once that page is on screen, so that indexing them does not delay its first paint
+        #: (P1). Pages requested together with the first (the start-up's) travel meanwhile.
+        self.first_page_shown: Callable[[], Awaitable[None]] | None = None
 
     # -- listening ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -241,6 +245,7 @@ class TokenStore:
                 pages = self.client.iter_token_pages(
                     source, self.server_filters, per_page=self.per_page
                 )
+                first = True
                 async for page in pages:
                     if generation != self._generation:
                         return
@@ -249,6 +254,9 @@ class TokenStore:
                     self.index.extend(page.items)
                     self._invalidate()
                     self._emit(Change.PAGE)
+                    if first and self.first_page_shown is not None:
+                        await self.first_page_shown()
+                    first = False
             if generation == self._generation:
                 self.complete = True
                 self.refreshed_at = self.clock()

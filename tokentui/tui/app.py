@@ -13,6 +13,8 @@ a rejected credential (401), the full unauthorized screen.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import Coroutine, Iterable
@@ -78,6 +80,9 @@ GROUP_LOAD = "load"
 GROUP_USERS = "users"
 GROUP_ASSOCIATIONS = "associations"
 GROUP_TRIAGE = "triage-401"
+#: At start-up the first page's tokens are painted before the next pages' are indexed, for
+#: at most this long (seconds; ``_first_page_shown``).
+FIRST_PAINT_WAIT_AT_MOST = 0.5
 
 
 #: Keys already re-delivered to a text box by :meth:`TokenApp.on_key`.
@@ -258,6 +263,7 @@ class TokenApp(App[int]):
         self.profile_name = profile_name
         self.insecure = insecure
         self.store = TokenStore(self.client, self.clock, runner=self._run_load)
+        self.store.first_page_shown = self._first_page_shown
         #: What the client is retrying, for the header ("retrying (attempt 2): ..."); cleared
         #: by the next change of the list or a successful start.
         self.retry_status: str | None = None
@@ -343,6 +349,16 @@ class TokenApp(App[int]):
             self.push_screen(LoginScreen(url=self.login_url), callback=self._logged_in)
             return
         self._open_main()
+
+    async def _first_page_shown(self) -> None:
+        """The store's pace at start-up (``TokenStore.first_page_shown``): the next pages
+        are indexed once the screen has painted the first one (or after
+        FIRST_PAINT_WAIT_AT_MOST); later loads are not held."""
+        self.store.first_page_shown = None
+        painted = asyncio.Event()
+        self.screen.call_after_refresh(painted.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(painted.wait(), FIRST_PAINT_WAIT_AT_MOST)
 
     def _open_main(self) -> None:
         # Imported here: the login screen, when it comes first, paints without it.
