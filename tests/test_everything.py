@@ -340,3 +340,30 @@ async def test_the_result_is_exact_under_429_answers(sim_factory) -> None:
     assert [r.status for r in throttled.request_log].count(429) == 4
     assert job.problems == []
     assert set(job.rows) == set(reference.rows)
+
+
+async def test_a_held_scan_walks_no_project_or_group_until_released(sim) -> None:
+    # The TUI paints its first screen before the projects' answers compete with it (P8):
+    # the walk waits for ``hold``; the user's own tokens are read meanwhile.
+    released = asyncio.Event()
+    holding: list[bool] = []
+
+    async def hold() -> None:
+        holding.append(True)
+        await released.wait()
+
+    ownership = Ownership()
+    async with client(sim, sim.maintainer_token) as api:
+        job = Scan(api, ownership, hold=hold)
+        running = asyncio.create_task(job.run())
+        async with asyncio.timeout(10):
+            while not (holding and sim.requests(method="GET", path_contains="access_tokens")):
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        walked = [
+            r.path for r in sim.request_log if r.path in ("/api/v4/projects", "/api/v4/groups")
+        ]
+        assert walked == [] and not job.complete
+        released.set()
+        await running
+    assert job.complete and seen(job, ownership) == expected_for_bob(sim)

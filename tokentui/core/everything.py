@@ -193,9 +193,13 @@ class Scan:
         on_progress: Notify = _ignore,
         on_problem: Report = _ignore,
         on_placed: Callable[[], None] = lambda: None,
+        hold: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.on_placed = on_placed
+        #: A regular user's projects and groups are walked once this returns (a UI paints
+        #: its first screen before their answers compete with it); their own tokens go at once.
+        self.hold = hold
         self.ownership = ownership
         self.on_rows = on_rows
         self.on_progress = on_progress
@@ -272,8 +276,13 @@ class Scan:
     async def _scan_managed(self, viewer: User) -> None:
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._own_tokens(viewer))
-            tasks.create_task(self._walk_projects(tasks, min_access_level=MAINTAINER))
-            tasks.create_task(self._walk_groups(tasks))
+            tasks.create_task(self._walk_all(tasks))
+
+    async def _walk_all(self, tasks: asyncio.TaskGroup) -> None:
+        if self.hold is not None:
+            await self.hold()
+        tasks.create_task(self._walk_projects(tasks, min_access_level=MAINTAINER))
+        tasks.create_task(self._walk_groups(tasks))
 
     async def _own_tokens(self, viewer: User) -> None:
         source = PersonalTokens(user_id=viewer.id, mine=True)

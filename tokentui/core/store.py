@@ -108,6 +108,7 @@ class TokenStore:
         #: Awaited after a load's first page, before the next ones are indexed: a UI returns
         #: once that page is on screen, so that indexing them does not delay its first paint
         #: (P1). Pages requested together with the first (the start-up's) travel meanwhile.
+        #: A scan awaits it before walking the projects and groups (``Scan.hold``, P8).
         self.first_page_shown: Callable[[], Awaitable[None]] | None = None
 
     # -- listening ---------------------------------------------------------------------------
@@ -311,6 +312,7 @@ class TokenStore:
             on_progress=progress,
             on_problem=problem,
             on_placed=placed,
+            hold=self.first_page_shown,
         )
         await scan.run(ownership.viewer)
 

@@ -352,8 +352,8 @@ class TokenApp(App[int]):
 
     async def _first_page_shown(self) -> None:
         """The store's pace at start-up (``TokenStore.first_page_shown``): the next pages
-        are indexed once the screen has painted the first one (or after
-        FIRST_PAINT_WAIT_AT_MOST); later loads are not held."""
+        are indexed, or a scan's projects and groups walked, once the screen has painted (or
+        after FIRST_PAINT_WAIT_AT_MOST); later loads are not held."""
         self.store.first_page_shown = None
         painted = asyncio.Event()
         self.screen.call_after_refresh(painted.set)
