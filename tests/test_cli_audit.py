@@ -6,27 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 from conftest import FROZEN_NOW, SimFactory
 from test_cli_usability import closed_port
 
 from tokentui.cli.commands import audit
-from tokentui.cli.main import main
 from tokentui.core.expiry import FrozenClock
 from tokentui.simulator import Simulator
 
 TODAY = FROZEN_NOW.date()
 CAROL = 4
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -38,21 +30,13 @@ def sim(sim_factory: SimFactory) -> Simulator:
 @pytest.fixture
 def tokentui(sim, tmp_path, monkeypatch, capsys):
     """``tokentui(*argv, token=..., url=...)``: the command in process, as the admin."""
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
+    clean_environment(monkeypatch, tmp_path / "config")
     monkeypatch.setattr(audit, "clock", FrozenClock(FROZEN_NOW))
 
     def run(*argv: str, token: str | None = None, url: str | None = None) -> Run:
-        monkeypatch.setenv("GITLAB_HOST", sim.url if url is None else url)
-        monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token if token is None else token)
-        capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+        url = sim.url if url is None else url
+        token = sim.admin_token if token is None else token
+        return run_tokentui(monkeypatch, capsys, argv, url=url, token=token)
 
     return run
 

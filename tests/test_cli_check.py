@@ -4,35 +4,19 @@ simulator over loopback HTTP, with the clock of both frozen at ``FROZEN_NOW``.""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 from conftest import FROZEN_NOW, SimFactory
 from test_cli_usability import closed_port
 
 from tokentui.cli.commands import check
-from tokentui.cli.main import main
 from tokentui.core.expiry import FrozenClock
 from tokentui.simulator import Simulator
 
 TODAY = FROZEN_NOW.date()  # 2026-11-23; now is 12:00 UTC
 CAROL, DAVE = 4, 5
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def first(self) -> str:
-        return self.out.splitlines()[0]
-
-    @property
-    def rest(self) -> list[str]:
-        return self.out.splitlines()[1:]
 
 
 @pytest.fixture
@@ -44,22 +28,13 @@ def sim(sim_factory: SimFactory) -> Simulator:
 @pytest.fixture
 def plugin(sim, tmp_path, monkeypatch, capsys):
     """``plugin(*argv, token=..., url=...)``: tokentui in process as the admin by default."""
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
+    clean_environment(monkeypatch, tmp_path / "config")
     monkeypatch.setattr(check, "clock", FrozenClock(FROZEN_NOW))
 
     def run(*argv: str, token: str | None = None, url: str | None = None) -> Run:
-        monkeypatch.setenv("GITLAB_HOST", sim.url if url is None else url)
-        monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token if token is None else token)
-        capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return Run(code, out, err)
+        url = sim.url if url is None else url
+        token = sim.admin_token if token is None else token
+        return run_tokentui(monkeypatch, capsys, argv, url=url, token=token)
 
     return run
 

@@ -5,26 +5,16 @@ value never reaches stderr (nor stdout when it was delivered)."""
 
 from __future__ import annotations
 
-import io
-import sys
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 
-from tokentui.cli.main import main
 from tokentui.simulator import Simulator
 
 ALICE = 2
 OLD = "old-value-0123456789"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -34,22 +24,11 @@ def config_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run(sim: Simulator, config_dir: Path, monkeypatch, capsys):
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(config_dir))
-    monkeypatch.setenv("GITLAB_HOST", sim.url)
+    clean_environment(monkeypatch, config_dir)
 
     def invoke(*argv: str, token: str | None = None) -> Run:
-        monkeypatch.setenv("GITLAB_TOKEN", token or sim.admin_token)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return Run(code, out, err)
+        token = token or sim.admin_token
+        return run_tokentui(monkeypatch, capsys, argv, url=sim.url, token=token, stdin="")
 
     return invoke
 

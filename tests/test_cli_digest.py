@@ -4,15 +4,14 @@ plus grouping, the window, and escaping."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 from conftest import FROZEN_NOW, SimFactory
 
 from tokentui.cli.commands import digest
-from tokentui.cli.main import main
 from tokentui.core.digest import (
     DigestFinding,
     GroupBy,
@@ -28,13 +27,6 @@ TODAY = FROZEN_NOW.date()
 CAROL, DAVE = 4, 5
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def sim(sim_factory: SimFactory) -> Simulator:
     return sim_factory(clock=lambda: FROZEN_NOW, tokens=3)
@@ -42,22 +34,11 @@ def sim(sim_factory: SimFactory) -> Simulator:
 
 @pytest.fixture
 def run(sim, tmp_path, monkeypatch, capsys):
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
+    clean_environment(monkeypatch, tmp_path / "config")
     monkeypatch.setattr(digest, "clock", FrozenClock(FROZEN_NOW))
 
     def invoke(*argv: str) -> Run:
-        monkeypatch.setenv("GITLAB_HOST", sim.url)
-        monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token)
-        capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return Run(code, out, err)
+        return run_tokentui(monkeypatch, capsys, argv, url=sim.url, token=sim.admin_token)
 
     return invoke
 

@@ -9,14 +9,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 from conftest import FROZEN_NOW
 from prometheus_client.parser import text_string_to_metric_families
-from test_cli_check import CAROL, DAVE, Run, days, issue
+from test_cli_check import CAROL, DAVE, days, issue
 from test_cli_check import sim as sim
 from test_cli_usability import closed_port
 
 from tokentui.cli.commands import export
-from tokentui.cli.main import main
 from tokentui.core import monitoring
 from tokentui.core.expiry import FrozenClock
 from tokentui.simulator import Simulator
@@ -29,19 +29,13 @@ ERRORS = "gitlab_tokens_exporter_scan_errors"
 @pytest.fixture
 def cli(sim, tmp_path, monkeypatch, capsys):
     """``cli(*argv, token=..., url=...)``: tokentui in process as the admin by default."""
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
+    clean_environment(monkeypatch, tmp_path / "config")
     monkeypatch.setattr(export, "clock", FrozenClock(FROZEN_NOW))
 
     def run(*argv: str, token: str | None = None, url: str | None = None) -> Run:
-        monkeypatch.setenv("GITLAB_HOST", sim.url if url is None else url)
-        monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token if token is None else token)
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return Run(code, out, err)
+        url = sim.url if url is None else url
+        token = sim.admin_token if token is None else token
+        return run_tokentui(monkeypatch, capsys, argv, url=url, token=token)
 
     return run
 

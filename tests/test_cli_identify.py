@@ -7,51 +7,31 @@ line."""
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from cli_helpers import Run, clean_environment, run_tokentui
 
-from tokentui.cli.main import main
 from tokentui.simulator import Simulator
 
 ALICE, BOB = 2, 3
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def run(sim: Simulator, tmp_path, monkeypatch, capsys):
     """``run(*argv, stdin=VALUE, token=credential or None)``: tokentui in process."""
-    for name in ("GITLAB_TOKEN", "GITLAB_HOST", "TOKENTUI_PROFILE", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TOKENTUI_CONFIG_DIR", str(tmp_path / "config"))
+    clean_environment(monkeypatch, tmp_path / "config")
 
     def invoke(*argv: str, stdin: str = "", token: str | None = "admin") -> Run:
-        monkeypatch.setenv("GITLAB_HOST", sim.url)
-        if token is None:
-            monkeypatch.delenv("GITLAB_TOKEN", raising=False)
-        else:
-            monkeypatch.setenv("GITLAB_TOKEN", sim.admin_token if token == "admin" else token)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin + "\n"))
-        capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
+        credential = sim.admin_token if token == "admin" else token
+        result = run_tokentui(
+            monkeypatch, capsys, argv, url=sim.url, token=credential, stdin=stdin + "\n"
+        )
         if stdin.strip():
-            assert stdin.strip() not in out + err
-        return Run(code, out, err)
+            assert stdin.strip() not in result.out + result.err
+        return result
 
     return invoke
 
