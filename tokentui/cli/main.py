@@ -46,6 +46,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
+_HELP = ("-h", "--help")
+
+
 class _NotNarrow(Exception):
     """The narrowed parser could not parse the arguments: the full one will, or will say why."""
 
@@ -67,8 +70,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser_class = argparse.ArgumentParser
     if argv is not None:
         # Up to the command's name: a help asked for there is the full help.
-        named = next((arg for arg in argv if arg in COMMANDS or arg in ("-h", "--help")), None)
-        if named not in ("-h", "--help"):
+        named = next((arg for arg in argv if arg in COMMANDS or arg in _HELP), None)
+        if named not in _HELP:
             modules = [COMMANDS[named]] if named is not None else []
             parser_class = _NarrowParser
     parser = parser_class(

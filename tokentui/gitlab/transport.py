@@ -95,7 +95,7 @@ class SpreadTransport(httpx.AsyncBaseTransport):
 
     @property
     def pools_made(self) -> int:
-        """How many pools (connections at most) were made so far."""
+        """How many pools are in use now (made, and not replaced since)."""
         return sum(pool is not None for pool in self._pools)
 
     async def aclose(self) -> None:
