@@ -359,7 +359,6 @@ class TokenActions:
     # -- create ---------------------------------------------------------------------------
     def new_token(self) -> None:
         """``n``: open the create wizard for the current source."""
-        from tokentui.tui.screens.create import CreateWizard
 
         reason = self.create_refusal()
         if reason:
@@ -367,25 +366,13 @@ class TokenActions:
             return
         source = self.source
         assert source is not None
-        viewer = self.viewer
-        self.app.push_screen(
-            CreateWizard(
-                source=source,
-                viewer_id=viewer.id,
-                viewer_is_admin=viewer.is_admin,
-                today=today_of(self.app.clock),
-                base_url=self.app.client.base_url,
-                on_submit=self._submit_create,
-                ask_user=self._asks_for_user(source),
-                describe_user=self.user_label,
-            )
-        )
+        self._open_wizard(source, ask_user=self._asks_for_user(source))
 
     def recreate(self, token: Token | None) -> None:
         """``c``: the create wizard for ``token``'s source, filled with its name, description,
         scopes and access level (the expiry is the wizard's default); GitLab cannot rotate an
         expired or revoked token, so this is how one comes back."""
-        from tokentui.tui.screens.create import CreateWizard, WizardPrefill
+        from tokentui.tui.screens.create import WizardPrefill
 
         source, reason = self.recreate_target(token)
         if reason or source is None or token is None:
@@ -407,6 +394,23 @@ class TokenActions:
                 markup=False,
                 timeout=10,
             )
+        self._open_wizard(
+            source,
+            prefill=WizardPrefill(
+                name=token.name,
+                description=token.description,
+                scopes=tuple(s for s in token.scopes if s in route.scopes),
+                access_level=token.access_level,
+                recreates=f"“{token.name}” (token {token.id})",
+            ),
+        )
+
+    def _open_wizard(self, source: TokenSource, **options: Any) -> None:
+        """The create wizard for ``source`` (``options``: the wizard's ``ask_user``,
+        ``prefill``)."""
+        from tokentui.tui.screens.create import CreateWizard
+
+        viewer = self.viewer
         self.app.push_screen(
             CreateWizard(
                 source=source,
@@ -416,13 +420,7 @@ class TokenActions:
                 base_url=self.app.client.base_url,
                 on_submit=self._submit_create,
                 describe_user=self.user_label,
-                prefill=WizardPrefill(
-                    name=token.name,
-                    description=token.description,
-                    scopes=tuple(s for s in token.scopes if s in route.scopes),
-                    access_level=token.access_level,
-                    recreates=f"“{token.name}” (token {token.id})",
-                ),
+                **options,
             )
         )
 
