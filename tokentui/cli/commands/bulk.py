@@ -163,6 +163,21 @@ def _report(result: BatchResult, verb: str) -> bool:
     return result.all_done
 
 
+async def _read_named(
+    args: argparse.Namespace,
+    kit: Kit,
+    client: GitLabClient,
+    connection: session.Connection,
+    ids: list[int],
+) -> tuple[TokenSource, list[Token], Token | None]:
+    """The command's source, the tokens it names (read from GitLab, in the order given) and
+    the token in use (None if GitLab does not say)."""
+    await kit.with_ids(client, args, connection)
+    source = kit.item_source(args)
+    tokens = await _read(kit, client, source, ids)
+    return source, tokens, await token_in_use(client)
+
+
 # --- revoke -----------------------------------------------------------------------------------
 
 
@@ -182,10 +197,7 @@ async def _revoke_many(args: argparse.Namespace, kit: Kit) -> int:
         )
     connection = common.connect(args)
     async with kit.open_client(connection) as client:
-        await kit.with_ids(client, args, connection)
-        source = kit.item_source(args)
-        tokens = await _read(kit, client, source, ids)
-        current = await token_in_use(client)
+        source, tokens, current = await _read_named(args, kit, client, connection, ids)
         plan = plan_revoke(
             tokens,
             now=kit.now(),
@@ -237,10 +249,7 @@ async def _rotate_many(args: argparse.Namespace, kit: Kit) -> int:
     kit.check_source(args)
     connection = common.connect(args)
     async with kit.open_client(connection) as client:
-        await kit.with_ids(client, args, connection)
-        source = kit.item_source(args)
-        tokens = await _read(kit, client, source, ids)
-        current = await token_in_use(client)
+        source, tokens, current = await _read_named(args, kit, client, connection, ids)
         cannot = None if source.can_rotate else f"tokens of {source.label} cannot be rotated"
         plan = plan_rotate(
             tokens,
