@@ -306,6 +306,17 @@ def _self_unknown(token_id: int | None, what: str, why: str) -> Verdict:
 # --- revoke ---------------------------------------------------------------------------------
 
 
+def _revoke_unknown(what: str, err: GitLabError, token_id: int | None) -> Verdict:
+    """A revoke whose answer was lost, and whose read-back failed too."""
+    return Verdict(
+        Action.REVOKE,
+        Finding.UNKNOWN,
+        f"tokentui cannot tell whether {what[0].lower()}{what[1:]} was revoked:",
+        f"reading it back failed too ({err}). Look at the list before trying again.",
+        token_id=token_id,
+    )
+
+
 async def after_revoke(
     client: GitLabClient,
     source: TokenSource,
@@ -344,13 +355,7 @@ async def after_revoke(
         else:
             token = await _read_token(client, source, token_id)
     except GitLabError as err:
-        return Verdict(
-            Action.REVOKE,
-            Finding.UNKNOWN,
-            f"tokentui cannot tell whether {what[0].lower()}{what[1:]} was revoked:",
-            f"reading it back failed too ({err}). Look at the list before trying again.",
-            token_id=token_id,
-        )
+        return _revoke_unknown(what, err, token_id)
     if token is None:
         return Verdict(
             Action.REVOKE,
@@ -394,13 +399,7 @@ async def after_revoke_deploy(
             token_id=token_id,
         )
     except GitLabError as err:
-        return Verdict(
-            Action.REVOKE,
-            Finding.UNKNOWN,
-            f"tokentui cannot tell whether {what[0].lower()}{what[1:]} was revoked:",
-            f"reading it back failed too ({err}). Look at the list before trying again.",
-            token_id=token_id,
-        )
+        return _revoke_unknown(what, err, token_id)
     if token.revoked:
         return Verdict(
             Action.REVOKE,
